@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
+
+from generator.errors import SourceError
+from generator.store import PriceStore
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,28 @@ def tidy(frame: pd.DataFrame, symbols: list[str] | None = None) -> pd.DataFrame:
     out = out.astype("float64")
     out = out[~out.index.duplicated(keep="last")].sort_index()
     return out.dropna(how="all")
+
+
+def load_prices(spec: str, symbols: list[str], *, store_root: Path) -> LoadResult:
+    """Dispatch on a ``--source`` value: ``sample``, ``csv:DIR`` or ``yahoo``.
+
+    Imports are local so that a build from the sample or a CSV folder never imports yfinance.
+    """
+    if spec == "sample":
+        from generator.sources.sample import sample_prices
+
+        return LoadResult(
+            sample_prices(symbols), "sample data (synthetic prices, not market data)", {}, True
+        )
+    if spec.startswith("csv:"):
+        from generator.sources.csvdir import load_csv_dir
+
+        folder = spec.removeprefix("csv:")
+        if not folder:
+            raise SourceError("--source csv:DIR needs a folder, e.g. csv:data/prices")
+        return load_csv_dir(Path(folder), symbols)
+    if spec == "yahoo":
+        from generator.fetch import refresh_from_yahoo
+
+        return refresh_from_yahoo(PriceStore(store_root), symbols)
+    raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")

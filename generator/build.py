@@ -1,0 +1,201 @@
+"""The build: config -> prices -> metrics -> charts -> pages -> MkDocs site.
+
+:func:`build` reads top to bottom, one stage per line. Everything is gathered in memory first;
+only then are files written, into temporary folders that replace ``site_src/generated/`` and
+``site/`` once MkDocs has built them successfully. A failure at any stage leaves the last good
+output where it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from generator import render
+from generator.config import Config, load_config
+from generator.errors import BuildError, DataError
+from generator.report import as_of_session, build_report
+from generator.sources import LoadResult, load_prices
+
+log = logging.getLogger(__name__)
+
+GENERATED = "generated"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    config_path: Path = Path("rotation.yml")
+    source: str = "sample"
+    as_of: dt.date | None = None
+    site_dir: Path | None = None
+    """Where the site goes; default ``site/`` beside the config."""
+
+
+@dataclass
+class Timings:
+    """Wall-clock seconds per stage, in the order the stages ran."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.stages[name] = time.perf_counter() - start
+        log.debug("stage %s: %.2f s", name, self.stages[name])
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    as_of: pd.Timestamp
+    source: str
+    site_dir: Path
+    pages: int
+    charts: int
+    missing: Mapping[str, str]
+    timings: Timings
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the whole site; raise a :class:`RotationError` subclass on any expected failure."""
+    timings = Timings()
+    project = options.config_path.resolve().parent
+    with timings.stage("config"):
+        config = load_config(options.config_path)
+    with timings.stage("load"):
+        loaded = load_prices(options.source, config.symbols, store_root=project / config.store)
+        require_symbols(config, loaded)
+    with timings.stage("metrics"):
+        requested = pd.Timestamp(options.as_of) if options.as_of else None
+        as_of = as_of_session(loaded.prices, config.benchmark, requested)
+        report = build_report(
+            config,
+            loaded.prices,
+            as_of,
+            source=loaded.source,
+            is_sample=loaded.is_sample,
+            missing=dict(loaded.missing),
+        )
+    with timings.stage("charts"):
+        files = render.render_charts(report)
+    with timings.stage("render"):
+        env = render.make_environment([project / "overrides", project / "templates"])
+        files |= render.render_pages(env, render.page_context(report))
+        files |= render.site_files(report, cache_dir=project / ".cache")
+    site_dir = options.site_dir or project / "site"
+    with timings.stage("mkdocs"):
+        publish(
+            files,
+            docs_dir=project / "site_src",
+            site_dir=site_dir,
+            mkdocs_yml=project / "mkdocs.yml",
+        )
+    return BuildResult(
+        as_of=as_of,
+        source=loaded.source,
+        site_dir=site_dir,
+        pages=sum(1 for name in files if name.endswith(".md")),
+        charts=sum(1 for name in files if name.endswith(".vl.json")),
+        missing=report.missing,
+        timings=timings,
+    )
+
+
+def require_symbols(config: Config, loaded: LoadResult) -> None:
+    """The benchmark and every pair symbol must have prices; other symbols may be missing."""
+    needed = {config.benchmark: "benchmark"}
+    for i, pair in enumerate(config.pairs):
+        needed.setdefault(pair.a, f"pairs[{i}].a")
+        needed.setdefault(pair.b, f"pairs[{i}].b")
+    for symbol, key in needed.items():
+        if symbol not in loaded.prices.columns or loaded.prices[symbol].dropna().empty:
+            reason = loaded.missing.get(symbol, "no prices")
+            raise DataError(f"{symbol} (config key {key}): {reason}")
+
+
+def publish(
+    files: Mapping[str, bytes], *, docs_dir: Path, site_dir: Path, mkdocs_yml: Path
+) -> None:
+    """Write ``files`` as the generated folder and build the site, all or nothing.
+
+    The new generated folder is swapped in, MkDocs builds into a temporary folder, and only if
+    that succeeds does the new site replace ``site_dir``; otherwise the previous generated folder
+    is put back and ``site_dir`` is untouched.
+    """
+    generated = docs_dir / GENERATED
+    work = docs_dir.parent / ".build"
+    work.mkdir(exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=work, prefix="generated-"))
+    for name, content in files.items():
+        path = fresh / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    previous = _move_aside(generated, work)
+    fresh.rename(generated)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    new_site = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}-new-"))
+    try:
+        run_mkdocs(mkdocs_yml, new_site)
+    except BaseException:
+        shutil.rmtree(new_site, ignore_errors=True)
+        shutil.rmtree(generated, ignore_errors=True)
+        if previous is not None:
+            previous.rename(generated)
+        raise
+    old_site = _move_aside(site_dir, site_dir.parent)
+    new_site.rename(site_dir)
+    for leftover in (previous, old_site):
+        if leftover is not None:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _move_aside(path: Path, into: Path) -> Path | None:
+    if not path.exists():
+        return None
+    aside = Path(tempfile.mkdtemp(dir=into, prefix=f".{path.name}-old-"))
+    aside.rmdir()
+    path.rename(aside)
+    return aside
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_mkdocs(mkdocs_yml: Path, site_dir: Path) -> None:
+    """``mkdocs build --strict`` in-process, turning its failures into :class:`BuildError`."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config as mkdocs_config
+    from mkdocs.exceptions import MkDocsException
+
+    collect = _Collect()
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(collect)
+    try:
+        cfg = mkdocs_config(str(mkdocs_yml), site_dir=str(site_dir), strict=True)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
+    except MkDocsException as exc:
+        detail = collect.messages[0] if collect.messages else str(exc)
+        raise BuildError(f"mkdocs build --strict failed: {detail.splitlines()[0]}") from None
+    finally:
+        mkdocs_log.removeHandler(collect)

@@ -1,0 +1,109 @@
+"""Charts: functions that return Altair charts, nothing else.
+
+Every chart carries its own labels (price basis, as-of session, parameters) in its title and
+subtitle, so a chart copied out of the page still says what it shows. Long series are thinned to
+weekly points so that no spec ships more than :data:`MAX_POINTS` rows.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from generator.report import PairReport
+
+MAX_POINTS = 3000
+BASIS = "Total return from adjusted closes"
+
+SERIES_COLORS = {"ratio": "#2f6fd0", "ma_short": "#e0861a", "ma_long": "#8a8f98"}
+
+
+def thin(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
+    """Keep at most ``max_rows`` rows: weekly (last session of each week), then monthly.
+
+    Each kept row is a real session's values, never an average, so a point on the chart is a
+    close that happened.
+    """
+    for rule in ("W-FRI", "ME"):
+        if len(frame) <= max_rows:
+            break
+        last_dates = frame.index.to_series().groupby(pd.Grouper(freq=rule)).max().dropna()
+        frame = frame.loc[last_dates.to_numpy()]
+    return frame
+
+
+def ratio_chart(
+    report: PairReport,
+    *,
+    as_of: pd.Timestamp,
+    years: int,
+    ma_short: int,
+    ma_long: int,
+) -> alt.Chart:
+    """The relative-strength line of a pair with its two moving averages, rebased to 100."""
+    pair = report.pair
+    window = report.ratio.loc[as_of - pd.DateOffset(years=years) :]
+    base = window["ratio"].iloc[0]
+    rebased = window * (100.0 / base)
+    labels = {
+        "ratio": f"{pair.a} / {pair.b}",
+        "ma_short": f"{ma_short}-session average",
+        "ma_long": f"{ma_long}-session average",
+    }
+    series_per_row = 3
+    thinned = thin(rebased, MAX_POINTS // series_per_row)
+    long = (
+        thinned.rename(columns=labels)
+        .rename_axis("date")
+        .reset_index()
+        .melt("date", var_name="series", value_name="value")
+        .dropna()
+    )
+    long["date"] = long["date"].dt.strftime("%Y-%m-%d")
+    long["value"] = long["value"].round(3)
+    domain = list(labels.values())
+    # Colour and dash share one legend (same field, same legend settings, so Vega-Lite merges them).
+    legend = alt.Legend(title=None, orient="top", direction="horizontal")
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=domain, range=[SERIES_COLORS[k] for k in labels]),
+        legend=legend,
+        sort=domain,
+    )
+    frequency = "daily" if len(thinned) == len(rebased) else "weekly points"
+    return (
+        alt.Chart(long)
+        .mark_line(strokeWidth=1.6, interpolate="linear")
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y(
+                "value:Q", title="Relative strength (start = 100)", scale=alt.Scale(zero=False)
+            ),
+            color=color,
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=domain, range=[[1, 0], [5, 3], [2, 2]]),
+                legend=legend,
+                sort=domain,
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="Value", format=".2f"),
+            ],
+        )
+        .properties(
+            width="container",
+            height=320,
+            title=alt.Title(
+                f"{pair.a} / {pair.b} relative strength",
+                subtitle=[
+                    f"{BASIS} · rebased to 100 on {window.index[0]:%Y-%m-%d} · "
+                    f"as of {as_of:%Y-%m-%d} · {frequency}",
+                    f"Rising = {pair.a} outperforms {pair.b}; "
+                    f"moving averages over {ma_short} and {ma_long} sessions",
+                ],
+                anchor="start",
+            ),
+        )
+    )

@@ -1,0 +1,104 @@
+"""The ``rotation`` command line.
+
+The only place that turns errors into messages and exit codes: an expected failure
+(:class:`RotationError`) prints one ``Error: ...`` line on stderr and exits 1, with no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator import __version__
+from generator.errors import RotationError
+
+log = logging.getLogger("generator")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rotation",
+        description="Build the Rotation Monitor report site.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="fetch or read prices, compute metrics, build the site")
+    build.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
+    build.add_argument(
+        "--source",
+        default="sample",
+        help="sample (built-in synthetic data), csv:DIR (Date,Close files) or yahoo",
+    )
+    build.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="build as of this session: no price after it is used (default: latest)",
+    )
+    build.add_argument("--site-dir", type=Path, default=None, help="output folder (site/)")
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname).1s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("generator").setLevel(level)
+    # MkDocs logs every page at INFO; keep its warnings, which strict mode turns into errors.
+    logging.getLogger("mkdocs").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from generator.build import BuildOptions, build
+
+    result = build(
+        BuildOptions(
+            config_path=args.config, source=args.source, as_of=args.as_of, site_dir=args.site_dir
+        )
+    )
+    for symbol, reason in sorted(result.missing.items()):
+        log.warning("%s: missing from this build (%s)", symbol, reason)
+    total = sum(result.timings.stages.values())
+    log.info(
+        "built %s as of %s from %s: %d pages, %d charts in %.1f s",
+        result.site_dir,
+        f"{result.as_of:%Y-%m-%d}",
+        result.source,
+        result.pages,
+        result.charts,
+        total,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return _cmd_build(args)
+    except RotationError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Error: interrupted; the previous site was kept", file=sys.stderr)
+        return 130

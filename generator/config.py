@@ -1,0 +1,214 @@
+"""The configuration: one typed, frozen object, validated when loaded.
+
+``rotation.yml`` holds everything a user changes without touching Python: site title, benchmark,
+universe, pairs, periods and metric parameters. :func:`load_config` reports *every* problem at once,
+each with the file and the dotted key, so a user fixes the file in one pass instead of one error
+per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from generator.errors import ConfigError
+
+Period = Literal["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y"]
+"""Calendar-anchored return periods (see :mod:`generator.metrics`)."""
+
+# Yahoo symbols: letters, digits and the punctuation Yahoo uses (^TNX, BRK-B, VOD.L, EURUSD=X).
+SYMBOL_RE = re.compile(r"^[\^]?[A-Z0-9][A-Z0-9.\-=&]{0,19}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+Symbol = Annotated[str, Field(min_length=1, max_length=21)]
+
+
+class Instrument(_Model):
+    """A symbol of the universe, with the name and group shown on the pages."""
+
+    symbol: Symbol
+    name: str = Field(min_length=1)
+    group: str = "Other"
+    kind: Literal["price", "yield"] = "price"
+    """``yield`` for rates quoted in percent (^TNX, ^IRX): shown as levels and changes in basis
+    points, never as percent returns."""
+
+    @field_validator("symbol")
+    @classmethod
+    def _symbol_shape(cls, value: str) -> str:
+        if not SYMBOL_RE.match(value):
+            raise ValueError(f"{value!r} is not a Yahoo symbol (upper case, e.g. SPY, ^TNX, BRK-B)")
+        return value
+
+
+class Pair(_Model):
+    """Two symbols compared: ``a`` against ``b`` (the ratio line is a / b)."""
+
+    a: Symbol
+    b: Symbol
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Pair:
+        if self.a == self.b:
+            raise ValueError(f"a pair needs two different symbols, got {self.a} twice")
+        return self
+
+    @property
+    def key(self) -> str:
+        """Stable identifier used in file names and anchors, e.g. ``iwn-vs-iwf``."""
+        return slug(f"{self.a}-vs-{self.b}")
+
+
+class Site(_Model):
+    title: str = "Rotation Monitor"
+    url: str = ""
+    author: str = ""
+    description: str = "Weekly report on the rotation from large-cap growth to small-cap value."
+
+
+class Metrics(_Model):
+    """Parameters of the metrics; each is printed on the charts that use it."""
+
+    ma_short: int = Field(50, ge=2, le=400)
+    ma_long: int = Field(200, ge=2, le=800)
+    chart_years: int = Field(3, ge=1, le=40)
+    """How many years of daily history the ratio charts show."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Metrics:
+        if self.ma_short >= self.ma_long:
+            raise ValueError(f"ma_short ({self.ma_short}) must be below ma_long ({self.ma_long})")
+        return self
+
+
+class Config(_Model):
+    """The whole validated configuration."""
+
+    site: Site = Site()
+    benchmark: Symbol = "SPY"
+    universe: tuple[Instrument, ...] = Field(min_length=1)
+    pairs: tuple[Pair, ...] = Field(min_length=1)
+    headline: int = Field(0, ge=0)
+    """Index into ``pairs`` of the headline pair shown on Home."""
+    periods: tuple[Period, ...] = ("1W", "1M", "3M", "YTD", "1Y")
+    metrics: Metrics = Metrics()
+    store: str = "data/store"
+    """Folder of the local price store, relative to the config file."""
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        problems = []
+        seen: set[str] = set()
+        for i, inst in enumerate(self.universe):
+            if inst.symbol in seen:
+                problems.append(f"universe[{i}].symbol: {inst.symbol} is listed twice")
+            seen.add(inst.symbol)
+        yields = {inst.symbol for inst in self.universe if inst.kind == "yield"}
+        if self.benchmark not in seen:
+            problems.append(f"benchmark: {self.benchmark} is not in the universe")
+        elif self.benchmark in yields:
+            problems.append(f"benchmark: {self.benchmark} is a yield, not a price")
+        for i, pair in enumerate(self.pairs):
+            for side in ("a", "b"):
+                sym = getattr(pair, side)
+                if sym not in seen:
+                    problems.append(f"pairs[{i}].{side}: {sym} is not in the universe")
+                elif sym in yields:
+                    problems.append(f"pairs[{i}].{side}: {sym} is a yield; pairs compare prices")
+        if self.headline >= len(self.pairs):
+            problems.append(f"headline: {self.headline} but there are {len(self.pairs)} pairs")
+        if len(set(self.periods)) != len(self.periods):
+            problems.append("periods: a period is listed twice")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def symbols(self) -> list[str]:
+        """Every symbol the report needs, in universe order."""
+        return [inst.symbol for inst in self.universe]
+
+    @property
+    def headline_pair(self) -> Pair:
+        return self.pairs[self.headline]
+
+    def instrument(self, symbol: str) -> Instrument:
+        return next(inst for inst in self.universe if inst.symbol == symbol)
+
+
+def slug(text: str) -> str:
+    """A lower-case, file- and URL-safe form of ``text`` (``^TNX`` -> ``tnx``)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` listing every problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror}"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(path), [f"{where}invalid YAML: {reason}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["the top level must be a mapping of keys to values"])
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(str(path), _describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    """Turn pydantic's errors into ``key: reason`` lines, with a did-you-mean for unknown keys."""
+    problems = []
+    for err in exc.errors():
+        loc = _dotted(err["loc"])
+        if err["type"] == "extra_forbidden":
+            problems.append(f"{loc}: unknown key{_suggest(err['loc'])}")
+        elif err["type"] == "value_error" and not err["loc"]:
+            # Cross-reference checks already carry their key in each line.
+            problems.extend(str(err["ctx"]["error"]).splitlines())
+        else:
+            msg = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+            problems.append(f"{loc or '(top level)'}: {msg}")
+    return problems
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _suggest(loc: tuple[Any, ...]) -> str:
+    """`` (did you mean 'x'?)`` when an unknown key is close to a valid one."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return ""
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        model = next((a for a in (annotation, *args) if isinstance(a, type)), None)
+        if model is None or not issubclass(model, BaseModel):
+            return ""
+    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

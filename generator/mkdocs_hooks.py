@@ -1,0 +1,65 @@
+"""MkDocs hooks: serve the generated folder at the site root, and carry the build's facts.
+
+``rotation build`` writes the generated pages into ``site_src/generated/`` so that they never mix
+with authored files. These hooks, loaded by ``mkdocs.yml`` (so ``mkdocs serve`` behaves exactly
+like ``rotation build``):
+
+* map ``generated/<path>`` to ``<path>`` in the site, so Home is the site root;
+* refuse an authored file that would land on the same URL as a generated one, rather than
+  silently overwriting either;
+* copy the facts of the build (title, URL, as-of session, source, sample flag) from
+  ``generated/build.json`` into the MkDocs config, where the theme shows them on every page.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+GENERATED = "generated"
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    info_path = Path(config.docs_dir) / GENERATED / "build.json"
+    if not info_path.is_file():
+        raise PluginError(f"{info_path} not found: run `rotation build` to generate the pages")
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    config.site_name = info["title"]
+    if info.get("url"):
+        config.site_url = info["url"]
+    config.site_description = info.get("description") or config.site_description
+    config.site_author = info.get("author") or config.site_author
+    config.extra["rotation"] = info
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    prefix = f"{GENERATED}/"
+    authored = {f.dest_uri: f for f in files if not f.src_uri.startswith(prefix)}
+    out = []
+    for f in files:
+        if not f.src_uri.startswith(prefix):
+            out.append(f)
+            continue
+        if f.src_uri == f"{GENERATED}/build.json":
+            continue
+        dest = f.dest_uri.removeprefix(prefix)
+        if dest in authored:
+            raise PluginError(
+                f"{config.docs_dir}/{authored[dest].src_uri} would overwrite the generated page "
+                f"{f.src_uri}: rename or move the authored file"
+            )
+        out.append(
+            File(
+                f.src_uri,
+                src_dir=f.src_dir,
+                dest_dir=f.dest_dir,
+                use_directory_urls=f.use_directory_urls,
+                dest_uri=dest,
+            )
+        )
+    return Files(out)

@@ -1,0 +1,334 @@
+"""Render the report into the files of the generated docs folder.
+
+Templates receive formatted strings and small records built here, never DataFrames: the wording
+and layout of a page are the template's business, the numbers and their formats are this module's.
+One Jinja environment with ``StrictUndefined`` (a typo in a template fails the build instead of
+printing nothing) searches the user's override folder before the default templates.
+
+:func:`render_site` gathers every output file in memory (Markdown, chart specs, static SVG
+fallbacks, the vega bundle, ``build.json``); the build writes them only once all of them exist.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jinja2
+import pandas as pd
+import vl_convert as vlc
+from markupsafe import Markup, escape
+
+from generator import __version__, charts
+from generator.errors import BuildError
+from generator.metrics import Streak, StreakSummary
+from generator.report import PairReport, Report
+
+log = logging.getLogger(__name__)
+
+VL_VERSION = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+STATIC_WIDTH = 760
+VEGA_BUNDLE = "assets/vega/vega-bundle.js"
+PAGES = {
+    "index.md": "pages/home.md.j2",
+    "pairs.md": "pages/pairs.md.j2",
+    "methodology.md": "pages/methodology.md.j2",
+}
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+NA = "n/a"
+
+
+def fmt_pct(value: float, digits: int = 1, *, signed: bool = True) -> str:
+    """``0.1234`` -> ``+12.3%``; ``NaN`` -> ``n/a``."""
+    if pd.isna(value):
+        return NA
+    return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
+
+
+def fmt_pp(value: float, digits: int = 1) -> str:
+    """A difference of two returns in percentage points: ``0.05`` -> ``+5.0 pp``."""
+    return NA if pd.isna(value) else f"{value * 100:+.{digits}f} pp"
+
+
+def fmt_bp(change_in_points: float) -> str:
+    """A yield change given in percentage points, in basis points: ``-0.12`` -> ``-12 bp``."""
+    return NA if pd.isna(change_in_points) else f"{change_in_points * 100:+.0f} bp"
+
+
+def fmt_date(value: pd.Timestamp | None) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+def fmt_long_date(value: pd.Timestamp) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def fmt_sessions(n: int) -> str:
+    return f"{n} session{'s' if n != 1 else ''}"
+
+
+def md_cell(value: Any) -> Markup:
+    """Escape a value for HTML and for a Markdown table cell (``|`` would split the cell)."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(escape(value)).replace("|", "&#124;"))
+
+
+# --- Jinja environment --------------------------------------------------------------------------
+
+
+def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+    """The one Jinja environment: override folders first, ``StrictUndefined``, HTML escaping."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        finalize=md_cell,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(pct=fmt_pct, pp=fmt_pp, bp=fmt_bp, date=fmt_date)
+    return env
+
+
+# --- chart files --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """What a template needs to place a chart: file stem and alternative text."""
+
+    name: str
+    alt: str
+
+
+def chart_files(name: str, chart: alt.Chart) -> dict[str, bytes]:
+    """The spec (live chart) and light and dark static SVG fallbacks of one chart."""
+    spec = chart.to_dict(validate=True)
+    static = {**spec, "width": STATIC_WIDTH, "background": "transparent"}
+    try:
+        light = vlc.vegalite_to_svg(static, vl_version=VL_VERSION, allowed_base_urls=[])
+        dark = vlc.vegalite_to_svg(
+            static, vl_version=VL_VERSION, theme="dark", allowed_base_urls=[]
+        )
+    except ValueError as exc:
+        raise BuildError(f"chart {name}: Vega-Lite could not render it ({exc})") from None
+    return {
+        f"charts/{name}.vl.json": json.dumps(spec, separators=(",", ":")).encode(),
+        f"charts/{name}.svg": light.encode(),
+        f"charts/{name}.dark.svg": dark.encode(),
+    }
+
+
+def vega_bundle(cache_dir: Path) -> bytes:
+    """vega, vega-lite and vega-embed in one file matching Altair's Vega-Lite version.
+
+    Served by the site itself (no CDN). Building it takes seconds, so it is cached per version.
+    """
+    cached = cache_dir / f"vega-bundle-{VL_VERSION}-vlconvert-{vlc.__version__}.js"
+    if not cached.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(vlc.javascript_bundle(vl_version=VL_VERSION), encoding="utf-8")
+        tmp.replace(cached)
+    return cached.read_bytes()
+
+
+# --- page contexts --------------------------------------------------------------------------------
+
+
+def _streak(s: Streak) -> dict[str, str]:
+    return {
+        "length": fmt_sessions(s.length),
+        "n": str(s.length),
+        "start": fmt_date(s.start),
+        "end": fmt_date(s.end),
+    }
+
+
+def _streaks(summary: StreakSummary) -> dict[str, Any]:
+    return {
+        "current": _streak(summary.current),
+        "record": _streak(summary.record),
+        "rank": "" if summary.rank is None else f"#{summary.rank} of {summary.runs}",
+        "active": summary.current.length > 0,
+    }
+
+
+def _pair_context(pr: PairReport, report: Report) -> dict[str, Any]:
+    cfg = report.config
+    pair = pr.pair
+    a_name, b_name = cfg.instrument(pair.a).name, cfg.instrument(pair.b).name
+    leader = pair.a if pr.a_beats.current.length else pair.b
+    streak = pr.a_beats if leader == pair.a else pr.b_beats
+    last = pr.ratio.iloc[-1]
+    return {
+        "key": pair.key,
+        "a": pair.a,
+        "b": pair.b,
+        "a_name": a_name,
+        "b_name": b_name,
+        "label": pair.label or f"{a_name} vs {b_name}",
+        "chart": ChartRef(f"ratio-{pair.key}", f"{pair.a} / {pair.b} relative strength line"),
+        "returns": [
+            {"period": p, "a": fmt_pct(r["a"]), "b": fmt_pct(r["b"]), "spread": fmt_pp(r["spread"])}
+            for p, r in pr.returns.iterrows()
+        ],
+        "ytd_a": fmt_pct(pr.returns.at["YTD", "a"]) if "YTD" in pr.returns.index else NA,
+        "ytd_b": fmt_pct(pr.returns.at["YTD", "b"]) if "YTD" in pr.returns.index else NA,
+        "ytd_gap": fmt_pp(pr.returns.at["YTD", "spread"]) if "YTD" in pr.returns.index else NA,
+        "a_streaks": _streaks(pr.a_beats),
+        "b_streaks": _streaks(pr.b_beats),
+        "leader": leader,
+        "leader_streak": _streaks(streak),
+        "ratio": f"{last['ratio']:.2f}",
+        "above_short": _above(last["ratio"], last["ma_short"]),
+        "above_long": _above(last["ratio"], last["ma_long"]),
+        "ratio_drawdown": fmt_pct(pr.ratio_drawdown),
+        "ratio_high": fmt_date(pr.ratio_high),
+        "first_session": fmt_date(pr.ratio.index[0]),
+    }
+
+
+def _above(value: float, average: float) -> str:
+    if pd.isna(average):
+        return NA
+    return "above" if value > average else "below"
+
+
+def _kpi_rows(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for inst in report.config.universe:
+        if inst.symbol not in report.returns.index:
+            rows.append(
+                {
+                    "symbol": inst.symbol,
+                    "name": inst.name,
+                    "group": inst.group,
+                    "last": NA,
+                    "cells": [NA] * len(report.config.periods),
+                    "drawdown": NA,
+                    "missing": True,
+                }
+            )
+            continue
+        rets = report.returns.loc[inst.symbol]
+        last = report.last.loc[inst.symbol]
+        is_yield = inst.kind == "yield"
+        rows.append(
+            {
+                "symbol": inst.symbol,
+                "name": inst.name,
+                "group": inst.group,
+                "last": f"{last['close']:.2f}%" if is_yield else f"{last['close']:,.2f}",
+                "cells": [
+                    (fmt_bp if is_yield else fmt_pct)(rets[p]) for p in report.config.periods
+                ],
+                "drawdown": NA if is_yield else fmt_pct(last["drawdown"]),
+                "missing": False,
+            }
+        )
+    return rows
+
+
+def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows grouped by their ``group``, groups in order of first appearance (the config's)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["group"], []).append(row)
+    return [{"name": name, "rows": members} for name, members in groups.items()]
+
+
+def page_context(report: Report) -> dict[str, Any]:
+    """Everything the page templates may use, as formatted values."""
+    cfg = report.config
+    return {
+        "site": {"title": cfg.site.title, "description": cfg.site.description},
+        "as_of": fmt_date(report.as_of),
+        "as_of_long": fmt_long_date(report.as_of),
+        "source": report.source,
+        "is_sample": report.is_sample,
+        "basis": charts.BASIS,
+        "benchmark": cfg.benchmark,
+        "periods": list(cfg.periods),
+        "params": {
+            "ma_short": str(cfg.metrics.ma_short),
+            "ma_long": str(cfg.metrics.ma_long),
+            "chart_years": str(cfg.metrics.chart_years),
+        },
+        "headline": _pair_context(report.headline, report),
+        "pairs": [_pair_context(pr, report) for pr in report.pairs],
+        "kpi_groups": _grouped(_kpi_rows(report)),
+        "missing": [{"symbol": s, "reason": r} for s, r in sorted(report.missing.items())],
+        "version": __version__,
+    }
+
+
+# --- the whole generated folder --------------------------------------------------------------------
+
+
+def build_charts(report: Report) -> dict[str, alt.Chart]:
+    params = report.config.metrics
+    return {
+        f"ratio-{pr.pair.key}": charts.ratio_chart(
+            pr,
+            as_of=report.as_of,
+            years=params.chart_years,
+            ma_short=params.ma_short,
+            ma_long=params.ma_long,
+        )
+        for pr in report.pairs
+    }
+
+
+def render_pages(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, bytes]:
+    out = {}
+    for target, template in PAGES.items():
+        try:
+            text = env.get_template(template).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(f"{exc.filename}: line {exc.lineno}: {exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(f"template not found: {exc.name}") from None
+        except jinja2.UndefinedError as exc:
+            raise BuildError(f"{template}: {exc.message}") from None
+        out[target] = text.encode()
+    return out
+
+
+def render_charts(report: Report, *, workers: int = 2) -> dict[str, bytes]:
+    """Spec and static fallbacks of every chart; vl-convert runs in threads (it drops the GIL)."""
+    files: dict[str, bytes] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for produced in pool.map(lambda item: chart_files(*item), build_charts(report).items()):
+            files.update(produced)
+    return files
+
+
+def site_files(report: Report, *, cache_dir: Path) -> dict[str, bytes]:
+    """The vega bundle and ``build.json``, the facts the MkDocs hooks show on every page."""
+    cfg = report.config
+    info = {
+        "title": cfg.site.title,
+        "url": cfg.site.url,
+        "author": cfg.site.author,
+        "description": cfg.site.description,
+        "as_of": fmt_date(report.as_of),
+        "source": report.source,
+        "sample": report.is_sample,
+        "generator": f"rotation-monitor {__version__}",
+    }
+    return {
+        VEGA_BUNDLE: vega_bundle(cache_dir),
+        "build.json": json.dumps(info, indent=2).encode(),
+    }

@@ -1,0 +1,155 @@
+"""Assemble the report: every number the pages show, computed once from the as-of prices.
+
+The report is plain numbers and frames (formatting is the renderer's job). It is built from a
+price frame already cut at the as-of session, so nothing in it can look ahead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from generator import metrics
+from generator.config import Config, Pair
+from generator.errors import DataError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PairReport:
+    pair: Pair
+    returns: pd.DataFrame
+    """Periods as rows; columns ``a``, ``b`` (total returns) and ``spread`` (a - b)."""
+    ratio: pd.DataFrame
+    """Full common history: columns ``ratio`` (rebased to 100), ``ma_short``, ``ma_long``."""
+    a_beats: metrics.StreakSummary
+    b_beats: metrics.StreakSummary
+    ratio_drawdown: float
+    ratio_high: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class Report:
+    config: Config
+    as_of: pd.Timestamp
+    source: str
+    is_sample: bool
+    prices: pd.DataFrame
+    """Adjusted closes up to and including ``as_of``."""
+    returns: pd.DataFrame
+    """Symbols x periods: total returns for prices, changes in percentage points for yields."""
+    last: pd.DataFrame
+    """Per symbol: ``close`` (last close on or before as-of), ``date`` of it, ``drawdown``."""
+    pairs: tuple[PairReport, ...]
+    missing: dict[str, str]
+
+    @property
+    def headline(self) -> PairReport:
+        return self.pairs[self.config.headline]
+
+
+def as_of_session(
+    prices: pd.DataFrame, benchmark: str, requested: pd.Timestamp | None
+) -> pd.Timestamp:
+    """The report's session: the last benchmark close on or before ``requested`` (or at all)."""
+    closes = prices[benchmark].dropna()
+    if closes.empty:
+        raise DataError(f"{benchmark}: the benchmark has no prices")
+    if requested is None:
+        return closes.index[-1]
+    eligible = closes.loc[:requested]
+    if eligible.empty:
+        raise DataError(
+            f"--as-of {requested:%Y-%m-%d} is before the first session of {benchmark} "
+            f"({closes.index[0]:%Y-%m-%d})"
+        )
+    return eligible.index[-1]
+
+
+def build_report(
+    config: Config,
+    prices: pd.DataFrame,
+    as_of: pd.Timestamp,
+    *,
+    source: str,
+    is_sample: bool,
+    missing: dict[str, str],
+) -> Report:
+    """Compute every metric the pages show from ``prices`` cut at ``as_of``."""
+    prices = prices.loc[:as_of]
+    periods = list(config.periods)
+    kinds = {inst.symbol: inst.kind for inst in config.universe}
+    present = [s for s in config.symbols if s in prices.columns and prices[s].notna().any()]
+    price_syms = [s for s in present if kinds[s] == "price"]
+    yield_syms = [s for s in present if kinds[s] == "yield"]
+    returns = pd.concat(
+        [
+            metrics.period_returns(prices[price_syms], as_of, periods),
+            metrics.period_changes(prices[yield_syms], as_of, periods),
+        ]
+    ).reindex(present)
+    last = pd.DataFrame(
+        {
+            "close": metrics.last_close(prices[present], as_of),
+            "date": prices[present].apply(lambda s: s.last_valid_index()),
+            "drawdown": pd.Series(
+                {s: metrics.drawdown(prices[s]).iloc[-1] for s in price_syms}, dtype="float64"
+            ),
+        }
+    ).reindex(present)
+    pair_reports = tuple(_pair_report(config, prices, as_of, pair) for pair in config.pairs)
+    return Report(
+        config=config,
+        as_of=as_of,
+        source=source,
+        is_sample=is_sample,
+        prices=prices,
+        returns=returns,
+        last=last,
+        pairs=pair_reports,
+        missing={s: r for s, r in missing.items() if s not in present}
+        | {
+            s: "no prices on or before the as-of session"
+            for s in config.symbols
+            if s not in present and s not in missing
+        },
+    )
+
+
+def _pair_report(
+    config: Config, prices: pd.DataFrame, as_of: pd.Timestamp, pair: Pair
+) -> PairReport:
+    for sym in (pair.a, pair.b):
+        if sym not in prices.columns or prices[sym].dropna().empty:
+            raise DataError(
+                f"{sym}: no prices for pair {pair.a}/{pair.b} on or before {as_of:%Y-%m-%d}"
+            )
+    a, b = prices[pair.a], prices[pair.b]
+    ratio = metrics.ratio_line(a, b)
+    if len(ratio) < 2:
+        raise DataError(f"pair {pair.a}/{pair.b}: fewer than two common sessions")
+    params = config.metrics
+    ratio_frame = pd.DataFrame(
+        {
+            "ratio": ratio,
+            "ma_short": metrics.moving_average(ratio, params.ma_short),
+            "ma_long": metrics.moving_average(ratio, params.ma_long),
+        }
+    )
+    rets = metrics.period_returns(prices[[pair.a, pair.b]], as_of, list(config.periods)).T
+    returns = pd.DataFrame({"a": rets[pair.a], "b": rets[pair.b]})
+    returns["spread"] = returns["a"] - returns["b"]
+    beats = metrics.outperformance(a, b)
+    dd = metrics.drawdown(ratio)
+    return PairReport(
+        pair=pair,
+        returns=returns,
+        ratio=ratio_frame,
+        a_beats=metrics.streak_summary(beats),
+        b_beats=metrics.streak_summary(metrics.outperformance(b, a)),
+        ratio_drawdown=float(dd.iloc[-1]),
+        ratio_high=ratio.idxmax(),
+    )

@@ -1,0 +1,139 @@
+"""The local price store: one Parquet file per symbol, written atomically.
+
+Why Parquet files rather than a database: a store is read whole and written one symbol at a time,
+so a file per symbol makes every write independent and atomic (write a temporary file, fsync,
+rename over the old one: a crash leaves the previous file intact), needs no server, diffs cleanly
+per symbol when the weekly workflow commits it back, and is read by pandas and pyarrow directly.
+
+Each file holds ``date`` and ``close`` columns plus metadata: the symbol as spelled, the source
+and the fetch time. File names use a reversible encoding that is safe on every file system
+(``^TNX`` -> ``sym-%5ETNX.parquet``; ``CON``, ``../x`` and lower case are all safe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from generator.errors import DataError
+
+log = logging.getLogger(__name__)
+
+PREFIX, SUFFIX = "sym-", ".parquet"
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+_META_KEY = b"rotation"
+
+
+def encode_symbol(symbol: str) -> str:
+    """A file name for ``symbol``: upper-case letters, digits and ``-`` as is, all else ``%XX``."""
+    body = "".join(
+        ch if ch in _PLAIN else "".join(f"%{b:02X}" for b in ch.encode()) for ch in symbol
+    )
+    return f"{PREFIX}{body}{SUFFIX}"
+
+
+def decode_symbol(filename: str) -> str:
+    """Inverse of :func:`encode_symbol`."""
+    if not (filename.startswith(PREFIX) and filename.endswith(SUFFIX)):
+        raise ValueError(f"not a store file name: {filename!r}")
+    return unquote(filename[len(PREFIX) : -len(SUFFIX)], errors="strict")
+
+
+@dataclass(frozen=True)
+class StoredMeta:
+    symbol: str
+    source: str
+    fetched_at: str
+    first_session: str
+    last_session: str
+
+
+class PriceStore:
+    """A folder of per-symbol Parquet files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, symbol: str) -> Path:
+        return self.root / encode_symbol(symbol)
+
+    def symbols(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            decode_symbol(p.name) for p in self.root.iterdir() if p.name.startswith(PREFIX)
+        )
+
+    def meta(self, symbol: str) -> StoredMeta | None:
+        path = self.path(symbol)
+        if not path.is_file():
+            return None
+        try:
+            raw = pq.read_schema(path).metadata[_META_KEY]
+            return StoredMeta(**json.loads(raw))
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
+            raise DataError(f"{path}: unreadable store file ({exc})") from None
+
+    def read(self, symbol: str) -> pd.Series | None:
+        """The stored closes of ``symbol``, or ``None`` if it was never stored."""
+        path = self.path(symbol)
+        if not path.is_file():
+            return None
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError(f"{path}: unreadable store file ({exc})") from None
+        frame = table.to_pandas()
+        return pd.Series(
+            frame["close"].to_numpy(dtype="float64"),
+            index=pd.DatetimeIndex(frame["date"], name="date").astype("datetime64[ns]"),
+            name=symbol,
+        )
+
+    def read_frame(self, symbols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+        found = {s: self.read(s) for s in symbols}
+        missing = {s: f"not in the store {self.root}" for s, v in found.items() if v is None}
+        present = {s: v for s, v in found.items() if v is not None}
+        frame = pd.DataFrame(present) if present else pd.DataFrame(dtype="float64")
+        return frame, missing
+
+    def write(
+        self, symbol: str, closes: pd.Series, *, source: str, fetched_at: dt.datetime
+    ) -> None:
+        """Replace ``symbol``'s history atomically (the old file stays until the rename)."""
+        closes = closes.dropna().sort_index()
+        if closes.empty:
+            raise DataError(f"{symbol}: refusing to store an empty history")
+        meta = StoredMeta(
+            symbol=symbol,
+            source=source,
+            fetched_at=fetched_at.isoformat(timespec="seconds"),
+            first_session=f"{closes.index[0]:%Y-%m-%d}",
+            last_session=f"{closes.index[-1]:%Y-%m-%d}",
+        )
+        table = pa.table(
+            {"date": pa.array(closes.index.astype("datetime64[ns]")), "close": closes.to_numpy()}
+        ).replace_schema_metadata({_META_KEY: json.dumps(meta.__dict__).encode()})
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pq.write_table(table, handle, compression="zstd")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path(symbol))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        log.debug("stored %s: %d sessions to %s", symbol, len(closes), meta.last_session)
