@@ -42,7 +42,7 @@ PAGES = {
 }
 
 
-# --- formatting ---------------------------------------------------------------------------------
+# --- formatting
 
 NA = "n/a"
 
@@ -83,7 +83,7 @@ def md_cell(value: Any) -> Markup:
     return Markup(str(escape(value)).replace("|", "&#124;"))
 
 
-# --- Jinja environment --------------------------------------------------------------------------
+# --- Jinja environment
 
 
 def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
@@ -101,7 +101,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     return env
 
 
-# --- chart files --------------------------------------------------------------------------------
+# --- chart files
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def vega_bundle(cache_dir: Path) -> bytes:
     return cached.read_bytes()
 
 
-# --- page contexts --------------------------------------------------------------------------------
+# --- page contexts
 
 
 def _streak(s: Streak) -> dict[str, str]:
@@ -274,7 +274,7 @@ def page_context(report: Report) -> dict[str, Any]:
     }
 
 
-# --- the whole generated folder --------------------------------------------------------------------
+# --- the whole generated folder
 
 
 def build_charts(report: Report) -> dict[str, alt.Chart]:
