@@ -91,7 +91,8 @@ def build(options: BuildOptions) -> BuildResult:
     with timings.stage("render"):
         env = render.make_environment([project / "overrides", project / "templates"])
         files |= render.render_pages(env, render.page_context(report))
-        files |= render.site_files(report, cache_dir=project / ".cache")
+        cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
+        files |= render.site_files(report, cache_dir=cache)
     site_dir = options.site_dir or project / "site"
     with timings.stage("mkdocs"):
         publish(

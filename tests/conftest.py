@@ -1,1 +1,93 @@
 """Shared fixtures and factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
+PROJECT_FILES = ["rotation.yml", "mkdocs.yml", "templates", "site_src/assets"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/ from the current output"
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def shared_prices() -> Path:
+    """The real market data beside the project; skipped (with the reason) in a fork without it."""
+    if not SHARED_PRICES.is_dir():
+        pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
+    return SHARED_PRICES
+
+
+def write_csv(path: Path, series: pd.Series) -> Path:
+    """Write a ``Date,Close`` file the way the shared data and yfinance exports look."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame({"Date": series.index.strftime("%Y-%m-%d"), "Close": series.to_numpy()})
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def csv_dir(tmp_path: Path) -> Callable[[Mapping[str, pd.Series]], Path]:
+    """Factory: a folder of ``<SYMBOL>.csv`` files from a mapping of symbol to series."""
+
+    def make(data: Mapping[str, pd.Series]) -> Path:
+        folder = tmp_path / "prices"
+        folder.mkdir(exist_ok=True)
+        for symbol, series in data.items():
+            write_csv(folder / f"{symbol}.csv", series)
+        return folder
+
+    return make
+
+
+def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
+    """A copy of the project's site files (config, templates, site_src assets) in ``dest``."""
+    for name in PROJECT_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    hooks = dest / "generator"
+    hooks.mkdir()
+    shutil.copy2(REPO / "generator" / "mkdocs_hooks.py", hooks / "mkdocs_hooks.py")
+    if config_changes:
+        config = yaml.safe_load((dest / "rotation.yml").read_text())
+        config.update(config_changes)
+        (dest / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: a throwaway project folder so a test build never touches the repository's site."""
+
+    def make(config_changes: Mapping | None = None) -> Path:
+        return project_copy(tmp_path / "project", config_changes)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _quiet_mkdocs_banner(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    # A shared cache of the vega bundle, so each test build does not spend seconds rebuilding it.
+    os.environ.setdefault("ROTATION_CACHE_DIR", str(REPO / ".cache"))

@@ -14,11 +14,12 @@ How the prices are made
 * Daily log returns follow a factor model: a market factor (about 7 %/yr, 16-18 % vol, a
   2008-like and a 2020-like crash), a size factor (small minus large), a value factor (value
   minus growth), eleven sector factors, a 10-year-rate duration factor with carry, and gold.
-  Every factor has a schedule of regimes (annual drift, annual vol); within a regime the noise is
-  de-meaned so each regime delivers exactly its designed return while still looking like a
-  random walk day to day. The story: small value leads 2000-2006, large growth leads 2007-2025
-  (mega-cap tech, with short value rallies in 2016, late 2020 and 2022), then from January 2026
-  the "Great Rotation": small value strongly outperforms large growth through the end.
+  Every factor has a schedule of regimes (total log return, annual vol), year by year for the
+  market, size and value; within a regime the noise is de-meaned so each regime delivers exactly
+  its designed return (the story cannot be undone by the seed) while the days in between stay a
+  random walk with realistic streaks. The story: small value leads 2000-2006, large growth leads
+  2007-2025 (mega-cap tech, with short value rallies in 2016, late 2020 and 2022), then from
+  January 2026 the "Great Rotation": small value strongly outperforms large growth to the end.
 * Yields (``^IRX``, ``^FVX``, ``^TNX``, ``^TYX``) are percent *levels*: mean-reverting paths
   around a historical-looking schedule, never negative. In 2026 their daily changes are
   negatively correlated with the size factor (falling yields help small caps).
@@ -54,8 +55,6 @@ SAMPLE_LABEL = "sample data — not market data"
 _DAYS_PER_YEAR = 252
 _FACTOR_SEED = 20_260_101
 """Seed of the common factors; changing it changes every series."""
-_STREAM_PROFILE = 1
-_STREAM_IDIO = 2
 _CHUNK = 512
 """Symbols generated per block, to bound memory for thousands of symbols."""
 _MIN_PRICE = 0.1
@@ -78,116 +77,163 @@ _FACTORS = ("mkt", "smb", "hml", *SECTORS, "dur", "carry", "gold")
 _COL = {name: i for i, name in enumerate(_FACTORS)}
 
 # ------------------------------------------------------------------------------------------------
-# Regimes: (first day, annual log drift, annual vol). The first entry starts at SAMPLE_START.
+# Regimes: (first day, total log return over the regime, annual vol). A regime runs until the next
+# one starts; the first starts at SAMPLE_START. Market, size and value move roughly year by year
+# so that crashes bottom where they should and streaks look like history, not like a bridge.
 
 _Regimes = tuple[tuple[str, float, float], ...]
 
 _MKT: _Regimes = (
-    ("2000-01-03", -0.20, 0.22),  # dot-com bust
-    ("2002-10-10", 0.13, 0.12),
-    ("2007-10-10", -0.27, 0.22),  # 2008-like crash: a slide, then the panic
-    ("2008-09-15", -1.10, 0.45),
-    ("2009-03-10", 0.16, 0.16),
-    ("2016-07-01", 0.14, 0.10),
-    ("2017-01-01", 0.14, 0.12),
-    ("2020-02-20", -4.60, 0.75),  # 2020-like crash, about -34 % in 23 sessions
-    ("2020-03-24", 0.50, 0.26),  # and recovery
-    ("2020-11-01", 0.35, 0.15),
-    ("2021-03-16", 0.25, 0.13),
-    ("2022-01-01", -0.21, 0.23),  # rate-shock bear market
-    ("2023-01-01", 0.22, 0.14),
-    ("2026-01-01", 0.07, 0.16),
+    ("2000-01-03", -0.10, 0.22),  # dot-com bust
+    ("2001-01-01", -0.13, 0.21),
+    ("2002-01-01", -0.30, 0.26),
+    ("2002-10-10", 0.08, 0.22),
+    ("2003-01-01", 0.23, 0.17),
+    ("2004-01-01", 0.10, 0.11),
+    ("2005-01-01", 0.05, 0.10),
+    ("2006-01-01", 0.15, 0.10),
+    ("2007-01-01", 0.10, 0.14),
+    ("2007-10-10", -0.25, 0.22),  # 2008-like crash: a slide, then the panic
+    ("2008-09-15", -0.55, 0.50),
+    ("2009-03-10", 0.55, 0.22),
+    ("2010-01-01", 0.14, 0.18),
+    ("2011-01-01", 0.02, 0.23),
+    ("2012-01-01", 0.15, 0.13),
+    ("2013-01-01", 0.26, 0.11),
+    ("2014-01-01", 0.13, 0.11),
+    ("2015-01-01", 0.01, 0.15),
+    ("2016-01-01", 0.03, 0.14),
+    ("2016-07-01", 0.08, 0.10),
+    ("2017-01-01", 0.20, 0.07),
+    ("2018-01-01", -0.05, 0.17),
+    ("2019-01-01", 0.27, 0.12),
+    ("2020-01-01", 0.04, 0.12),
+    ("2020-02-20", -0.42, 0.80),  # 2020-like crash, about -34 % in 23 sessions
+    ("2020-03-24", 0.45, 0.25),  # and recovery
+    ("2020-11-01", 0.15, 0.17),
+    ("2021-03-16", 0.17, 0.13),
+    ("2022-01-01", -0.20, 0.24),  # rate-shock bear market
+    ("2023-01-01", 0.23, 0.13),
+    ("2024-01-01", 0.22, 0.12),
+    ("2025-01-01", 0.16, 0.18),
+    ("2026-01-01", 0.06, 0.16),
 )
 _SMB: _Regimes = (
-    ("2000-01-03", 0.08, 0.12),  # small leads
-    ("2002-10-10", 0.04, 0.08),
-    ("2007-10-10", 0.00, 0.12),  # large leads, on and off, for years
-    ("2009-03-10", -0.01, 0.08),
-    ("2016-07-01", 0.20, 0.10),  # post-election small-cap pop
-    ("2017-01-01", -0.05, 0.08),
-    ("2020-02-20", -0.60, 0.25),
-    ("2020-03-24", -0.05, 0.12),
-    ("2020-11-01", 0.45, 0.14),  # vaccine rally
+    ("2000-01-03", 0.20, 0.12),  # small leads
+    ("2002-10-10", 0.15, 0.08),
+    ("2007-01-01", -0.08, 0.08),  # large leads, on and off, for years
+    ("2008-01-01", 0.02, 0.14),
+    ("2009-01-01", 0.03, 0.12),
+    ("2010-01-01", 0.10, 0.09),
+    ("2011-01-01", -0.06, 0.10),
+    ("2012-01-01", -0.01, 0.07),
+    ("2013-01-01", 0.07, 0.07),
+    ("2014-01-01", -0.09, 0.08),
+    ("2015-01-01", -0.05, 0.07),
+    ("2016-01-01", -0.02, 0.09),
+    ("2016-07-01", 0.10, 0.10),  # post-election small-cap pop
+    ("2017-01-01", -0.08, 0.07),
+    ("2018-01-01", -0.06, 0.08),
+    ("2019-01-01", -0.07, 0.08),
+    ("2020-01-01", -0.04, 0.08),
+    ("2020-02-20", -0.10, 0.25),
+    ("2020-03-24", -0.02, 0.12),
+    ("2020-11-01", 0.17, 0.14),  # vaccine rally
     ("2021-03-16", -0.12, 0.10),
-    ("2022-01-01", -0.04, 0.10),
-    ("2023-01-01", -0.08, 0.09),  # mega caps
-    ("2026-01-01", 0.15, 0.10),  # the Great Rotation
+    ("2022-01-01", -0.03, 0.10),
+    ("2023-01-01", -0.09, 0.09),  # mega caps
+    ("2024-01-01", -0.11, 0.09),
+    ("2025-01-01", -0.06, 0.09),
+    ("2026-01-01", 0.14, 0.10),  # the Great Rotation
 )
 _HML: _Regimes = (
-    ("2000-01-03", 0.22, 0.14),  # value leads as growth deflates
-    ("2002-10-10", 0.05, 0.07),
-    ("2007-10-10", -0.06, 0.14),  # growth leads for a long time
-    ("2009-03-10", -0.04, 0.07),
-    ("2016-07-01", 0.25, 0.10),
-    ("2017-01-01", -0.08, 0.07),
-    ("2020-02-20", -0.50, 0.20),
-    ("2020-03-24", -0.30, 0.12),
-    ("2020-11-01", 0.55, 0.14),
+    ("2000-01-03", 0.55, 0.16),  # value leads as growth deflates
+    ("2002-10-10", 0.20, 0.07),
+    ("2007-01-01", -0.12, 0.08),  # growth leads for a long time
+    ("2008-01-01", 0.00, 0.14),
+    ("2009-01-01", -0.12, 0.12),
+    ("2010-01-01", -0.03, 0.07),
+    ("2011-01-01", -0.02, 0.08),
+    ("2012-01-01", 0.02, 0.06),
+    ("2013-01-01", -0.01, 0.05),
+    ("2014-01-01", 0.00, 0.05),
+    ("2015-01-01", -0.09, 0.06),
+    ("2016-01-01", 0.03, 0.08),
+    ("2016-07-01", 0.12, 0.09),
+    ("2017-01-01", -0.17, 0.06),
+    ("2018-01-01", -0.04, 0.07),
+    ("2019-01-01", -0.09, 0.07),
+    ("2020-01-01", -0.06, 0.07),
+    ("2020-02-20", -0.05, 0.20),
+    ("2020-03-24", -0.22, 0.12),
+    ("2020-11-01", 0.20, 0.14),
     ("2021-03-16", -0.02, 0.09),
-    ("2022-01-01", 0.22, 0.12),  # value holds up in the rate shock
-    ("2023-01-01", -0.12, 0.08),  # AI mega-cap tech
-    ("2026-01-01", 0.17, 0.10),  # the Great Rotation
+    ("2022-01-01", 0.25, 0.12),  # value holds up in the rate shock
+    ("2023-01-01", -0.30, 0.08),  # AI mega-cap tech
+    ("2024-01-01", -0.15, 0.08),
+    ("2025-01-01", -0.10, 0.09),
+    ("2026-01-01", 0.15, 0.10),  # the Great Rotation
 )
 _SECTOR_REGIMES: dict[str, _Regimes] = {
     "tech": (
-        ("2000-01-03", -0.18, 0.18),
+        ("2000-01-03", -0.50, 0.18),
         ("2002-10-10", 0.00, 0.09),
-        ("2009-03-10", 0.025, 0.08),
-        ("2026-01-01", -0.05, 0.10),
+        ("2009-03-10", 0.42, 0.08),
+        ("2026-01-01", -0.04, 0.10),
     ),
     "comm": (
-        ("2000-01-03", -0.15, 0.16),
+        ("2000-01-03", -0.40, 0.16),
         ("2002-10-10", 0.00, 0.08),
-        ("2009-03-10", 0.01, 0.08),
+        ("2009-03-10", 0.17, 0.08),
         ("2026-01-01", -0.03, 0.10),
     ),
     "fin": (
-        ("2000-01-03", 0.03, 0.08),
-        ("2007-01-01", -0.05, 0.10),
-        ("2007-10-10", -0.30, 0.30),
+        ("2000-01-03", 0.20, 0.08),
+        ("2007-01-01", -0.04, 0.10),
+        ("2007-10-10", -0.42, 0.30),
         ("2009-03-10", 0.00, 0.10),
-        ("2023-03-08", -1.00, 0.35),  # regional-bank scare
-        ("2023-05-05", 0.02, 0.10),
+        ("2023-03-08", -0.16, 0.35),  # regional-bank scare
+        ("2023-05-05", 0.05, 0.10),
         ("2026-01-01", 0.03, 0.09),
     ),
     "energy": (
-        ("2000-01-03", 0.05, 0.16),
-        ("2002-10-10", 0.12, 0.16),
-        ("2008-07-01", -0.30, 0.30),
+        ("2000-01-03", 0.14, 0.16),
+        ("2002-10-10", 0.70, 0.16),
+        ("2008-07-01", -0.21, 0.30),
         ("2009-03-10", 0.00, 0.14),
-        ("2014-07-01", -0.12, 0.16),
-        ("2020-11-01", 0.30, 0.22),
-        ("2023-01-01", -0.05, 0.14),
-        ("2026-01-01", 0.08, 0.15),
+        ("2014-07-01", -0.75, 0.16),
+        ("2020-11-01", 0.65, 0.22),
+        ("2023-01-01", -0.15, 0.14),
+        ("2026-01-01", 0.07, 0.15),
     ),
-    "health": (("2000-01-03", 0.02, 0.08),),
+    "health": (("2000-01-03", 0.54, 0.08),),
     "discr": (("2000-01-03", 0.00, 0.07),),
-    "staples": (("2000-01-03", 0.02, 0.06),),
-    "util": (("2000-01-03", 0.02, 0.08), ("2026-01-01", 0.03, 0.08)),
+    "staples": (("2000-01-03", 0.54, 0.06),),
+    "util": (("2000-01-03", 0.52, 0.08), ("2026-01-01", 0.03, 0.08)),
     "materials": (
         ("2000-01-03", 0.00, 0.09),
-        ("2002-10-10", 0.03, 0.09),
-        ("2009-03-10", -0.01, 0.08),
+        ("2002-10-10", 0.19, 0.09),
+        ("2009-03-10", -0.18, 0.08),
     ),
     "realestate": (
-        ("2000-01-03", 0.02, 0.10),
-        ("2007-10-10", -0.25, 0.35),
-        ("2009-03-10", 0.02, 0.10),
+        ("2000-01-03", 0.16, 0.10),
+        ("2007-10-10", -0.35, 0.35),
+        ("2009-03-10", 0.26, 0.10),
         ("2022-01-01", -0.10, 0.12),
-        ("2023-01-01", -0.02, 0.10),
+        ("2023-01-01", -0.06, 0.10),
         ("2026-01-01", 0.03, 0.10),
     ),
     "indust": (("2000-01-03", 0.00, 0.06), ("2026-01-01", 0.02, 0.07)),
 }
 _GOLD: _Regimes = (
-    ("2000-01-03", -0.03, 0.14),
-    ("2001-04-01", 0.16, 0.17),
-    ("2011-09-01", -0.13, 0.17),
-    ("2016-01-01", 0.03, 0.13),
-    ("2019-06-01", 0.20, 0.15),
-    ("2020-08-07", -0.03, 0.15),
-    ("2023-10-01", 0.28, 0.15),
-    ("2026-01-01", 0.05, 0.22),
+    ("2000-01-03", -0.04, 0.14),
+    ("2001-04-01", 1.66, 0.17),
+    ("2011-09-01", -0.56, 0.17),
+    ("2016-01-01", 0.10, 0.13),
+    ("2019-06-01", 0.24, 0.15),
+    ("2020-08-07", -0.09, 0.15),
+    ("2023-10-01", 0.63, 0.15),
+    ("2026-01-01", 0.04, 0.22),
 )
 
 # Yield targets in percent; the paths wander around them (interpolated in log space).
@@ -324,10 +370,10 @@ _KNOWN: dict[str, _Profile] = {
     "IVV": _box("LB", 690.0, idio=0.004),
     "VV": _box("LB", 320.0, idio=0.006),
     "QQQ": _Profile(
-        beta=1.15,
+        beta=1.1,
         size=-0.2,
-        value=-0.6,
-        sectors=(("tech", 0.5), ("comm", 0.15)),
+        value=-0.5,
+        sectors=(("tech", 0.4), ("comm", 0.15)),
         idio=0.03,
         last=600.0,
     ),
@@ -339,10 +385,10 @@ _KNOWN: dict[str, _Profile] = {
     ),
     "^GSPC": _box("LB", 6700.0, idio=0.004, alpha=-0.018),
     "^NDX": _Profile(
-        beta=1.15,
+        beta=1.1,
         size=-0.2,
-        value=-0.6,
-        sectors=(("tech", 0.5), ("comm", 0.15)),
+        value=-0.5,
+        sectors=(("tech", 0.4), ("comm", 0.15)),
         idio=0.03,
         alpha=-0.008,
         last=24000.0,
@@ -438,28 +484,32 @@ _KNOWN: dict[str, _Profile] = {
 }
 
 
-def _seed(symbol: str) -> int:
-    return zlib.crc32(symbol.strip().upper().encode("utf-8"))
+_DERIVED_LOW = np.array([0.7, -0.3, -0.7, 0.6, 0.18, -0.03, np.log(8.0)])
+_DERIVED_HIGH = np.array([1.5, 1.1, 0.7, 1.2, 0.45, 0.03, np.log(250.0)])
 
 
-def _profile(symbol: str) -> _Profile:
-    """The table's profile, or one derived deterministically from the symbol's name."""
+def _rng(symbol: str) -> np.random.Generator:
+    """The symbol's own random stream, seeded by ``zlib.crc32`` of its name (never ``hash()``)."""
+    seed = zlib.crc32(symbol.strip().upper().encode("utf-8"))
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+def _profile(symbol: str, rng: np.random.Generator) -> _Profile:
+    """The table's profile, or one drawn from the symbol's own stream ``rng``."""
     known = _KNOWN.get(symbol.strip().upper())
     if known is not None:
         return known
-    rng = np.random.Generator(np.random.PCG64([_seed(symbol), _STREAM_PROFILE]))
     beta, size, value, sector_weight, idio, alpha, log_last = rng.uniform(
-        [0.7, -0.3, -0.7, 0.6, 0.18, -0.03, np.log(8.0)],
-        [1.5, 1.1, 0.7, 1.2, 0.45, 0.03, np.log(250.0)],
-    )
+        _DERIVED_LOW, _DERIVED_HIGH
+    ).tolist()
     sector = SECTORS[int(rng.integers(len(SECTORS)))]
     return _Profile(
-        beta=float(beta),
-        size=float(size),
-        value=float(value),
-        sectors=((sector, float(sector_weight)),),
-        idio=float(idio),
-        alpha=float(alpha),
+        beta=beta,
+        size=size,
+        value=value,
+        sectors=((sector, sector_weight),),
+        idio=idio,
+        alpha=alpha,
         last=float(np.exp(log_last)),
     )
 
@@ -485,28 +535,19 @@ class _Model:
     y10: np.ndarray
 
 
-def _regime_arrays(
-    sessions: pd.DatetimeIndex, regimes: _Regimes
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per session: regime number, daily drift and daily vol."""
+def _pinned(sessions: pd.DatetimeIndex, regimes: _Regimes, shocks: np.ndarray) -> np.ndarray:
+    """Daily log returns: each regime's total spread evenly, plus noise de-meaned within it.
+
+    De-meaning pins every regime's total exactly, so the story does not depend on the luck of the
+    seed, while the days in between stay a random walk with the regime's volatility.
+    """
     starts = pd.DatetimeIndex([r[0] for r in regimes]).astype("datetime64[ns]")
     regime = np.searchsorted(starts.values, sessions.values, side="right") - 1
     regime = np.clip(regime, 0, None)
-    drift = np.array([r[1] for r in regimes])[regime] / _DAYS_PER_YEAR
-    vol = np.array([r[2] for r in regimes])[regime] / np.sqrt(_DAYS_PER_YEAR)
-    return regime, drift, vol
-
-
-def _pinned(sessions: pd.DatetimeIndex, regimes: _Regimes, shocks: np.ndarray) -> np.ndarray:
-    """Daily log returns: each regime's drift plus its noise de-meaned within the regime.
-
-    De-meaning pins every regime's total to exactly ``drift * sessions / 252`` so the story
-    does not depend on the luck of the seed, while the days in between stay a random walk.
-    """
-    regime, drift, vol = _regime_arrays(sessions, regimes)
-    noise = vol * shocks
-    counts = np.bincount(regime)
-    means = np.bincount(regime, weights=noise) / np.maximum(counts, 1)
+    counts = np.maximum(np.bincount(regime, minlength=len(regimes)), 1)
+    drift = (np.array([r[1] for r in regimes]) / counts)[regime]
+    noise = (np.array([r[2] for r in regimes]) / np.sqrt(_DAYS_PER_YEAR))[regime] * shocks
+    means = np.bincount(regime, weights=noise, minlength=len(regimes)) / counts
     return drift + noise - means[regime]
 
 
@@ -542,7 +583,7 @@ def _model() -> _Model:
     factors = np.zeros((n, len(_FACTORS)))
 
     # Market, with volatility clustering (a slow AR(1) in log vol, mean square one).
-    log_vol = _ar1(z[-3] * 0.045, 0.985)
+    log_vol = _ar1(z[-3] * 0.03, 0.985)
     vol_mult = np.exp(log_vol)
     vol_mult /= np.sqrt(np.mean(vol_mult**2))
     factors[:, _COL["mkt"]] = _pinned(sessions, _MKT, z_mkt * vol_mult)
@@ -558,10 +599,10 @@ def _model() -> _Model:
     rho_mkt = np.where(years < 2022, 0.35, 0.0)
     rho_smb = np.where(years >= 2026, 0.55, 0.10)
     z10 = rho_mkt * z_mkt - rho_smb * z_smb + np.sqrt(1 - rho_mkt**2 - rho_smb**2) * z[-2]
-    phi10, phi3 = 1 - 1 / 60, 1 - 1 / 40
-    dev10 = _ar1(z10 * 0.08 * np.sqrt(1 - phi10**2), phi10)
+    phi10, phi3 = 1 - 1 / 60, 1 - 1 / 30
+    dev10 = _ar1(z10 * 0.07 * np.sqrt(1 - phi10**2), phi10)
     z3 = 0.5 * z10 + np.sqrt(0.75) * z[-1]
-    dev3 = _ar1(z3 * 0.10 * np.sqrt(1 - phi3**2), phi3)
+    dev3 = _ar1(z3 * 0.04 * np.sqrt(1 - phi3**2), phi3)
     y10 = np.exp(_log_target(sessions, _TNX_TARGET) + dev10)
     y3m = np.exp(_log_target(sessions, _IRX_TARGET) + dev3)
     factors[1:, _COL["dur"]] = -np.diff(y10) / 100
@@ -585,30 +626,34 @@ def _yield_series(model: _Model, tenor: str) -> np.ndarray:
     return np.maximum(out, 0.01)
 
 
-def _price_block(model: _Model, profiles: list[_Profile], seeds: list[int]) -> np.ndarray:
-    """(sessions, len(profiles)) closes for non-yield symbols; NaN before each inception."""
+def _price_block(model: _Model, symbols: list[str]) -> np.ndarray:
+    """(len(symbols), sessions) closes of non-yield symbols; NaN before each inception."""
     n = len(model.sessions)
-    loadings = np.stack([p.loadings() for p in profiles], axis=1)
-    returns = model.factors @ loadings
-    returns += np.array([p.alpha for p in profiles]) / _DAYS_PER_YEAR
+    noise = np.empty((len(symbols), n))
+    profiles = []
+    for j, symbol in enumerate(symbols):
+        rng = _rng(symbol)
+        profiles.append(_profile(symbol, rng))
+        rng.standard_normal(out=noise[j])
+    loadings = np.stack([p.loadings() for p in profiles])
     idio = np.array([p.idio for p in profiles]) / np.sqrt(_DAYS_PER_YEAR)
-    for j, seed in enumerate(seeds):
-        rng = np.random.Generator(np.random.PCG64([seed, _STREAM_IDIO]))
-        returns[:, j] += idio[j] * rng.standard_normal(n)
-    returns[0] = 0.0
-    log_price = np.cumsum(returns, axis=0, out=returns)
-    log_price += np.log([p.last for p in profiles]) - log_price[-1]
+    alpha = np.array([p.alpha for p in profiles]) / _DAYS_PER_YEAR
+
+    log_price = loadings @ model.factors.T
+    noise *= idio[:, None]
+    log_price += noise
+    log_price += alpha[:, None]
+    log_price[:, 0] = 0.0
+    np.cumsum(log_price, axis=1, out=log_price)
+    log_price += (np.log([p.last for p in profiles]) - log_price[:, -1])[:, None]
     prices = np.exp(log_price, out=log_price)
 
-    first = np.zeros(len(profiles), dtype=np.int64)
     for j, p in enumerate(profiles):
         if p.inception is not None:
-            first[j] = model.sessions.searchsorted(pd.Timestamp(p.inception))
-    before = np.arange(n)[:, None] < first[None, :]
-    prices[before] = np.nan
-    low = np.nanmin(prices, axis=0)
-    prices *= np.maximum(1.0, _MIN_PRICE / low)
-    return prices
+            prices[j, : model.sessions.searchsorted(pd.Timestamp(p.inception))] = np.nan
+    low = np.fmin.reduce(prices, axis=1)
+    prices *= np.maximum(1.0, _MIN_PRICE / low)[:, None]
+    return np.round(prices, 4, out=prices)
 
 
 def sample_prices(
@@ -624,6 +669,8 @@ def sample_prices(
     :data:`SAMPLE_START`-:data:`SAMPLE_END` (both inclusive); a symbol's values on a given day
     do not depend on ``start``, ``end`` or the other symbols.
     """
+    if isinstance(symbols, str):
+        raise TypeError("symbols must be a sequence of symbols, not one string")
     began = time.perf_counter()
     start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
     if start_ts > end_ts:
@@ -641,22 +688,20 @@ def sample_prices(
     hi = int(model.sessions.searchsorted(end_ts, side="right"))
     wanted = list(dict.fromkeys(str(s) for s in symbols))
 
-    values = np.full((hi - lo, len(wanted)), np.nan)
+    # Rows are symbols while generating (each series contiguous); the transpose is the frame.
+    values = np.empty((len(wanted), hi - lo))
     equities: list[int] = []
     for j, symbol in enumerate(wanted):
         tenor = _yield_tenor(symbol)
         if tenor is None:
             equities.append(j)
         else:
-            values[:, j] = np.round(_yield_series(model, tenor)[lo:hi], 4)
+            values[j] = np.round(_yield_series(model, tenor)[lo:hi], 4)
     for offset in range(0, len(equities), _CHUNK):
-        cols = equities[offset : offset + _CHUNK]
-        block = _price_block(
-            model, [_profile(wanted[j]) for j in cols], [_seed(wanted[j]) for j in cols]
-        )
-        values[:, cols] = np.round(block[lo:hi], 4)
+        rows = equities[offset : offset + _CHUNK]
+        values[rows] = _price_block(model, [wanted[j] for j in rows])[:, lo:hi]
 
-    frame = pd.DataFrame(values, index=model.sessions[lo:hi], columns=wanted)
+    frame = pd.DataFrame(values.T, index=model.sessions[lo:hi], columns=wanted, copy=False)
     out = tidy(frame, wanted)
     log.debug(
         "sample prices: %d symbols x %d sessions in %.3fs",

@@ -1,0 +1,106 @@
+"""The whole build on sample data, and its all-or-nothing publishing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build
+from generator.errors import BuildError
+from generator.sources.sample import SAMPLE_END
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def built(project):
+    root = project()
+    result = build(BuildOptions(config_path=root / "rotation.yml"))
+    return root, result
+
+
+def test_sample_build_produces_the_site(built):
+    root, result = built
+    site = root / "site"
+    assert result.as_of.date() == SAMPLE_END
+    assert result.site_dir == site
+    for page in ("index.html", "pairs/index.html", "methodology/index.html"):
+        assert (site / page).is_file(), page
+    charts = sorted(p.name for p in (site / "charts").glob("*.vl.json"))
+    assert charts == [
+        "ratio-iwd-vs-iwf.vl.json",
+        "ratio-iwm-vs-spy.vl.json",
+        "ratio-iwn-vs-iwf.vl.json",
+        "ratio-qqq-vs-iwm.vl.json",
+        "ratio-rsp-vs-spy.vl.json",
+    ]
+    for spec in charts:
+        stem = spec.removesuffix(".vl.json")
+        assert (site / "charts" / f"{stem}.svg").read_text().startswith("<svg")
+        assert (site / "charts" / f"{stem}.dark.svg").read_text().startswith("<svg")
+    assert (site / "assets/vega/vega-bundle.js").stat().st_size > 500_000
+    assert not (site / "build.json").exists(), "build.json is for the hooks, not the site"
+    assert not list(root.glob(".build/*")), "temporary folders are cleaned up"
+
+
+def test_every_page_says_sample_and_as_of(built):
+    root, _ = built
+    for page in ("index.html", "pairs/index.html", "methodology/index.html"):
+        html = (root / "site" / page).read_text()
+        assert "Sample data — not market data." in html, page
+        assert f"{SAMPLE_END:%Y-%m-%d}" in html
+
+
+def test_chart_specs_are_small_and_stop_at_as_of(built):
+    root, result = built
+    for path in (root / "site" / "charts").glob("*.vl.json"):
+        spec = json.loads(path.read_text())
+        rows = next(iter(spec["datasets"].values()))
+        assert len(rows) <= 3000, path.name
+        assert max(r["date"] for r in rows) == f"{result.as_of:%Y-%m-%d}"
+        assert path.stat().st_size < 300_000
+        subtitle = " ".join(spec["title"]["subtitle"])
+        assert "Total return from adjusted closes" in subtitle
+        assert f"as of {result.as_of:%Y-%m-%d}" in subtitle
+
+
+def test_as_of_cuts_every_chart(project):
+    root = project()
+    result = build(
+        BuildOptions(config_path=root / "rotation.yml", as_of=SAMPLE_END.replace(month=3, day=8))
+    )
+    # 2026-03-08 is a Sunday: the report is as of the Friday before.
+    assert f"{result.as_of:%Y-%m-%d}" == "2026-03-06"
+    for path in (root / "site" / "charts").glob("*.vl.json"):
+        rows = next(iter(json.loads(path.read_text())["datasets"].values()))
+        assert max(r["date"] for r in rows) == "2026-03-06"
+    assert "Friday 6 March 2026" in (root / "site" / "index.html").read_text()
+
+
+def test_failed_mkdocs_build_keeps_the_previous_site(built):
+    root, _ = built
+    before_site = snapshot(root / "site")
+    before_generated = snapshot(root / "site_src" / "generated")
+    # An authored page on a generated page's URL is refused by the hooks.
+    (root / "site_src" / "pairs.md").write_text("# Mine\n")
+    with pytest.raises(BuildError, match=r"pairs\.md would overwrite the generated page"):
+        build(BuildOptions(config_path=root / "rotation.yml"))
+    assert snapshot(root / "site") == before_site
+    assert snapshot(root / "site_src" / "generated") == before_generated
+    assert not [p for p in root.iterdir() if p.name.startswith(".site-")]
+
+
+def test_template_error_names_file_and_line_and_writes_nothing(built):
+    root, _ = built
+    before = snapshot(root / "site")
+    override = root / "overrides" / "pages"
+    override.mkdir(parents=True)
+    (override / "pairs.md.j2").write_text("# Pairs\n\n{% for p in pairs %}\n{{ p.a }\n")
+    with pytest.raises(BuildError) as info:
+        build(BuildOptions(config_path=root / "rotation.yml"))
+    assert str(info.value).startswith(f"{override / 'pairs.md.j2'}: line 4:")
+    assert snapshot(root / "site") == before

@@ -1,0 +1,122 @@
+"""The command line: exit codes and one-line messages, never a traceback for bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from generator.cli import main
+from tests_support import REPO
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("Error: ")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def closes(n: int, start: str = "2025-01-02", level: float = 100.0) -> pd.Series:
+    index = pd.bdate_range(start, periods=n)
+    return pd.Series(level * (1.001 ** pd.RangeIndex(n)), index=index, dtype="float64")
+
+
+def test_unknown_symbol_in_config(capsys, project):
+    root = project({"pairs": [{"a": "IWN", "b": "ZZZZ"}]})
+    code, _, err = run(capsys, "build", "--config", str(root / "rotation.yml"))
+    assert code == 1
+    assert error_line(err) == (
+        f"Error: {root / 'rotation.yml'}: pairs[0].b: ZZZZ is not in the universe"
+    )
+
+
+def test_csv_with_garbage_rows(capsys, project, csv_dir):
+    root = project()
+    folder = csv_dir({"SPY": closes(5)})
+    (folder / "IWN.csv").write_text("Date,Close\n2025-01-02,100\n2025-01-03,#N/A!\n")
+    code, _, err = run(
+        capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
+    )
+    assert code == 1
+    assert error_line(err) == f"Error: {folder / 'IWN.csv'}: line 3: unreadable close '#N/A!'"
+
+
+def test_empty_csv(capsys, project, csv_dir):
+    root = project()
+    folder = csv_dir({"SPY": closes(5)})
+    (folder / "IWF.csv").write_text("")
+    code, _, err = run(
+        capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
+    )
+    assert code == 1
+    assert error_line(err).startswith(f"Error: {folder / 'IWF.csv'}: empty file")
+
+
+def test_symbol_needed_by_a_pair_without_data(capsys, project, csv_dir):
+    root = project()
+    folder = csv_dir({"SPY": closes(5)})
+    code, _, err = run(
+        capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
+    )
+    assert code == 1
+    assert error_line(err) == (f"Error: IWN (config key pairs[0].a): no file {folder / 'IWN.csv'}")
+
+
+def test_as_of_before_any_data(capsys, project):
+    root = project()
+    code, _, err = run(
+        capsys, "build", "--config", str(root / "rotation.yml"), "--as-of", "1990-01-05"
+    )
+    assert code == 1
+    assert error_line(err) == (
+        "Error: --as-of 1990-01-05 is before the first session of SPY (2000-01-03)"
+    )
+
+
+def test_bad_date_argument_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--as-of", "31/07/2026"])
+    assert info.value.code == 2
+    assert "not a date in YYYY-MM-DD form: '31/07/2026'" in capsys.readouterr().err
+
+
+def test_unknown_source(capsys, project):
+    root = project()
+    code, _, err = run(capsys, "build", "--config", str(root / "rotation.yml"), "--source", "ftp")
+    assert code == 1
+    assert error_line(err) == "Error: unknown source 'ftp': use sample, csv:DIR or yahoo"
+
+
+def test_missing_config_file(capsys, tmp_path):
+    code, _, err = run(capsys, "build", "--config", str(tmp_path / "absent.yml"))
+    assert code == 1
+    assert error_line(err) == f"Error: {tmp_path / 'absent.yml'}: file not found"
+
+
+def test_python_dash_m_prints_one_line_and_exits_1(tmp_path):
+    """Through a real process: exit status 1, one stderr line, no traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "-q", "build", "--config", str(tmp_path / "x.yml")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"Error: {tmp_path / 'x.yml'}: file not found"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("rotation ")

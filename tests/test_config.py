@@ -1,0 +1,129 @@
+"""Config loading: every problem reported with file and key, nothing accepted silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.config import Config, load_config, slug
+from generator.errors import ConfigError
+from tests_support import REPO_CONFIG
+
+
+def write(tmp_path: Path, data: object) -> Path:
+    path = tmp_path / "rotation.yml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def base() -> dict:
+    return yaml.safe_load(REPO_CONFIG.read_text())
+
+
+def problems(tmp_path: Path, data: object) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, data))
+    return info.value.problems
+
+
+def test_repository_config_is_valid_and_frozen():
+    config = load_config(REPO_CONFIG)
+    assert config.headline_pair.a == "IWN"
+    assert config.headline_pair.b == "IWF"
+    assert config.instrument("^TNX").kind == "yield"
+    with pytest.raises(Exception, match="frozen"):
+        config.benchmark = "QQQ"  # type: ignore[misc]
+
+
+def test_missing_file_names_the_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope\.yml: file not found"):
+        load_config(tmp_path / "nope.yml")
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    found = problems(tmp_path, "benchmark: SPY\nuniverse: [\n")
+    assert len(found) == 1
+    assert found[0].startswith("line ")
+    assert "invalid YAML" in found[0]
+
+
+def test_top_level_must_be_a_mapping(tmp_path):
+    assert problems(tmp_path, "- a\n- b\n") == ["the top level must be a mapping of keys to values"]
+
+
+def test_unknown_key_suggests_the_nearest(tmp_path):
+    data = base()
+    data["benchmrk"] = "SPY"
+    data["metrics"]["ma_shrt"] = 20
+    found = problems(tmp_path, data)
+    assert "benchmrk: unknown key (did you mean 'benchmark'?)" in found
+    assert "metrics.ma_shrt: unknown key (did you mean 'ma_short'?)" in found
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    data = base()
+    data["pairs"][1]["b"] = "ZZZZ"
+    data["benchmark"] = "NOPE"
+    data["universe"][0]["symbol"] = "bad symbol"
+    found = problems(tmp_path, data)
+    assert any(
+        p.startswith("universe[0].symbol: 'bad symbol' is not a Yahoo symbol") for p in found
+    )
+    # Cross-reference checks run only on a config whose fields are all valid: fix the symbol.
+    data["universe"][0]["symbol"] = "SPY"
+    found = problems(tmp_path, data)
+    assert "benchmark: NOPE is not in the universe" in found
+    assert "pairs[1].b: ZZZZ is not in the universe" in found
+
+
+def test_message_carries_file_and_key(tmp_path):
+    data = base()
+    data["pairs"][0]["a"] = "XYZ"
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, data))
+    assert str(info.value) == f"{tmp_path / 'rotation.yml'}: pairs[0].a: XYZ is not in the universe"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"headline": 9}, "headline: 9 but there are 5 pairs"),
+        ({"periods": ["1W", "1W"]}, "periods: a period is listed twice"),
+        ({"benchmark": "^TNX"}, "benchmark: ^TNX is a yield, not a price"),
+        (
+            {"pairs": [{"a": "IWN", "b": "^IRX"}]},
+            "pairs[0].b: ^IRX is a yield; pairs compare prices",
+        ),
+        ({"pairs": [{"a": "IWN", "b": "IWN"}]}, "pairs[0]: a pair needs two different symbols"),
+        ({"metrics": {"ma_short": 200, "ma_long": 50}}, "metrics: ma_short (200) must be below"),
+        ({"periods": ["2W"]}, "periods[0]: Input should be"),
+    ],
+)
+def test_invalid_values(tmp_path, change, expected):
+    data = base() | change
+    found = problems(tmp_path, data)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_duplicate_symbol(tmp_path):
+    data = base()
+    data["universe"].append(dict(data["universe"][0]))
+    index = len(data["universe"]) - 1
+    assert f"universe[{index}].symbol: SPY is listed twice" in problems(tmp_path, data)
+
+
+def test_symbols_keep_config_order_and_pair_keys_are_safe():
+    config = Config.model_validate(
+        {
+            "universe": [
+                {"symbol": "BRK-B", "name": "Berkshire"},
+                {"symbol": "SPY", "name": "S&P"},
+            ],
+            "pairs": [{"a": "BRK-B", "b": "SPY"}],
+        }
+    )
+    assert config.symbols == ["BRK-B", "SPY"]
+    assert config.pairs[0].key == "brk-b-vs-spy"
+    assert slug("^TNX") == "tnx"
