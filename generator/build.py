@@ -89,7 +89,7 @@ def build(options: BuildOptions) -> BuildResult:
     with timings.stage("charts"):
         files = render.render_charts(report)
     with timings.stage("render"):
-        env = render.make_environment([project / "overrides", project / "templates"])
+        env = render.make_environment(project / "templates", project / "overrides")
         files |= render.render_pages(env, render.page_context(report))
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
         files |= render.site_files(report, cache_dir=cache)

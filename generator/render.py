@@ -86,10 +86,19 @@ def md_cell(value: Any) -> Markup:
 # --- Jinja environment
 
 
-def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
-    """The one Jinja environment: override folders first, ``StrictUndefined``, HTML escaping."""
+def make_environment(templates: Path, overrides: Path | None = None) -> jinja2.Environment:
+    """The one Jinja environment: ``StrictUndefined``, HTML escaping, overrides searched first.
+
+    A template in ``overrides`` replaces the default of the same name. To change only part of a
+    default, an override extends it under the ``default:`` prefix, e.g.
+    ``{% extends "default:pages/home.md.j2" %}`` (extending its own name would recurse).
+    """
+    defaults = jinja2.FileSystemLoader(str(templates))
+    search = [jinja2.FileSystemLoader(str(overrides))] if overrides and overrides.is_dir() else []
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
+        loader=jinja2.ChoiceLoader(
+            [*search, defaults, jinja2.PrefixLoader({"default": defaults}, delimiter=":")]
+        ),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         finalize=md_cell,

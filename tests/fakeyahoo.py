@@ -12,10 +12,15 @@ What yfinance 1.7.0 asks for (data.py, base.py, scrapers/history.py, scrapers/qu
   ``https://query2.finance.yahoo.com/v1/test/getcrumb``, then repeats the failed request once;
 * ``https://query2.finance.yahoo.com/v8/finance/chart/<SYM>`` with ``range=1d`` (timezone probe,
   the first time a symbol is seen), then with ``period1``/``period2`` epoch seconds (the data);
-* when the timezone probe fails, for the first two such symbols per process only:
-  ``/v10/finance/quoteSummary/<SYM>`` and ``https://query1.finance.yahoo.com/v7/finance/quote``.
+* when the timezone probe fails, for the first two such symbols per process only (``Ticker.info``
+  as a fallback): ``/v10/finance/quoteSummary/<SYM>``,
+  ``https://query1.finance.yahoo.com/v7/finance/quote?symbols=<SYM>`` and
+  ``https://query1.finance.yahoo.com/ws/fundamentals-timeseries/v1/finance/timeseries/<SYM>``.
 
-Every other request raises ``AssertionError``; nothing here can reach the network.
+Every other request raises ``AssertionError`` and is recorded as ``unexpected``. yfinance catches
+*every* exception per symbol (the assertion becomes that symbol's failure reason), so tests must
+also check :attr:`FakeYahooSession.unexpected`; sessions made by ``yahoo_env.session()`` are
+checked at teardown. Nothing here can reach the network.
 """
 
 from __future__ import annotations
@@ -159,7 +164,12 @@ def chart_payload(
         }
     if splits:
         events["splits"] = {
-            str(ts): {"date": ts, "numerator": num, "denominator": den, "splitRatio": f"{num}:{den}"}
+            str(ts): {
+                "date": ts,
+                "numerator": num,
+                "denominator": den,
+                "splitRatio": f"{num}:{den}",
+            }
             for ts, (num, den) in ((epoch(d, bar_time, tz), s) for d, s in splits.items())
         }
     if events:
@@ -262,10 +272,12 @@ class RecordedRequest:
     method: str
     url: str
     endpoint: str
-    """cookie, crumb, consent, chart, quoteSummary or quote."""
+    """cookie, crumb, consent, chart, quoteSummary, quote, timeseries or unexpected."""
     symbol: str | None
     params: dict[str, str]
     timeout: float | None
+    status: int | None
+    """HTTP status answered, or ``None`` when the fake raised instead."""
 
 
 class FakeYahooSession(requests.Session):
@@ -309,6 +321,12 @@ class FakeYahooSession(requests.Session):
         """Chart requests for a date window (``period1``/``period2``), not timezone probes."""
         return [r for r in self.chart_requests(symbol) if "period1" in r.params]
 
+    @property
+    def unexpected(self) -> list[RecordedRequest]:
+        """Requests the fake refused; yfinance swallows the AssertionError, so check this."""
+        with self._lock:
+            return [r for r in self.requests if r.endpoint == "unexpected"]
+
     # -- the network boundary -----------------------------------------------------------------
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
@@ -326,10 +344,26 @@ class FakeYahooSession(requests.Session):
         query.update({k: str(v) for k, v in (params or {}).items()})
         endpoint, symbol = _route(parts.hostname or "", parts.path, query)
         full_url = requests.Request(method, url, params=params).prepare().url or url
-        with self._lock:
-            self.requests.append(
-                RecordedRequest(method, full_url, endpoint, symbol, query, kwargs.get("timeout"))
+        response: requests.Response | None = None
+        try:
+            response = self._answer(method, full_url, endpoint, symbol, query)
+            return response
+        finally:
+            status = None if response is None else response.status_code
+            recorded = RecordedRequest(
+                method, full_url, endpoint, symbol, query, kwargs.get("timeout"), status
             )
+            with self._lock:
+                self.requests.append(recorded)
+
+    def _answer(
+        self,
+        method: str,
+        full_url: str,
+        endpoint: str,
+        symbol: str | None,
+        query: Mapping[str, str],
+    ) -> requests.Response:
         if endpoint == "unexpected":
             raise AssertionError(f"FakeYahooSession: unexpected request {method} {full_url}")
         if endpoint == "cookie":
@@ -374,9 +408,15 @@ class FakeYahooSession(requests.Session):
     def _info(self, url: str, endpoint: str, symbol: str) -> requests.Response:
         payload = self.payloads.get(symbol)
         meta = payload["chart"]["result"][0]["meta"] if payload is not None else None
+        if endpoint == "timeseries":
+            # Only asked for trailingPegRatio; an empty result is a valid "no value".
+            return _response(url, 200, {"timeseries": {"result": [], "error": None}})
         if endpoint == "quoteSummary":
             if meta is None:
-                error = {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}
+                error = {
+                    "code": "Not Found",
+                    "description": f"Quote not found for symbol: {symbol}",
+                }
                 return _response(url, 404, {"quoteSummary": {"result": None, "error": error}})
             quote_type = {
                 "symbol": symbol,
@@ -416,6 +456,9 @@ def _route(host: str, path: str, query: Mapping[str, str]) -> tuple[str, str | N
         return "quoteSummary", unquote(path.removeprefix("/v10/finance/quoteSummary/"))
     if yahoo_api and path == "/v7/finance/quote" and "symbols" in query:
         return "quote", query["symbols"]
+    timeseries = "/ws/fundamentals-timeseries/v1/finance/timeseries/"
+    if yahoo_api and path.startswith(timeseries):
+        return "timeseries", unquote(path.removeprefix(timeseries))
     return "unexpected", None
 
 
@@ -460,10 +503,21 @@ class _ListHandler(logging.Handler):
 
 @dataclass
 class YahooEnv:
-    """What :func:`yahoo_env` gives a test: yfinance's cache folder and its captured log."""
+    """What :func:`yahoo_env` gives a test: yfinance's cache folder, its log, a session maker."""
 
     cache_dir: Path
     records: list[logging.LogRecord] = field(default_factory=list)
+    sessions: list[FakeYahooSession] = field(default_factory=list)
+
+    def session(
+        self,
+        payloads: Mapping[str, Mapping[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> FakeYahooSession:
+        """A :class:`FakeYahooSession` checked for unexpected requests when the test ends."""
+        session = FakeYahooSession(payloads, **kwargs)
+        self.sessions.append(session)
+        return session
 
     def messages(self, level: int = logging.ERROR) -> list[str]:
         """Messages yfinance logged at exactly ``level``."""
@@ -475,7 +529,8 @@ def yahoo_env(tmp_path: Path) -> Iterator[YahooEnv]:
     """Clean yfinance process state for one test, with its log captured and kept off the console.
 
     Before and after the test: caches in ``tmp_path``, response LRU cleared, ``YfData`` singleton
-    (and the session it holds) dropped. The ``yfinance`` logger stops propagating meanwhile, so
+    (and the session it holds) dropped. Sessions made with ``env.session()`` must not have seen
+    an unexpected request. The ``yfinance`` logger stops propagating meanwhile, so
     its ERROR lines land in ``records`` instead of on stderr; its level is left alone, because a
     raised level would also hide the records the adapter reads failure reasons from.
     """
@@ -486,9 +541,12 @@ def yahoo_env(tmp_path: Path) -> Iterator[YahooEnv]:
     propagate = logger.propagate
     logger.addHandler(handler)
     logger.propagate = False
+    env = YahooEnv(cache_dir, handler.records)
     try:
-        yield YahooEnv(cache_dir, handler.records)
+        yield env
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
         reset_yfinance_state(cache_dir)
+    refused = [r.url for s in env.sessions for r in s.unexpected]
+    assert not refused, f"yfinance made requests the fake does not know: {refused}"

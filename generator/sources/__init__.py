@@ -61,10 +61,10 @@ def load_prices(spec: str, symbols: list[str], *, store_root: Path) -> LoadResul
     Imports are local so that a build from the sample or a CSV folder never imports yfinance.
     """
     if spec == "sample":
-        from generator.sources.sample import sample_prices
+        from generator.sources.sample import SAMPLE_LABEL, sample_prices
 
         return LoadResult(
-            sample_prices(symbols), "sample data (synthetic prices, not market data)", {}, True
+            sample_prices(symbols), f"{SAMPLE_LABEL} (synthetic prices)", {}, True
         )
     if spec.startswith("csv:"):
         from generator.sources.csvdir import load_csv_dir

@@ -140,7 +140,9 @@ def download_closes(
     adjusted = pd.DataFrame(index=pd.DatetimeIndex([]))
     reasons: dict[str, str] = {}
     if requested:
-        raw, reasons = _download(list(requested), start, end, session, timeout, threads)
+        raw, reasons = _download(
+            list(requested), start=start, end=end, session=session, timeout=timeout, threads=threads
+        )
         adjusted = _adjusted_closes(raw)
 
     columns: dict[str, pd.Series] = {}
@@ -201,6 +203,7 @@ class _ErrorRecords(logging.Handler):
 
 def _download(
     symbols: list[str],
+    *,
     start: datetime.date,
     end: datetime.date,
     session: requests.Session | None,

@@ -1,0 +1,149 @@
+"""Builds from the real market data in ../shared/market-data and checks the numbers on the pages
+against values this test computes itself from the raw CSV text (not through the code under test).
+
+Skipped, with the reason, where the shared data is absent (a user's fork).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build
+
+pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("realdata")]
+
+
+def raw_closes(folder: Path, symbol: str) -> list[tuple[dt.date, float]]:
+    with (folder / f"{symbol}.csv").open(newline="") as handle:
+        return [
+            (dt.date.fromisoformat(row["Date"]), float(row["Close"]))
+            for row in csv.DictReader(handle)
+            if row["Close"]
+        ]
+
+
+def close_on_or_before(rows: list[tuple[dt.date, float]], day: dt.date) -> float:
+    return [close for date, close in rows if date <= day][-1]
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:+.1f}%"
+
+
+def metric(page: str, name: str) -> str:
+    found = re.search(rf'data-metric="{name}">([^<]+)<', page)
+    assert found, name
+    return html.unescape(found.group(1))
+
+
+def table_row(page: str, symbol: str) -> list[str]:
+    """The cells of the universe-table row whose first cell is ``symbol``."""
+    for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S):
+        cells = [
+            html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        ]
+        if cells and cells[0] == symbol:
+            return cells
+    raise AssertionError(f"no row for {symbol}")
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    from conftest import SHARED_PRICES, project_copy
+
+    if not SHARED_PRICES.is_dir():
+        pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
+    root = project_copy(tmp_path_factory.mktemp("real") / "project")
+    result = build(
+        BuildOptions(
+            config_path=root / "rotation.yml",
+            source=f"csv:{SHARED_PRICES}",
+            as_of=dt.date(2026, 3, 9),
+        )
+    )
+    return SHARED_PRICES, root, result
+
+
+def test_headline_numbers_match_raw_csv(real_site):
+    prices, root, result = real_site
+    as_of = dt.date(2026, 3, 9)
+    assert result.as_of.date() == as_of
+    page = (root / "site" / "index.html").read_text()
+    iwn, iwf = raw_closes(prices, "IWN"), raw_closes(prices, "IWF")
+    year_end = dt.date(2025, 12, 31)
+    iwn_ytd = close_on_or_before(iwn, as_of) / close_on_or_before(iwn, year_end) - 1
+    iwf_ytd = close_on_or_before(iwf, as_of) / close_on_or_before(iwf, year_end) - 1
+    assert metric(page, "ytd-a") == pct(iwn_ytd)
+    assert metric(page, "ytd-b") == pct(iwf_ytd)
+    assert metric(page, "ytd-gap") == f"{(iwn_ytd - iwf_ytd) * 100:+.1f} pp"
+    assert "Monday 9 March 2026" in page
+
+
+def test_universe_table_matches_raw_csv(real_site):
+    prices, root, _ = real_site
+    as_of = dt.date(2026, 3, 9)
+    page = (root / "site" / "index.html").read_text()
+    for symbol in ("SPY", "XLE", "KRE", "MSFT"):
+        rows = raw_closes(prices, symbol)
+        end = close_on_or_before(rows, as_of)
+        expected = [
+            f"{end:,.2f}",
+            pct(end / close_on_or_before(rows, dt.date(2026, 3, 2)) - 1),  # 1W
+            pct(end / close_on_or_before(rows, dt.date(2026, 2, 9)) - 1),  # 1M
+            pct(end / close_on_or_before(rows, dt.date(2025, 12, 9)) - 1),  # 3M
+            pct(end / close_on_or_before(rows, dt.date(2025, 12, 31)) - 1),  # YTD
+            pct(end / close_on_or_before(rows, dt.date(2025, 3, 9)) - 1),  # 1Y
+            pct(end / max(c for d, c in rows if d <= as_of) - 1),  # from peak
+        ]
+        assert table_row(page, symbol)[2:] == expected, symbol
+    tnx = raw_closes(prices, "^TNX")
+    level = close_on_or_before(tnx, as_of)
+    week = (level - close_on_or_before(tnx, dt.date(2026, 3, 2))) * 100
+    cells = table_row(page, "^TNX")
+    assert cells[2] == f"{level:.2f}%"
+    assert cells[3] == f"{week:+.0f} bp"
+
+
+def test_missing_iws_is_reported_not_fatal(real_site):
+    prices, root, result = real_site
+    assert "IWS" in result.missing
+    page = (root / "site" / "index.html").read_text()
+    assert table_row(page, "IWS")[2:] == ["n/a"] * 7
+    assert f"no file {prices / 'IWS.csv'}" in html.unescape(page)
+
+
+def test_no_chart_point_after_as_of(real_site):
+    import json
+
+    _, root, _ = real_site
+    for spec in (root / "site" / "charts").glob("*.vl.json"):
+        rows = next(iter(json.loads(spec.read_text())["datasets"].values()))
+        assert max(r["date"] for r in rows) == "2026-03-09", spec.name
+
+
+def test_streak_record_matches_independent_count(real_site):
+    """The IWM-over-SPY record streak on the Pairs page equals a count done here from raw text."""
+    prices, root, _ = real_site
+    iwm = dict(raw_closes(prices, "IWM"))
+    spy = dict(raw_closes(prices, "SPY"))
+    days = sorted(d for d in set(iwm) & set(spy) if d <= dt.date(2026, 3, 9))
+    best = run = 0
+    best_span = run_start = None
+    for prev, day in zip(days, days[1:], strict=False):
+        if iwm[day] / iwm[prev] > spy[day] / spy[prev]:
+            run += 1
+            run_start = day if run == 1 else run_start
+            if run > best:
+                best, best_span = run, (run_start, day)
+        else:
+            run = 0
+    page = html.unescape((root / "site" / "pairs" / "index.html").read_text())
+    expected = f"IWM {best} sessions ({best_span[0]:%Y-%m-%d} to {best_span[1]:%Y-%m-%d})"
+    assert expected in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))

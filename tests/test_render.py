@@ -1,0 +1,91 @@
+"""Rendering: golden Markdown from sample data, escaping, strict templates, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from generator import render
+from generator.config import load_config
+from generator.errors import BuildError
+from generator.report import as_of_session, build_report
+from generator.sources.sample import sample_prices
+from tests_support import REPO, REPO_CONFIG
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def sample_report(config=None, as_of=None):
+    config = config or load_config(REPO_CONFIG)
+    prices = sample_prices(config.symbols)
+    session = as_of_session(prices, config.benchmark, as_of)
+    return build_report(config, prices, session, source="sample data", is_sample=True, missing={})
+
+
+def pages(report, overrides=None) -> dict[str, str]:
+    env = render.make_environment(REPO / "templates", overrides)
+    out = render.render_pages(env, render.page_context(report))
+    return {name: content.decode() for name, content in out.items()}
+
+
+@pytest.mark.parametrize("name", ["index.md", "pairs.md", "methodology.md"])
+def test_pages_match_golden_files(name, update_golden):
+    """Rendered Markdown is stable; run `pytest --update-golden` after an intended change."""
+    got = pages(sample_report(as_of=pd.Timestamp("2026-07-31")))[name]
+    golden = GOLDEN / name
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(got)
+    assert got == golden.read_text()
+
+
+def test_config_strings_are_escaped(tmp_path):
+    text = REPO_CONFIG.read_text().replace(
+        "name: Russell 2000 Value,", "name: '<script>alert(1)</script> | x',"
+    )
+    path = tmp_path / "rotation.yml"
+    path.write_text(text)
+    out = pages(sample_report(load_config(path)))
+    assert "<script>" not in out["index.md"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#124; x" in out["index.md"]
+
+
+@pytest.mark.parametrize(
+    ("value", "pct", "pp", "bp"),
+    [
+        (0.1234, "+12.3%", "+12.3 pp", "+12 bp"),
+        (-0.0004, "-0.0%", "-0.0 pp", "-0 bp"),
+        (float("nan"), "n/a", "n/a", "n/a"),
+    ],
+)
+def test_number_formats(value, pct, pp, bp):
+    assert render.fmt_pct(value) == pct
+    assert render.fmt_pp(value) == pp
+    assert render.fmt_bp(value) == bp
+
+
+def test_override_folder_is_searched_first(tmp_path):
+    override = tmp_path / "overrides" / "pages"
+    override.mkdir(parents=True)
+    (override / "methodology.md.j2").write_text(
+        '{% extends "default:pages/methodology.md.j2" %}\n'
+        "{% block intro %}Our own words.{% endblock %}\n"
+    )
+    partial = tmp_path / "overrides" / "partials"
+    partial.mkdir()
+    (partial / "asof.md.j2").write_text("Custom as-of line: {{ as_of }}\n")
+    out = pages(sample_report(), tmp_path / "overrides")
+    assert "Our own words." in out["methodology.md"]
+    assert "## Period returns" in out["methodology.md"], "the rest is inherited"
+    assert "Custom as-of line: 2026-11-20" in out["methodology.md"]
+    assert "Custom as-of line: 2026-11-20" in out["index.md"]
+
+
+def test_undefined_variable_fails_the_build(tmp_path):
+    override = tmp_path / "pages"
+    override.mkdir()
+    (override / "pairs.md.j2").write_text("{{ no_such_value }}\n")
+    with pytest.raises(BuildError, match="pages/pairs.md.j2: 'no_such_value' is undefined"):
+        pages(sample_report(), tmp_path)
