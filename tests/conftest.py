@@ -91,4 +91,6 @@ def _quiet_mkdocs_banner(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     # A shared cache of the vega bundle, so each test build does not spend seconds rebuilding it.
     os.environ.setdefault("ROTATION_CACHE_DIR", str(REPO / ".cache"))
+
+
 from fakeyahoo import yahoo_env  # noqa: E402, F401  (fixture)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
+import itertools
 import re
 from pathlib import Path
 
@@ -136,7 +137,7 @@ def test_streak_record_matches_independent_count(real_site):
     days = sorted(d for d in set(iwm) & set(spy) if d <= dt.date(2026, 3, 9))
     best = run = 0
     best_span = run_start = None
-    for prev, day in zip(days, days[1:], strict=False):
+    for prev, day in itertools.pairwise(days):
         if iwm[day] / iwm[prev] > spy[day] / spy[prev]:
             run += 1
             run_start = day if run == 1 else run_start

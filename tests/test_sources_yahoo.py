@@ -16,6 +16,7 @@ import pytest
 import requests
 import yfinance as yf
 from curl_cffi import requests as curl_requests
+
 from fakeyahoo import (
     NOT_FOUND,
     FakeYahooSession,
@@ -28,7 +29,6 @@ from fakeyahoo import (
     rate_limited,
     timeout,
 )
-
 from generator.errors import SourceError
 from generator.sources.yahoo import download_closes, normalise_symbol
 

@@ -63,9 +63,7 @@ def load_prices(spec: str, symbols: list[str], *, store_root: Path) -> LoadResul
     if spec == "sample":
         from generator.sources.sample import SAMPLE_LABEL, sample_prices
 
-        return LoadResult(
-            sample_prices(symbols), f"{SAMPLE_LABEL} (synthetic prices)", {}, True
-        )
+        return LoadResult(sample_prices(symbols), f"{SAMPLE_LABEL} (synthetic prices)", {}, True)
     if spec.startswith("csv:"):
         from generator.sources.csvdir import load_csv_dir
 
