@@ -7,6 +7,8 @@ weekly points so that no spec ships more than :data:`MAX_POINTS` rows.
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -50,17 +52,11 @@ def ratio_chart(
         "ma_short": f"{ma_short}-session average",
         "ma_long": f"{ma_long}-session average",
     }
-    series_per_row = 3
-    thinned = thin(rebased, MAX_POINTS // series_per_row)
-    long = (
-        thinned.rename(columns=labels)
-        .rename_axis("date")
-        .reset_index()
-        .melt("date", var_name="series", value_name="value")
-        .dropna()
-    )
-    long["date"] = long["date"].dt.strftime("%Y-%m-%d")
-    long["value"] = long["value"].round(3)
+    # Wide rows (one per session, short keys) folded into series by Vega-Lite: a third of the
+    # bytes of a long table that repeats the date and label on every point.
+    thinned = thin(rebased, MAX_POINTS)
+    data = thinned.round(3).rename_axis("date").reset_index()
+    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
     domain = list(labels.values())
     # Colour and dash share one legend (same field, same legend settings, so Vega-Lite merges them).
     legend = alt.Legend(title=None, orient="top", direction="horizontal")
@@ -72,7 +68,10 @@ def ratio_chart(
     )
     frequency = "daily" if len(thinned) == len(rebased) else "weekly points"
     return (
-        alt.Chart(long)
+        alt.Chart(data)
+        .transform_fold(list(labels), as_=["key", "value"])
+        .transform_filter("isValid(datum.value)")
+        .transform_calculate(series=f"{json.dumps(labels)}[datum.key]")
         .mark_line(strokeWidth=1.6, interpolate="linear")
         .encode(
             x=alt.X("date:T", title=None),

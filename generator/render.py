@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,21 +120,40 @@ class ChartRef:
     alt: str
 
 
+# The static fallback is one SVG legible on Material's light and dark backgrounds alike: a
+# transparent background and mid-grey text. (It shows only without JavaScript, and a second, dark
+# rendering would double the slowest step of the build.)
+FALLBACK_CONFIG = {
+    "background": "transparent",
+    "view": {"stroke": None},
+    "axis": {
+        "labelColor": "#7c8089",
+        "titleColor": "#7c8089",
+        "gridColor": "#8a8f98",
+        "gridOpacity": 0.3,
+        "domainColor": "#8a8f98",
+        "tickColor": "#8a8f98",
+    },
+    "legend": {"labelColor": "#7c8089", "titleColor": "#7c8089"},
+    "title": {"color": "#7c8089", "subtitleColor": "#7c8089"},
+}
+
+
 def chart_files(name: str, chart: alt.Chart) -> dict[str, bytes]:
-    """The spec (live chart) and light and dark static SVG fallbacks of one chart."""
+    """The spec of the live chart and its static SVG fallback."""
     spec = chart.to_dict(validate=True)
-    static = {**spec, "width": STATIC_WIDTH, "background": "transparent"}
     try:
-        light = vlc.vegalite_to_svg(static, vl_version=VL_VERSION, allowed_base_urls=[])
-        dark = vlc.vegalite_to_svg(
-            static, vl_version=VL_VERSION, theme="dark", allowed_base_urls=[]
+        svg = vlc.vegalite_to_svg(
+            {**spec, "width": STATIC_WIDTH},
+            vl_version=VL_VERSION,
+            config=FALLBACK_CONFIG,
+            allowed_base_urls=[],
         )
     except ValueError as exc:
         raise BuildError(f"chart {name}: Vega-Lite could not render it ({exc})") from None
     return {
         f"charts/{name}.vl.json": json.dumps(spec, separators=(",", ":")).encode(),
-        f"charts/{name}.svg": light.encode(),
-        f"charts/{name}.dark.svg": dark.encode(),
+        f"charts/{name}.svg": svg.encode(),
     }
 
 
@@ -315,12 +333,15 @@ def render_pages(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[st
     return out
 
 
-def render_charts(report: Report, *, workers: int = 2) -> dict[str, bytes]:
-    """Spec and static fallbacks of every chart; vl-convert runs in threads (it drops the GIL)."""
+def render_charts(report: Report) -> dict[str, bytes]:
+    """Spec and static fallback of every chart.
+
+    Sequential on purpose: vl-convert serialises conversions internally, so threads only add
+    overhead (measured: 2.2 s sequential against 2.7 s with two threads for five charts).
+    """
     files: dict[str, bytes] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for produced in pool.map(lambda item: chart_files(*item), build_charts(report).items()):
-            files.update(produced)
+    for name, chart in build_charts(report).items():
+        files.update(chart_files(name, chart))
     return files
 
 

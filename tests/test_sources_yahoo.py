@@ -92,7 +92,8 @@ def test_adjusted_closes_for_several_symbols(yahoo_env: YahooEnv) -> None:
         },
         index=dates(*WEEK),
     )
-    pd.testing.assert_frame_equal(result.prices, expected)
+    # tidy() lets pandas infer a freq (BusinessDay here); the contract does not define one.
+    pd.testing.assert_frame_equal(result.prices, expected, check_freq=False)
     assert result.failures == {}
 
 
@@ -171,7 +172,8 @@ def test_symbol_that_404s_once_its_timezone_is_known_reports_yahoos_reason(
         (timeout(), "Read timed out"),
         (empty_body(), "Expecting value"),
         (not_json(), "Expecting value"),
-        (Fault(503, "Service Unavailable"), "no timezone found"),
+        # yfinance never reports the HTTP status itself: it reads the body as JSON and fails.
+        (Fault(503, "Service Unavailable"), "Expecting value"),
     ],
     ids=["429", "timeout", "empty-body", "not-json", "503"],
 )
@@ -233,6 +235,47 @@ def test_bar_with_null_close_is_dropped(yahoo_env: YahooEnv) -> None:
     assert alone.prices["HALF"].tolist() == [10.0, 11.0, 13.0, 14.0]
     assert len(together.prices) == 6
     assert together.prices["HALF"].isna().tolist() == [False, False, True, False, False, True]
+
+
+def test_symbol_with_only_null_closes_has_no_data(yahoo_env: YahooEnv) -> None:
+    empty = chart_payload("NULL", WEEK[:2], closes=[None, None], volumes=[10, 10])
+    session = yahoo_env.session({**payloads(), "NULL": empty})
+
+    result = download(session, ["AAA", "NULL"])
+
+    assert list(result.prices.columns) == ["AAA"]
+    assert result.failures == {"NULL": "no data returned"}  # yfinance logs nothing for this
+
+
+def test_window_without_sessions_is_reported_per_symbol(yahoo_env: YahooEnv) -> None:
+    session = yahoo_env.session(payloads())
+
+    result = download(session, ["AAA"], start=D(2024, 1, 6), end=D(2024, 1, 8))  # a weekend
+
+    assert result.prices.empty
+    assert result.failures["AAA"].startswith("possibly delisted; no price data found")
+
+
+def test_other_exchanges_keep_their_local_dates(yahoo_env: YahooEnv) -> None:
+    london = chart_payload(
+        "VOD.L",
+        ["2024-01-02", "2024-01-03", "2024-01-05", "2024-01-08", "2024-01-09"],
+        closes=[69.1, 69.5, 70.2, 70.0, 69.8],
+        tz="Europe/London",
+        currency="GBp",
+        exchange="LSE",
+        bar_time=datetime.time(8, 0),
+    )
+    session = yahoo_env.session({**payloads(), "VOD.L": london})
+
+    result = download(session, ["AAA", "VOD.L"])
+
+    assert list(result.prices.index) == list(dates(*WEEK))
+    assert result.prices["VOD.L"].tolist()[:2] == [69.1, 69.5]
+    assert np.isnan(result.prices.loc["2024-01-04", "VOD.L"])
+    assert result.prices.loc["2024-01-05", "VOD.L"] == 70.2
+    (request,) = session.data_requests("VOD.L")
+    assert request.params["period1"] == str(epoch("2024-01-02", _MIDNIGHT, "Europe/London"))
 
 
 def test_retry_asks_yahoo_again(yahoo_env: YahooEnv) -> None:

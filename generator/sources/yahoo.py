@@ -219,6 +219,7 @@ def _download(
     caller_thread = threading.get_ident()
     try:
         YfData.cache_get.cache_clear()
+        _open_tz_cache()
         raw = yf.download(
             symbols,
             start=start,
@@ -245,6 +246,20 @@ def _download(
     finally:
         yf_logger.removeHandler(collector)
     return raw, _reasons(collector.records, set(symbols), caller_thread)
+
+
+def _open_tz_cache() -> None:
+    """Create and open yfinance's timezone cache on this thread, before its workers start.
+
+    yfinance initialises the SQLite cache lazily and without a lock: on a fresh cache folder
+    (a new CI runner, a new container) several download threads race to switch the new database
+    to WAL mode and some symbols fail with ``OperationalError: database is locked`` (seen in
+    5-10 of 100 offline runs with 4 threads). One lookup here does that setup once.
+    """
+    try:
+        _yf_cache.get_tz_cache().lookup("^GSPC")
+    except Exception as exc:  # best effort: yfinance copes (per symbol) without the cache
+        log.debug("could not open the yfinance timezone cache: %s", _describe(exc))
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,7 +1,7 @@
 /* Live Vega-Lite charts for Rotation Monitor.
  *
- * Each chart is a <div class="rm-chart"> holding two static SVG fallbacks (light and dark). The
- * spec sits next to them (name.svg -> name.vl.json). Material's instant navigation swaps page
+ * Each chart is a <div class="rm-chart"> holding a static SVG fallback (shown without JS). The
+ * spec sits next to it (name.svg -> name.vl.json). Material's instant navigation swaps page
  * content without a reload and only re-runs scripts inside the content, so rendering hangs off
  * Material's document$ observable (first load and every navigation), and a MutationObserver on
  * the palette attribute re-renders when the reader toggles dark mode. Everything is served by the
@@ -16,7 +16,7 @@
 
   function specUrl(el) {
     const img = el.querySelector("img");
-    return img.src.split("#")[0].replace(/(\.dark)?\.svg$/, ".vl.json");
+    return img.src.split("#")[0].replace(/\.svg$/, ".vl.json");
   }
 
   async function renderAll() {
