@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import socket
 
 import numpy as np
 import pandas as pd
@@ -359,8 +360,9 @@ def test_no_real_transport_is_used(yahoo_env: YahooEnv, monkeypatch: pytest.Monk
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("real network used")
 
+    monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
-    monkeypatch.setattr(curl_requests.Session, "request", refuse)
+    monkeypatch.setattr(curl_requests.Session, "request", refuse)  # libcurl has its own sockets
     session = yahoo_env.session(payloads())
 
     result = download(session, ["AAA", "^TNX", "ZZZZ"])
