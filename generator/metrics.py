@@ -97,15 +97,20 @@ def drawdown(series: pd.Series) -> pd.Series:
     return clean / clean.cummax() - 1.0
 
 
+TIE_TOLERANCE = 1e-12
+"""Log-ratio changes this small are ties: far below any quoted price's precision."""
+
+
 def outperformance(a: pd.Series, b: pd.Series) -> pd.Series:
     """For each common session after the first: did ``a``'s daily return beat ``b``'s?
 
-    A tie is not a beat. Computed as the sign of the change of ``log(a / b)``, which equals
-    comparing the two daily returns.
+    A tie is not a beat. Computed as the change of ``log(a / b)``, which compares the two daily
+    returns; a change within :data:`TIE_TOLERANCE` is a tie, because equal percentage moves
+    (9.00 -> 9.90 against 70 -> 77) leave a floating-point residue of about 1e-16.
     """
     both = aligned(a, b)
     rel = np.log(both["a"] / both["b"]).diff().iloc[1:]
-    return rel > 0
+    return rel > TIE_TOLERANCE
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,10 @@ def _pair_report(
             "ma_long": metrics.moving_average(ratio, params.ma_long),
         }
     )
-    rets = metrics.period_returns(prices[[pair.a, pair.b]], as_of, list(config.periods)).T
-    returns = pd.DataFrame({"a": rets[pair.a], "b": rets[pair.b]})
+    # Common sessions only, like the ratio line: a close one side lacks must not move the spread.
+    common = metrics.aligned(a, b)
+    rets = metrics.period_returns(common, as_of, list(config.periods)).T
+    returns = pd.DataFrame({"a": rets["a"], "b": rets["b"]})
     returns["spread"] = returns["a"] - returns["b"]
     beats = metrics.outperformance(a, b)
     dd = metrics.drawdown(ratio)

@@ -278,11 +278,6 @@ def test_outperformance_both_unchanged_is_a_tie_for_both_sides() -> None:
     assert metrics.outperformance(b, a).tolist() == [False, False]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: log(a/b).diff() > 0 turns float rounding into a beat: 9.00->9.90 vs 70->77 "
-    "(both +10 %, and 9.9/9 - 1 == 77/70 - 1 exactly) gives diff 4.4e-16 > 0; needs a tolerance",
-)
 def test_outperformance_equal_percentage_moves_in_decimal_prices_are_a_tie() -> None:
     a = series(PAIR_DAYS[:2], [9.00, 9.90])
     b = series(PAIR_DAYS[:2], [70.00, 77.00])

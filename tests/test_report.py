@@ -309,3 +309,29 @@ def test_rows_after_as_of_change_no_number_in_the_report(report: Report) -> None
         assert got.b_beats == expected.b_beats
         assert got.ratio_drawdown == expected.ratio_drawdown
         assert got.ratio_high == expected.ratio_high
+
+
+def test_pair_returns_use_common_sessions_only() -> None:
+    """If one side has no close on the as-of day, neither side's move that day enters the spread."""
+    config = Config.model_validate(
+        {
+            "universe": [{"symbol": "SPY", "name": "S"}, {"symbol": "AAA", "name": "A"}],
+            "pairs": [{"a": "AAA", "b": "SPY"}],
+            "periods": ["1W"],
+        }
+    )
+    idx = pd.bdate_range("2024-03-01", periods=8)
+    prices = pd.DataFrame(
+        {
+            "SPY": [100.0] * 8,
+            "AAA": [100.0] * 7 + [110.0],
+        },
+        index=idx,
+    )
+    prices.loc[idx[-1], "SPY"] = float("nan")
+    report = build_report(config, prices, idx[-1], source="t", is_sample=False, missing={})
+    pair = report.pairs[0]
+    assert pair.returns.at["1W", "a"] == 0.0
+    assert pair.returns.at["1W", "spread"] == 0.0
+    # The universe table still shows AAA's own last close.
+    assert report.returns.at["AAA", "1W"] == pytest.approx(0.10)
