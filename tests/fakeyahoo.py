@@ -56,6 +56,8 @@ NOT_FOUND = {
 }
 """Yahoo's answer for a symbol it does not know (HTTP 404)."""
 
+_CRUMB = "\0crumb"  # fault-counter key of the getcrumb endpoint; no symbol looks like it
+
 US_OPEN = datetime.time(9, 30)
 US_CLOSE = datetime.time(16, 0)
 
@@ -372,26 +374,27 @@ class FakeYahooSession(requests.Session):
             # No csrfToken in the page: yfinance gives up on the csrf strategy and uses "basic".
             return _response(full_url, 200, "<html><body>consent</body></html>")
         if endpoint == "crumb":
-            if self.crumb_fault is not None:
-                return _faulty(full_url, self.crumb_fault)
+            fault = self._active_fault(_CRUMB, self.crumb_fault)
+            if fault is not None:
+                return _faulty(full_url, fault)
             return _response(full_url, 200, self.crumb)
         assert symbol is not None
-        fault = self._active_fault(symbol)
+        fault = self._active_fault(symbol, self.faults.get(symbol))
         if fault is not None:
             return _faulty(full_url, fault)
         if endpoint == "chart":
             return self._chart(full_url, symbol, query)
         return self._info(full_url, endpoint, symbol)
 
-    def _active_fault(self, symbol: str) -> Fault | None:
+    def _active_fault(self, key: str, fault: Fault | None) -> Fault | None:
+        """``fault`` unless it has already been used up (``times``); counts this use."""
+        if fault is None:
+            return None
         with self._lock:
-            fault = self.faults.get(symbol)
-            if fault is None:
-                return None
-            used = self._hits.get(symbol, 0)
+            used = self._hits.get(key, 0)
             if fault.times is not None and used >= fault.times:
                 return None
-            self._hits[symbol] = used + 1
+            self._hits[key] = used + 1
             return fault
 
     def _chart(self, url: str, symbol: str, query: Mapping[str, str]) -> requests.Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import logging
 import socket
 
 import numpy as np
@@ -289,6 +290,19 @@ def test_retry_asks_yahoo_again(yahoo_env: YahooEnv) -> None:
 
     assert result.failures == {}
     assert result.prices["AAA"].iloc[-1] == 105.0
+
+
+def test_rate_limited_crumb_is_not_fatal(yahoo_env: YahooEnv) -> None:
+    session = yahoo_env.session(payloads(), crumb_fault=rate_limited())
+
+    result = download(session, ["AAA"])
+
+    assert result.failures == {}
+    # (yfinance 1.7.0 then keeps the 429 body as the crumb and sends it on later requests; the
+    # chart endpoint does not check it. Not pinned here: a fix upstream should not fail us.)
+    assert "Crumb fetch rate-limited (HTTP 429), continuing without crumb" in yahoo_env.messages(
+        logging.WARNING
+    )
 
 
 def test_isin_is_refused_without_a_request(yahoo_env: YahooEnv) -> None:

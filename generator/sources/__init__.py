@@ -52,6 +52,7 @@ def tidy(frame: pd.DataFrame, symbols: list[str] | None = None) -> pd.DataFrame:
         out = out[[s for s in symbols if s in out.columns]]
     out = out.astype("float64")
     out = out[~out.index.duplicated(keep="last")].sort_index()
+    out.index.freq = None
     return out.dropna(how="all")
 
 
