@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import render
-from generator.config import Config, load_config
-from generator.errors import BuildError, DataError
+from generator import render, validate
+from generator.config import load_config
+from generator.errors import BuildError
 from generator.report import as_of_session, build_report
-from generator.sources import LoadResult, load_prices
+from generator.sources import load_prices, tidy
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class BuildResult:
     site_dir: Path
     pages: int
     charts: int
-    missing: Mapping[str, str]
+    run_report: validate.RunReport
     timings: Timings
 
 
@@ -72,19 +72,25 @@ def build(options: BuildOptions) -> BuildResult:
     project = options.config_path.resolve().parent
     with timings.stage("config"):
         config = load_config(options.config_path)
+    requested = pd.Timestamp(options.as_of) if options.as_of else None
     with timings.stage("load"):
-        loaded = load_prices(options.source, config.symbols, store_root=project / config.store)
-        require_symbols(config, loaded)
+        loaded = load_prices(
+            options.source, config.symbols, store_root=project / config.store, policy=config.data
+        )
+    with timings.stage("validate"):
+        usable, run_report = validate.check_load(loaded, config, requested)
+        write_run_report(run_report, project / ".build" / "run-report.json")
+        validate.enforce_policy(config, run_report)
     with timings.stage("metrics"):
-        requested = pd.Timestamp(options.as_of) if options.as_of else None
-        as_of = as_of_session(loaded.prices, config.benchmark, requested)
+        prices = tidy(pd.DataFrame(usable), config.symbols)
+        as_of = as_of_session(prices, config.benchmark, requested)
         report = build_report(
             config,
-            loaded.prices,
+            prices,
             as_of,
             source=loaded.source,
             is_sample=loaded.is_sample,
-            missing=dict(loaded.missing),
+            status=run_report,
         )
     with timings.stage("charts"):
         files = render.render_charts(report)
@@ -107,21 +113,19 @@ def build(options: BuildOptions) -> BuildResult:
         site_dir=site_dir,
         pages=sum(1 for name in files if name.endswith(".md")),
         charts=sum(1 for name in files if name.endswith(".vl.json")),
-        missing=report.missing,
+        run_report=run_report,
         timings=timings,
     )
 
 
-def require_symbols(config: Config, loaded: LoadResult) -> None:
-    """The benchmark and every pair symbol must have prices; other symbols may be missing."""
-    needed = {config.benchmark: "benchmark"}
-    for i, pair in enumerate(config.pairs):
-        needed.setdefault(pair.a, f"pairs[{i}].a")
-        needed.setdefault(pair.b, f"pairs[{i}].b")
-    for symbol, key in needed.items():
-        if symbol not in loaded.prices.columns or loaded.prices[symbol].dropna().empty:
-            reason = loaded.missing.get(symbol, "no prices")
-            raise DataError(f"{symbol} (config key {key}): {reason}")
+def write_run_report(report: validate.RunReport, path: Path) -> None:
+    """Keep the run report beside the build, even when the policy then stops the build."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.to_json(), encoding="utf-8")
+    first, *problems = report.summary().splitlines()
+    log.info("%s (run report: %s)", first, path)
+    for line in problems:
+        log.warning("%s", line.strip())
 
 
 def publish(

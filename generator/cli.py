@@ -75,8 +75,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
             config_path=args.config, source=args.source, as_of=args.as_of, site_dir=args.site_dir
         )
     )
-    for symbol, reason in sorted(result.missing.items()):
-        log.warning("%s: missing from this build (%s)", symbol, reason)
     total = sum(result.timings.stages.values())
     log.info(
         "built %s as of %s from %s: %d pages, %d charts in %.1f s",

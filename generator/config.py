@@ -91,6 +91,32 @@ class Metrics(_Model):
         return self
 
 
+class DataPolicy(_Model):
+    """How data is checked, refreshed, and when a build refuses to publish (fails closed)."""
+
+    max_failed_share: float = Field(0.10, ge=0.0, le=1.0)
+    """Fail closed when more than this share of the universe failed."""
+    overlap_sessions: int = Field(10, ge=1, le=250)
+    """Sessions re-fetched before the last stored one, to catch revisions and re-scaling."""
+    rescale_tolerance: float = Field(1e-4, gt=0.0, lt=0.5)
+    """Relative difference in the overlap above which a symbol's history is fetched anew."""
+    max_daily_move: float = Field(0.40, gt=0.0)
+    """A one-day move beyond this (either way) is reported as suspicious."""
+    yield_range: tuple[float, float] = (-1.0, 25.0)
+    """Plausible percent yields; outside it a yield symbol fails (wrong units?)."""
+    batch_size: int = Field(50, ge=1, le=500)
+    retries: int = Field(3, ge=0, le=10)
+    backoff_seconds: float = Field(5.0, ge=0.0, le=600.0)
+    """First retry wait; it doubles at each retry."""
+
+    @model_validator(mode="after")
+    def _range(self) -> DataPolicy:
+        low, high = self.yield_range
+        if low >= high:
+            raise ValueError(f"yield_range: {low} must be below {high}")
+        return self
+
+
 class Config(_Model):
     """The whole validated configuration."""
 
@@ -102,6 +128,7 @@ class Config(_Model):
     """Index into ``pairs`` of the headline pair shown on Home."""
     periods: tuple[Period, ...] = ("1W", "1M", "3M", "YTD", "1Y")
     metrics: Metrics = Metrics()
+    data: DataPolicy = DataPolicy()
     store: str = "data/store"
     """Folder of the local price store, relative to the config file."""
 

@@ -1,49 +1,274 @@
-"""Fetching from Yahoo into the local price store, so a rebuild needs no network.
+"""Refreshing the local price store: only what is missing or stale, in batches, with retries.
 
-A symbol is fetched when the store lacks it or its last session is older than the last completed
-NYSE session; everything else is read from the store.
+For each symbol the plan is one of:
+
+* **current**: its last stored session is the target session; nothing to ask for;
+* **incremental**: ask from ``overlap_sessions`` before its last stored session. If the overlap
+  agrees with the store (within ``rescale_tolerance``) the new sessions are merged in; if not,
+  the provider has re-scaled the adjusted history (a dividend or split since the last fetch), so
+  the whole history is fetched again and replaces the stored one;
+* **new**: the whole history.
+
+Failed symbols are retried, only them, with exponential backoff; a reason that says the symbol
+does not exist is not retried. If the very first request finds the provider unreachable
+(no DNS, no route), the refresh stops at once with a :class:`SourceError` and the store is
+untouched. Each symbol is written atomically, so a crash leaves every file either old or new.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import pandas as pd
+from tqdm import tqdm
 
-from generator.calendar import last_completed_session
-from generator.sources import LoadResult, tidy
+from generator import calendar
+from generator.config import DataPolicy
+from generator.errors import DataError, SourceError
+from generator.sources import LoadResult
 from generator.store import PriceStore
 
 log = logging.getLogger(__name__)
 
 HISTORY_START = dt.date(1990, 1, 2)
 
+Action = Literal["current", "updated", "refetched", "new", "failed"]
 
-def refresh_from_yahoo(
-    store: PriceStore, symbols: list[str], *, session=None, now: pd.Timestamp | None = None
-) -> LoadResult:
-    """Bring ``symbols`` up to the last completed session, then read them from the store."""
+PERMANENT = ("delisted", "no data found", "no timezone found", "not found", "no such")
+UNREACHABLE = (
+    "could not resolve host",
+    "dnserror",
+    "failed to connect",
+    "connection refused",
+    "network is unreachable",
+    "no route to host",
+)
+
+
+class Download(Protocol):
+    """A provider: closes for ``symbols`` from ``start`` to ``end`` (exclusive), and failures."""
+
+    def __call__(
+        self, symbols: list[str], start: dt.date, end: dt.date
+    ) -> tuple[pd.DataFrame, Mapping[str, str]]: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    symbol: str
+    action: Action
+    detail: str = ""
+
+
+def is_permanent(reason: str) -> bool:
+    return any(word in reason.lower() for word in PERMANENT)
+
+
+def is_unreachable(reason: str) -> bool:
+    return any(word in reason.lower() for word in UNREACHABLE)
+
+
+def progress_bar(total: int, label: str) -> tqdm:
+    """A progress bar on an interactive terminal; silent in CI and in logs."""
+    quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+    return tqdm(total=total, desc=label, unit="symbol", disable=quiet, leave=False)
+
+
+def _start_of_overlap(last: pd.Timestamp, overlap: int) -> pd.Timestamp:
+    window = calendar.sessions(last - pd.Timedelta(days=overlap * 2 + 14), last)
+    return window[-overlap] if len(window) >= overlap else window[0]
+
+
+def refresh(
+    store: PriceStore,
+    symbols: Sequence[str],
+    download: Download,
+    *,
+    target: pd.Timestamp,
+    policy: DataPolicy,
+    source: str,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> list[Outcome]:
+    """Bring ``symbols`` in ``store`` up to ``target``; return what happened to each."""
+    outcomes: dict[str, Outcome] = {}
+    starts: dict[str, pd.Timestamp] = {}
+    for symbol in symbols:
+        try:
+            meta = store.meta(symbol)
+        except DataError as exc:
+            log.warning("%s; fetching its whole history again", exc)
+            meta = None
+        if meta is None:
+            starts[symbol] = pd.Timestamp(HISTORY_START)
+        elif pd.Timestamp(meta.last_session) >= target:
+            outcomes[symbol] = Outcome(symbol, "current")
+        else:
+            starts[symbol] = _start_of_overlap(
+                pd.Timestamp(meta.last_session), policy.overlap_sessions
+            )
+    end = (target + pd.Timedelta(days=1)).date()
+    with progress_bar(len(starts), f"fetch {source}") as bar:
+        fetched, failures = _fetch_all(starts, download, end, policy=policy, sleep=sleep, bar=bar)
+    rescaled = []
+    for symbol, got in fetched.items():
+        series = got[got.index <= target].dropna()
+        if series.empty:
+            failures[symbol] = f"no sessions on or before {target:%Y-%m-%d}"
+            continue
+        stored = store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
+        if stored is None:
+            store.write(symbol, series, source=source, fetched_at=now())
+            outcomes[symbol] = Outcome(symbol, "new", f"{len(series)} sessions")
+            continue
+        merged = merge(stored, series, policy.rescale_tolerance)
+        if merged is None:
+            rescaled.append(symbol)
+            continue
+        store.write(symbol, merged, source=source, fetched_at=now())
+        added = len(merged) - len(stored)
+        outcomes[symbol] = Outcome(symbol, "updated", f"{added} new sessions")
+    if rescaled:
+        log.info("history re-scaled for %s: fetching it whole", ", ".join(rescaled))
+        whole, refailed = _fetch_all(
+            dict.fromkeys(rescaled, pd.Timestamp(HISTORY_START)),
+            download,
+            end,
+            policy=policy,
+            sleep=sleep,
+            bar=None,
+        )
+        failures.update(refailed)
+        for symbol, got in whole.items():
+            store.write(symbol, got[got.index <= target], source=source, fetched_at=now())
+            outcomes[symbol] = Outcome(symbol, "refetched", "adjusted history re-scaled")
+    for symbol, reason in failures.items():
+        outcomes[symbol] = Outcome(symbol, "failed", reason)
+    return [outcomes[s] for s in symbols]
+
+
+def merge(stored: pd.Series, fresh: pd.Series, tolerance: float) -> pd.Series | None:
+    """Fresh sessions merged over the stored ones, or ``None`` if the two disagree.
+
+    Disagreement in the overlap beyond ``tolerance`` (relative) means the provider re-scaled the
+    adjusted history; so does an overlap with no common session at all, which cannot be checked.
+    """
+    common = stored.index.intersection(fresh.index)
+    if common.empty:
+        return None
+    drift = (fresh.loc[common] / stored.loc[common] - 1.0).abs().max()
+    if drift > tolerance:
+        return None
+    return fresh.combine_first(stored).sort_index()
+
+
+def _fetch_all(
+    starts: Mapping[str, pd.Timestamp],
+    download: Download,
+    end: dt.date,
+    *,
+    policy: DataPolicy,
+    sleep: Callable[[float], None],
+    bar: tqdm | None,
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """Download in batches of symbols sharing a start date; retry the failed ones."""
+    got: dict[str, pd.Series] = {}
+    failed: dict[str, str] = {}
+    by_start: dict[pd.Timestamp, list[str]] = {}
+    for symbol, start in starts.items():
+        by_start.setdefault(start, []).append(symbol)
+    first_call = True
+    for start, group in sorted(by_start.items()):
+        for i in range(0, len(group), policy.batch_size):
+            batch = group[i : i + policy.batch_size]
+            pending = batch
+            for attempt in range(policy.retries + 1):
+                if attempt:
+                    wait = policy.backoff_seconds * 2 ** (attempt - 1)
+                    log.info("retry %d for %d symbols in %.0f s", attempt, len(pending), wait)
+                    sleep(wait)
+                prices, failures = download(pending, start.date(), end)
+                if first_call and failures and len(failures) == len(pending):
+                    reasons = list(failures.values())
+                    if all(is_unreachable(r) for r in reasons):
+                        raise SourceError(f"cannot reach the provider: {reasons[0]}")
+                first_call = False
+                for symbol in pending:
+                    if symbol in prices.columns and prices[symbol].notna().any():
+                        got[symbol] = prices[symbol].dropna()
+                        failed.pop(symbol, None)
+                    else:
+                        failed[symbol] = failures.get(symbol, "no data returned")
+                pending = [s for s in pending if s in failed and not is_permanent(failed[s])]
+                if not pending:
+                    break
+            if bar is not None:
+                bar.update(len(batch))
+    return got, failed
+
+
+def yahoo_download(session=None) -> Download:
+    """The Yahoo provider, through the adapter (the only importer of yfinance)."""
     from generator.sources.yahoo import download_closes
 
-    target = last_completed_session(now)
-    stale = []
-    for symbol in symbols:
-        meta = store.meta(symbol)
-        if meta is None or pd.Timestamp(meta.last_session) < target:
-            stale.append(symbol)
-    failures: dict[str, str] = {}
-    if stale:
-        log.info("fetching %d of %d symbols from Yahoo", len(stale), len(symbols))
-        # ``end`` is exclusive: stop after the target session so a bar in progress is never stored.
-        result = download_closes(
-            stale, HISTORY_START, (target + pd.Timedelta(days=1)).date(), session=session
-        )
-        fetched_at = dt.datetime.now(dt.UTC)
-        for symbol in stale:
-            if symbol in result.prices.columns and result.prices[symbol].notna().any():
-                store.write(symbol, result.prices[symbol], source="yahoo", fetched_at=fetched_at)
-        failures = dict(result.failures)
-    frame, missing = store.read_frame(symbols)
-    missing.update({s: f"Yahoo: {reason}" for s, reason in failures.items() if s in missing})
-    return LoadResult(tidy(frame, symbols), "Yahoo Finance (yfinance), local store", missing)
+    def download(symbols: list[str], start: dt.date, end: dt.date):
+        result = download_closes(symbols, start, end, session=session)
+        return result.prices, result.failures
+
+    return download
+
+
+def series_download(series: Mapping[str, pd.Series], missing: Mapping[str, str]) -> Download:
+    """A provider over series already read (a CSV folder), so imports take the same path."""
+
+    def download(symbols: list[str], start: dt.date, end: dt.date):
+        lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+        cut = {
+            s: series[s][(series[s].index >= lo) & (series[s].index < hi)]
+            for s in symbols
+            if s in series
+        }
+        frame = pd.DataFrame(cut) if cut else pd.DataFrame(dtype="float64")
+        reasons = {s: missing.get(s, "no data") for s in symbols if s not in series}
+        return frame, reasons
+
+    return download
+
+
+def refresh_from_yahoo(
+    store: PriceStore,
+    symbols: list[str],
+    *,
+    policy: DataPolicy | None = None,
+    session=None,
+    now: pd.Timestamp | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LoadResult:
+    """Refresh ``symbols`` from Yahoo up to the last completed session; read them from the store."""
+    policy = policy or DataPolicy()
+    completed = calendar.last_completed_session(now)
+    outcomes = refresh(
+        store,
+        symbols,
+        yahoo_download(session),
+        target=completed,
+        policy=policy,
+        source="yahoo",
+        sleep=sleep,
+    )
+    loaded = store.load(symbols)
+    reasons = {o.symbol: f"Yahoo: {o.detail}" for o in outcomes if o.action == "failed"}
+    return LoadResult(
+        loaded.series,
+        "Yahoo Finance (yfinance), local store",
+        {**loaded.missing, **reasons},
+        expected=completed,
+        completed=completed,
+    )

@@ -37,6 +37,7 @@ VEGA_BUNDLE = "assets/vega/vega-bundle.js"
 PAGES = {
     "index.md": "pages/home.md.j2",
     "pairs.md": "pages/pairs.md.j2",
+    "data-status.md": "pages/data-status.md.j2",
     "methodology.md": "pages/methodology.md.j2",
 }
 
@@ -236,36 +237,61 @@ def _above(value: float, average: float) -> str:
 def _kpi_rows(report: Report) -> list[dict[str, Any]]:
     rows = []
     for inst in report.config.universe:
+        status = report.status.status_of(inst.symbol)
+        row = {
+            "symbol": inst.symbol,
+            "name": inst.name,
+            "group": inst.group,
+            "status": status.status,
+            "mark": {"ok": "", "stale": " †", "failed": " ‡"}[status.status],
+        }
         if inst.symbol not in report.returns.index:
             rows.append(
-                {
-                    "symbol": inst.symbol,
-                    "name": inst.name,
-                    "group": inst.group,
-                    "last": NA,
-                    "cells": [NA] * len(report.config.periods),
-                    "drawdown": NA,
-                    "missing": True,
-                }
+                row | {"last": NA, "cells": [NA] * len(report.config.periods), "drawdown": NA}
             )
             continue
         rets = report.returns.loc[inst.symbol]
         last = report.last.loc[inst.symbol]
         is_yield = inst.kind == "yield"
         rows.append(
-            {
-                "symbol": inst.symbol,
-                "name": inst.name,
-                "group": inst.group,
+            row
+            | {
                 "last": f"{last['close']:.2f}%" if is_yield else f"{last['close']:,.2f}",
                 "cells": [
                     (fmt_bp if is_yield else fmt_pct)(rets[p]) for p in report.config.periods
                 ],
                 "drawdown": NA if is_yield else fmt_pct(last["drawdown"]),
-                "missing": False,
             }
         )
     return rows
+
+
+def _data_status(report: Report) -> dict[str, Any]:
+    """Every symbol's validation result, for the Data page and the warnings on Home."""
+    run = report.status
+    names = {inst.symbol: inst.name for inst in report.config.universe}
+    rows = [
+        {
+            "symbol": s.symbol,
+            "name": names[s.symbol],
+            "status": s.status,
+            "reason": s.reason,
+            "first": s.first_session or NA,
+            "last": s.last_session or NA,
+            "issues": list(s.issues),
+        }
+        for s in run.symbols
+    ]
+    return {
+        "expected": run.expected_session,
+        "checked_at": run.created_at,
+        "counts": {k: str(len(run.with_status(k))) for k in ("ok", "stale", "failed")},
+        "rows": rows,
+        "stale": [r for r in rows if r["status"] == "stale"],
+        "failed": [r for r in rows if r["status"] == "failed"],
+        "with_issues": [r for r in rows if r["issues"]],
+        "skipped_pairs": [f"{p.a} vs {p.b}" for p in report.skipped_pairs],
+    }
 
 
 def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -296,7 +322,7 @@ def page_context(report: Report) -> dict[str, Any]:
         "headline": _pair_context(report.headline, report),
         "pairs": [_pair_context(pr, report) for pr in report.pairs],
         "kpi_groups": _grouped(_kpi_rows(report)),
-        "missing": [{"symbol": s, "reason": r} for s, r in sorted(report.missing.items())],
+        "data": _data_status(report),
         "version": __version__,
     }
 
@@ -361,4 +387,5 @@ def site_files(report: Report, *, cache_dir: Path) -> dict[str, bytes]:
     return {
         VEGA_BUNDLE: vega_bundle(cache_dir),
         "build.json": json.dumps(info, indent=2).encode(),
+        "run-report.json": report.status.to_json().encode(),
     }

@@ -14,6 +14,7 @@ import pandas as pd
 from generator import metrics
 from generator.config import Config, Pair
 from generator.errors import DataError
+from generator.validate import RunReport
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,15 @@ class Report:
     last: pd.DataFrame
     """Per symbol: ``close`` (last close on or before as-of), ``date`` of it, ``drawdown``."""
     pairs: tuple[PairReport, ...]
-    missing: dict[str, str]
+    """Pairs whose two symbols have prices; the others are in ``skipped_pairs``."""
+    status: RunReport
+    """What validation said of every symbol: ok, stale (how far behind) or failed (why)."""
+    skipped_pairs: tuple[Pair, ...] = ()
 
     @property
     def headline(self) -> PairReport:
-        return self.pairs[self.config.headline]
+        wanted = self.config.headline_pair
+        return next(pr for pr in self.pairs if pr.pair == wanted)
 
 
 def as_of_session(
@@ -76,9 +81,13 @@ def build_report(
     *,
     source: str,
     is_sample: bool,
-    missing: dict[str, str],
+    status: RunReport,
 ) -> Report:
-    """Compute every metric the pages show from ``prices`` cut at ``as_of``."""
+    """Compute every metric the pages show from ``prices`` cut at ``as_of``.
+
+    A pair with a symbol lacking prices is skipped (and listed), never computed on a gap; the
+    fail-closed policy has already made sure the headline pair is there.
+    """
     prices = prices.loc[:as_of]
     periods = list(config.periods)
     kinds = {inst.symbol: inst.kind for inst in config.universe}
@@ -100,7 +109,12 @@ def build_report(
             ),
         }
     ).reindex(present)
-    pair_reports = tuple(_pair_report(config, prices, as_of, pair) for pair in config.pairs)
+    has = set(present)
+    pair_reports = tuple(
+        _pair_report(config, prices, as_of, pair)
+        for pair in config.pairs
+        if pair.a in has and pair.b in has
+    )
     return Report(
         config=config,
         as_of=as_of,
@@ -110,12 +124,8 @@ def build_report(
         returns=returns,
         last=last,
         pairs=pair_reports,
-        missing={s: r for s, r in missing.items() if s not in present}
-        | {
-            s: "no prices on or before the as-of session"
-            for s in config.symbols
-            if s not in present and s not in missing
-        },
+        status=status,
+        skipped_pairs=tuple(p for p in config.pairs if p.a not in has or p.b not in has),
     )
 
 

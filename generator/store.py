@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from generator.errors import DataError
+from generator.sources import LoadResult
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +102,21 @@ class PriceStore:
             name=symbol,
         )
 
-    def read_frame(self, symbols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-        found = {s: self.read(s) for s in symbols}
-        missing = {s: f"not in the store {self.root}" for s, v in found.items() if v is None}
-        present = {s: v for s, v in found.items() if v is not None}
-        frame = pd.DataFrame(present) if present else pd.DataFrame(dtype="float64")
-        return frame, missing
+    def load(self, symbols: Sequence[str]) -> LoadResult:
+        """The stored closes of ``symbols``; absent or unreadable files are reported missing."""
+        series: dict[str, pd.Series] = {}
+        missing: dict[str, str] = {}
+        for symbol in symbols:
+            try:
+                found = self.read(symbol)
+            except DataError as exc:
+                missing[symbol] = str(exc)
+                continue
+            if found is None:
+                missing[symbol] = f"not in the price store {self.root}"
+            else:
+                series[symbol] = found
+        return LoadResult(series, f"local price store {self.root}", missing)
 
     def write(
         self, symbol: str, closes: pd.Series, *, source: str, fetched_at: dt.datetime
@@ -125,14 +135,23 @@ class PriceStore:
         table = pa.table(
             {"date": pa.array(closes.index.astype("datetime64[ns]")), "close": closes.to_numpy()}
         ).replace_schema_metadata({_META_KEY: json.dumps(meta.__dict__).encode()})
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
+        target = self.path(symbol)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
+        except OSError as exc:
+            raise DataError(f"{self.root}: cannot write the price store ({exc.strerror})") from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 pq.write_table(table, handle, compression="zstd")
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, self.path(symbol))
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise DataError(
+                f"{target}: cannot write ({exc.strerror or exc}); the previous file is unchanged"
+            ) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

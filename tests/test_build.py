@@ -28,7 +28,12 @@ def test_sample_build_produces_the_site(built):
     site = root / "site"
     assert result.as_of.date() == SAMPLE_END
     assert result.site_dir == site
-    for page in ("index.html", "pairs/index.html", "methodology/index.html"):
+    for page in (
+        "index.html",
+        "pairs/index.html",
+        "data-status/index.html",
+        "methodology/index.html",
+    ):
         assert (site / page).is_file(), page
     charts = sorted(p.name for p in (site / "charts").glob("*.vl.json"))
     assert charts == [
@@ -43,7 +48,14 @@ def test_sample_build_produces_the_site(built):
         assert (site / "charts" / f"{stem}.svg").read_text().startswith("<svg")
     assert (site / "assets/vega/vega-bundle.js").stat().st_size > 500_000
     assert not (site / "build.json").exists(), "build.json is for the hooks, not the site"
-    assert not list(root.glob(".build/*")), "temporary folders are cleaned up"
+    leftovers = [p.name for p in root.glob(".build/*")]
+    assert leftovers == ["run-report.json"], "temporary folders are cleaned up"
+    report = json.loads((root / ".build" / "run-report.json").read_text())
+    assert report["counts"] == {"ok": 41, "stale": 0, "failed": 0}
+    assert report["expected_session"] == f"{SAMPLE_END:%Y-%m-%d}"
+    assert (site / "run-report.json").read_text() == (
+        root / ".build" / "run-report.json"
+    ).read_text()
 
 
 def test_every_page_says_sample_and_as_of(built):

@@ -41,24 +41,28 @@ def test_unknown_symbol_in_config(capsys, project):
 
 def test_csv_with_garbage_rows(capsys, project, csv_dir):
     root = project()
-    folder = csv_dir({"SPY": closes(5)})
+    folder = csv_dir({"SPY": closes(5), "IWF": closes(5)})
     (folder / "IWN.csv").write_text("Date,Close\n2025-01-02,100\n2025-01-03,#N/A!\n")
     code, _, err = run(
         capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
     )
     assert code == 1
-    assert error_line(err) == f"Error: {folder / 'IWN.csv'}: line 3: unreadable close '#N/A!'"
+    assert error_line(err) == (
+        f"Error: IWN (headline pair) failed: {folder / 'IWN.csv'}: line 3: unreadable close '#N/A!'"
+    )
 
 
 def test_empty_csv(capsys, project, csv_dir):
     root = project()
-    folder = csv_dir({"SPY": closes(5)})
+    folder = csv_dir({"SPY": closes(5), "IWN": closes(5)})
     (folder / "IWF.csv").write_text("")
     code, _, err = run(
         capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
     )
     assert code == 1
-    assert error_line(err).startswith(f"Error: {folder / 'IWF.csv'}: empty file")
+    assert error_line(err).startswith(
+        f"Error: IWF (headline pair) failed: {folder / 'IWF.csv'}: empty file"
+    )
 
 
 def test_symbol_needed_by_a_pair_without_data(capsys, project, csv_dir):
@@ -68,7 +72,7 @@ def test_symbol_needed_by_a_pair_without_data(capsys, project, csv_dir):
         capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
     )
     assert code == 1
-    assert error_line(err) == (f"Error: IWN (config key pairs[0].a): no file {folder / 'IWN.csv'}")
+    assert error_line(err) == f"Error: IWN (headline pair) failed: no file {folder / 'IWN.csv'}"
 
 
 def test_as_of_before_any_data(capsys, project):

@@ -27,8 +27,8 @@ def test_first_run_fetches_into_the_store_then_rebuilds_offline(yahoo_env: Yahoo
     store = PriceStore(tmp_path / "store")
     first = yahoo_env.session(payloads())
     result = refresh_from_yahoo(store, ["SPY", "IWN", "GONE"], session=first, now=NOW)
-    assert result.prices.loc["2026-11-20", "IWN"] == 184.25
-    assert list(result.prices.columns) == ["SPY", "IWN"]
+    assert result.series["IWN"].loc["2026-11-20"] == 184.25
+    assert list(result.series) == ["SPY", "IWN"]
     assert result.missing["GONE"].startswith("Yahoo: ")
     assert sorted(store.symbols()) == ["IWN", "SPY"]
     meta = store.meta("SPY")
@@ -42,4 +42,5 @@ def test_first_run_fetches_into_the_store_then_rebuilds_offline(yahoo_env: Yahoo
     second = yahoo_env.session(payloads())
     again = refresh_from_yahoo(store, ["SPY", "IWN"], session=second, now=NOW)
     assert second.data_requests() == []
-    pd.testing.assert_frame_equal(again.prices, result.prices)
+    for symbol in ("SPY", "IWN"):
+        pd.testing.assert_series_equal(again.series[symbol], result.series[symbol])

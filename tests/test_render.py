@@ -12,7 +12,7 @@ from generator.config import load_config
 from generator.errors import BuildError
 from generator.report import as_of_session, build_report
 from generator.sources.sample import sample_prices
-from tests_support import REPO, REPO_CONFIG
+from tests_support import REPO, REPO_CONFIG, run_report
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -21,7 +21,14 @@ def sample_report(config=None, as_of=None):
     config = config or load_config(REPO_CONFIG)
     prices = sample_prices(config.symbols)
     session = as_of_session(prices, config.benchmark, as_of)
-    return build_report(config, prices, session, source="sample data", is_sample=True, missing={})
+    return build_report(
+        config,
+        prices,
+        session,
+        source="sample data",
+        is_sample=True,
+        status=run_report(config.symbols, stale={"FSBC": "last session 2026-07-30, 1 behind"}),
+    )
 
 
 def pages(report, overrides=None) -> dict[str, str]:
@@ -30,7 +37,7 @@ def pages(report, overrides=None) -> dict[str, str]:
     return {name: content.decode() for name, content in out.items()}
 
 
-@pytest.mark.parametrize("name", ["index.md", "pairs.md", "methodology.md"])
+@pytest.mark.parametrize("name", ["index.md", "pairs.md", "data-status.md", "methodology.md"])
 def test_pages_match_golden_files(name, update_golden):
     """Rendered Markdown is stable; run `pytest --update-golden` after an intended change."""
     got = pages(sample_report(as_of=pd.Timestamp("2026-07-31")))[name]

@@ -14,6 +14,7 @@ from generator.config import Config
 from generator.errors import DataError
 from generator.metrics import Streak
 from generator.report import Report, as_of_session, build_report
+from tests_support import run_report
 
 NAN = math.nan
 AS_OF = pd.Timestamp("2024-02-05")  # Monday
@@ -96,7 +97,7 @@ def report_for(prices: pd.DataFrame, config: Config | None = None) -> Report:
         AS_OF,
         source="test frame",
         is_sample=False,
-        missing={"KRE": "not found by the source"},
+        status=run_report((config or make_config()).symbols, failed={"KRE": "not found"}),
     )
 
 
@@ -153,15 +154,11 @@ def test_report_last_close_date_and_drawdown_per_symbol(report: Report) -> None:
     assert math.isnan(last.loc["^TNX", "drawdown"])  # no drawdown for a rate
 
 
-def test_report_missing_lists_symbols_without_prices_with_a_reason(report: Report) -> None:
-    assert report.missing == {
-        "KRE": "not found by the source",
-        "XLE": "no prices on or before the as-of session",
-        "NEW": "no prices on or before the as-of session",
-    }
-    for symbol in report.missing:
+def test_report_symbols_without_prices_have_no_numbers(report: Report) -> None:
+    for symbol in ("KRE", "XLE", "NEW"):
         assert symbol not in report.returns.index
         assert symbol not in report.last.index
+    assert report.status.status_of("KRE").reason == "not found"
 
 
 def test_report_prices_end_at_the_as_of_session(report: Report) -> None:
@@ -233,10 +230,11 @@ def test_pair_streaks_match_hand_computed_beats(report: Report) -> None:
     assert pair.b_beats.runs == 1
 
 
-def test_pair_symbol_without_prices_by_as_of_raises_data_error() -> None:
-    config = make_config(pairs=[{"a": "NEW", "b": "SPY"}])
-    with pytest.raises(DataError, match=r"NEW: no prices for pair NEW/SPY on or before 2024-02-05"):
-        report_for(make_prices(after=True), config)
+def test_pair_with_a_symbol_without_prices_by_as_of_is_skipped() -> None:
+    config = make_config(pairs=[{"a": "IWN", "b": "IWF"}, {"a": "NEW", "b": "SPY"}])
+    report = report_for(make_prices(after=True), config)
+    assert [pr.pair.key for pr in report.pairs] == ["iwn-vs-iwf"]
+    assert [p.key for p in report.skipped_pairs] == ["new-vs-spy"]
 
 
 def test_pair_with_fewer_than_two_common_sessions_raises_data_error() -> None:
@@ -299,7 +297,6 @@ def test_rows_after_as_of_change_no_number_in_the_report(report: Report) -> None
     pd.testing.assert_frame_equal(longer.prices, report.prices)
     pd.testing.assert_frame_equal(longer.returns, report.returns)
     pd.testing.assert_frame_equal(longer.last, report.last)
-    assert longer.missing == report.missing
     assert longer.as_of == report.as_of
     for got, expected in zip(longer.pairs, report.pairs, strict=True):
         assert got.pair == expected.pair
@@ -329,7 +326,9 @@ def test_pair_returns_use_common_sessions_only() -> None:
         index=idx,
     )
     prices.loc[idx[-1], "SPY"] = float("nan")
-    report = build_report(config, prices, idx[-1], source="t", is_sample=False, missing={})
+    report = build_report(
+        config, prices, idx[-1], source="t", is_sample=False, status=run_report(config.symbols)
+    )
     pair = report.pairs[0]
     assert pair.returns.at["1W", "a"] == 0.0
     assert pair.returns.at["1W", "spread"] == 0.0

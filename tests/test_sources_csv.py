@@ -18,13 +18,16 @@ def series(values, start="2026-01-02"):
 def test_reads_symbols_with_special_characters_in_request_order(csv_dir, tmp_path):
     folder = csv_dir({"^TNX": series([4.1, 4.2]), "BRK-B": series([400.5, 401.25, 402.0])})
     result = load_prices(f"csv:{folder}", ["BRK-B", "^TNX", "NOPE"], store_root=tmp_path)
-    prices = result.prices
-    assert list(prices.columns) == ["BRK-B", "^TNX"]
-    assert prices.index.name == "date"
-    assert prices.index.dtype == "datetime64[ns]"
-    assert prices.loc["2026-01-06", "BRK-B"] == 402.0
-    assert np.isnan(prices.loc["2026-01-06", "^TNX"])
-    assert prices.loc["2026-01-05", "^TNX"] == 4.2
+    assert list(result.series) == ["BRK-B", "^TNX"]
+    assert result.series["BRK-B"].to_dict() == {
+        pd.Timestamp("2026-01-02"): 400.5,
+        pd.Timestamp("2026-01-05"): 401.25,
+        pd.Timestamp("2026-01-06"): 402.0,
+    }
+    assert result.series["^TNX"].to_dict() == {
+        pd.Timestamp("2026-01-02"): 4.1,
+        pd.Timestamp("2026-01-05"): 4.2,
+    }
     assert result.missing == {"NOPE": f"no file {folder / 'NOPE.csv'}"}
     assert not result.is_sample
 
@@ -64,8 +67,16 @@ def test_symbol_cannot_escape_the_folder(tmp_path):
     folder.mkdir()
     (tmp_path / "SECRET.csv").write_text("Date,Close\n2026-01-02,1\n")
     result = load_csv_dir(folder, ["../SECRET"])
-    assert result.prices.empty
+    assert result.series == {}
     assert "../SECRET" in result.missing
+
+
+def test_bad_file_fails_only_its_symbol(csv_dir, tmp_path):
+    folder = csv_dir({"SPY": series([1.0, 2.0])})
+    (folder / "BAD.csv").write_text("Date,Close\n2026-01-02,x\n")
+    result = load_csv_dir(folder, ["SPY", "BAD"])
+    assert list(result.series) == ["SPY"]
+    assert result.missing == {"BAD": f"{folder / 'BAD.csv'}: line 2: unreadable close 'x'"}
 
 
 def test_missing_folder_and_unknown_source(tmp_path):

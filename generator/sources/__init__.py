@@ -21,20 +21,33 @@ from pathlib import Path
 
 import pandas as pd
 
+from generator.config import DataPolicy
 from generator.errors import SourceError
-from generator.store import PriceStore
 
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What a source returns: the prices it found and why the others are missing."""
+    """What a source returns: each symbol's raw closes, and why the others are missing.
 
-    prices: pd.DataFrame
+    The series are as the source had them (gaps, unsorted rows and bad values included):
+    :mod:`generator.validate` decides what is usable, the same way for every source.
+    """
+
+    series: Mapping[str, pd.Series]
     source: str
     """Human label of where the prices came from, printed on every page."""
     missing: Mapping[str, str] = field(default_factory=dict)
     """Symbol -> one-line reason, for every requested symbol without any close."""
     is_sample: bool = False
+    expected: pd.Timestamp | None = None
+    """The session the source should reach; ``None``: the newest session found in the data."""
+    completed: pd.Timestamp | None = None
+    """The last completed session; a row after it is a bar for a session still in progress."""
+
+
+def columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """A price frame's symbols as separate series, each without its NaN rows."""
+    return {str(name): frame[name].dropna() for name in frame.columns}
 
 
 def tidy(frame: pd.DataFrame, symbols: list[str] | None = None) -> pd.DataFrame:
@@ -56,15 +69,21 @@ def tidy(frame: pd.DataFrame, symbols: list[str] | None = None) -> pd.DataFrame:
     return out.dropna(how="all")
 
 
-def load_prices(spec: str, symbols: list[str], *, store_root: Path) -> LoadResult:
-    """Dispatch on a ``--source`` value: ``sample``, ``csv:DIR`` or ``yahoo``.
+def load_prices(
+    spec: str, symbols: list[str], *, store_root: Path, policy: DataPolicy | None = None
+) -> LoadResult:
+    """Dispatch on a ``--source`` value: ``sample``, ``csv:DIR``, ``yahoo`` or ``store``.
+
+    ``store`` reads the local price store alone (``--offline``).
 
     Imports are local so that a build from the sample or a CSV folder never imports yfinance.
     """
     if spec == "sample":
         from generator.sources.sample import SAMPLE_LABEL, sample_prices
 
-        return LoadResult(sample_prices(symbols), f"{SAMPLE_LABEL} (synthetic prices)", {}, True)
+        return LoadResult(
+            columns(sample_prices(symbols)), f"{SAMPLE_LABEL} (synthetic prices)", is_sample=True
+        )
     if spec.startswith("csv:"):
         from generator.sources.csvdir import load_csv_dir
 
@@ -72,8 +91,12 @@ def load_prices(spec: str, symbols: list[str], *, store_root: Path) -> LoadResul
         if not folder:
             raise SourceError("--source csv:DIR needs a folder, e.g. csv:data/prices")
         return load_csv_dir(Path(folder), symbols)
-    if spec == "yahoo":
+    if spec in ("yahoo", "store"):
         from generator.fetch import refresh_from_yahoo
+        from generator.store import PriceStore
 
-        return refresh_from_yahoo(PriceStore(store_root), symbols)
+        store = PriceStore(store_root)
+        if spec == "store":
+            return store.load(symbols)
+        return refresh_from_yahoo(store, symbols, policy=policy)
     raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")

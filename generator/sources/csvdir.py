@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from generator.errors import DataError, SourceError
-from generator.sources import LoadResult, tidy
+from generator.sources import LoadResult
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,11 @@ COLUMNS = ["Date", "Close"]
 
 
 def load_csv_dir(folder: Path, symbols: Sequence[str]) -> LoadResult:
-    """Read the closes of ``symbols`` from ``folder``; absent files are reported as missing."""
+    """Read the closes of ``symbols`` from ``folder``.
+
+    An absent or unreadable file makes that symbol missing, with the reason (file and line);
+    whether the build can go on without it is the fail-closed policy's decision.
+    """
     if not folder.is_dir():
         raise SourceError(f"csv:{folder}: not a folder")
     series: dict[str, pd.Series] = {}
@@ -33,10 +37,12 @@ def load_csv_dir(folder: Path, symbols: Sequence[str]) -> LoadResult:
         if path.parent != folder or not path.is_file():
             missing[symbol] = f"no file {path}"
             continue
-        series[symbol] = read_close_csv(path)
-    prices = pd.DataFrame(series) if series else pd.DataFrame(dtype="float64")
+        try:
+            series[symbol] = read_close_csv(path)
+        except DataError as exc:
+            missing[symbol] = str(exc)
     log.info("csv:%s: read %d of %d symbols", folder, len(series), len(symbols))
-    return LoadResult(tidy(prices, list(symbols)), f"CSV folder {folder}", missing)
+    return LoadResult(series, f"CSV folder {folder}", missing)
 
 
 def read_close_csv(path: Path) -> pd.Series:
@@ -68,4 +74,4 @@ def read_close_csv(path: Path) -> pd.Series:
     if series.index.has_duplicates:
         dup = series.index[series.index.duplicated()][0]
         raise DataError(f"{path}: date {dup:%Y-%m-%d} appears twice")
-    return series.sort_index()
+    return series
