@@ -79,7 +79,8 @@ def build(options: BuildOptions) -> BuildResult:
         )
     with timings.stage("validate"):
         usable, run_report = validate.check_load(loaded, config, requested)
-        write_run_report(run_report, project / ".build" / "run-report.json")
+        run_report.write(project / validate.RUN_REPORT)
+        run_report.log(log, project / validate.RUN_REPORT)
         validate.enforce_policy(config, run_report)
     with timings.stage("metrics"):
         prices = tidy(pd.DataFrame(usable), config.symbols)
@@ -116,16 +117,6 @@ def build(options: BuildOptions) -> BuildResult:
         run_report=run_report,
         timings=timings,
     )
-
-
-def write_run_report(report: validate.RunReport, path: Path) -> None:
-    """Keep the run report beside the build, even when the policy then stops the build."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.to_json(), encoding="utf-8")
-    first, *problems = report.summary().splitlines()
-    log.info("%s (run report: %s)", first, path)
-    for line in problems:
-        log.warning("%s", line.strip())
 
 
 def publish(

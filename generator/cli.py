@@ -39,10 +39,18 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="fetch or read prices, compute metrics, build the site")
     build.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
-    build.add_argument(
+    origin = build.add_mutually_exclusive_group()
+    origin.add_argument(
         "--source",
         default="sample",
         help="sample (built-in synthetic data), csv:DIR (Date,Close files) or yahoo",
+    )
+    origin.add_argument(
+        "--offline",
+        action="store_const",
+        const="store",
+        dest="source",
+        help="build from the local price store alone, without any network",
     )
     build.add_argument(
         "--as-of",
@@ -52,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="build as of this session: no price after it is used (default: latest)",
     )
     build.add_argument("--site-dir", type=Path, default=None, help="output folder (site/)")
+
+    fetch = sub.add_parser("fetch", help="refresh the local price store (only what is stale)")
+    fetch.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
+    fetch.add_argument(
+        "--source", default="yahoo", help="yahoo (default) or csv:DIR to import a CSV folder"
+    )
     return parser
 
 
@@ -88,12 +102,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from generator.fetch import describe, run_fetch
+
+    result = run_fetch(args.config, args.source)
+    log.info("fetch: %s in %.1f s", describe(result.outcomes), result.seconds)
+    return 0
+
+
+COMMANDS = {"build": _cmd_build, "fetch": _cmd_fetch}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
-        return _cmd_build(args)
+        return COMMANDS[args.command](args)
     except RotationError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -24,7 +24,8 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pandas as pd
 from tqdm import tqdm
@@ -34,6 +35,9 @@ from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.sources import LoadResult
 from generator.store import PriceStore
+
+if TYPE_CHECKING:
+    from generator.validate import RunReport
 
 log = logging.getLogger(__name__)
 
@@ -242,33 +246,92 @@ def series_download(series: Mapping[str, pd.Series], missing: Mapping[str, str])
     return download
 
 
-def refresh_from_yahoo(
+def update_store(
     store: PriceStore,
     symbols: list[str],
+    spec: str,
     *,
-    policy: DataPolicy | None = None,
+    policy: DataPolicy,
     session=None,
     now: pd.Timestamp | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> LoadResult:
-    """Refresh ``symbols`` from Yahoo up to the last completed session; read them from the store."""
-    policy = policy or DataPolicy()
-    completed = calendar.last_completed_session(now)
+) -> tuple[LoadResult, list[Outcome]]:
+    """Refresh the store from ``yahoo`` or import ``csv:DIR`` into it; then read it back.
+
+    Yahoo is brought up to the last completed NYSE session; a CSV folder up to the newest session
+    found in its files. Either way the data goes through the same refresh path (overlap check,
+    atomic writes) and comes back as a :class:`LoadResult` of the store, with every failure.
+    """
+    if spec == "yahoo":
+        target = completed = calendar.last_completed_session(now)
+        download, label = yahoo_download(session), "Yahoo Finance (yfinance)"
+    elif spec.startswith("csv:") and spec != "csv:":
+        from generator.sources.csvdir import load_csv_dir
+        from generator.validate import newest_session
+
+        files = load_csv_dir(Path(spec.removeprefix("csv:")), symbols)
+        target, completed = newest_session(files.series), None
+        if target is None:
+            raise SourceError(f"{spec}: none of the {len(symbols)} symbols has a usable file")
+        download, label = series_download(files.series, files.missing), files.source
+        policy = policy.model_copy(update={"retries": 0})  # a missing file stays missing
+    else:
+        raise SourceError(f"rotation fetch takes --source yahoo or csv:DIR, not {spec!r}")
     outcomes = refresh(
-        store,
-        symbols,
-        yahoo_download(session),
-        target=completed,
-        policy=policy,
-        source="yahoo",
-        sleep=sleep,
+        store, symbols, download, target=target, policy=policy, source=spec, sleep=sleep
     )
     loaded = store.load(symbols)
-    reasons = {o.symbol: f"Yahoo: {o.detail}" for o in outcomes if o.action == "failed"}
-    return LoadResult(
+    failures = {o.symbol: o.detail for o in outcomes if o.action == "failed"}
+    result = LoadResult(
         loaded.series,
-        "Yahoo Finance (yfinance), local store",
-        {**loaded.missing, **reasons},
-        expected=completed,
+        f"{label}, local store",
+        {**loaded.missing, **failures},
+        expected=target,
         completed=completed,
     )
+    return result, outcomes
+
+
+def describe(outcomes: Sequence[Outcome]) -> str:
+    """``3 new, 35 updated, 2 current, 1 re-fetched, 0 failed``."""
+    counts = dict.fromkeys(("new", "updated", "current", "refetched", "failed"), 0)
+    for outcome in outcomes:
+        counts[outcome.action] += 1
+    return ", ".join(f"{n} {'re-fetched' if a == 'refetched' else a}" for a, n in counts.items())
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    outcomes: list[Outcome]
+    run_report: RunReport
+    seconds: float
+
+
+def run_fetch(
+    config_path: Path,
+    spec: str,
+    *,
+    session=None,
+    now: pd.Timestamp | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FetchResult:
+    """``rotation fetch``: refresh the store, validate it, write the run report, apply the policy.
+
+    The store keeps what was fetched even when the policy then fails: every file in it is a
+    complete, checked download, and the next run starts from there.
+    """
+    from generator.config import load_config
+    from generator.validate import RUN_REPORT, check_load, enforce_policy
+
+    started = time.perf_counter()
+    config = load_config(config_path)
+    project = config_path.resolve().parent
+    store = PriceStore(project / config.store)
+    loaded, outcomes = update_store(
+        store, config.symbols, spec, policy=config.data, session=session, now=now, sleep=sleep
+    )
+    _, report = check_load(loaded, config, None)
+    report.write(project / RUN_REPORT)
+    report.log(log, project / RUN_REPORT)
+    enforce_policy(config, report)
+    return FetchResult(outcomes, report, time.perf_counter() - started)

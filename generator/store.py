@@ -102,8 +102,11 @@ class PriceStore:
             name=symbol,
         )
 
-    def load(self, symbols: Sequence[str]) -> LoadResult:
-        """The stored closes of ``symbols``; absent or unreadable files are reported missing."""
+    def load(self, symbols: Sequence[str], *, require_any: bool = False) -> LoadResult:
+        """The stored closes of ``symbols``; absent or unreadable files are reported missing.
+
+        ``require_any``: raise if none of them is stored (an offline build from an empty store).
+        """
         series: dict[str, pd.Series] = {}
         missing: dict[str, str] = {}
         for symbol in symbols:
@@ -116,6 +119,11 @@ class PriceStore:
                 missing[symbol] = f"not in the price store {self.root}"
             else:
                 series[symbol] = found
+        if require_any and not series:
+            raise DataError(
+                f"the price store {self.root} has none of the {len(symbols)} symbols: run "
+                "`rotation fetch --source yahoo` (or --source csv:DIR) first"
+            )
         return LoadResult(series, f"local price store {self.root}", missing)
 
     def write(

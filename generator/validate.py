@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -57,6 +59,17 @@ class RunReport:
     def to_json(self) -> str:
         counts = {k: len(self.with_status(k)) for k in ("ok", "stale", "failed")}
         return json.dumps({**asdict(self), "counts": counts}, indent=2) + "\n"
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json(), encoding="utf-8")
+
+    def log(self, logger: logging.Logger, path: Path) -> None:
+        """The first summary line at INFO, each stale or failed symbol at WARNING."""
+        first, *problems = self.summary().splitlines()
+        logger.info("%s (run report: %s)", first, path)
+        for line in problems:
+            logger.warning("%s", line.strip())
 
     def summary(self) -> str:
         """A few lines for a terminal or a workflow log."""
@@ -227,6 +240,10 @@ def check_load(
         policy=config.data,
         completed=loaded.completed,
     )
+
+
+RUN_REPORT = Path(".build") / "run-report.json"
+"""Where builds and fetches leave their run report, relative to the project."""
 
 
 def enforce_policy(config: Config, report: RunReport) -> None:

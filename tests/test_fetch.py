@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from fakeyahoo import YahooEnv, chart_payload
-from generator.fetch import refresh_from_yahoo
+from generator.config import DataPolicy
+from generator.fetch import update_store
 from generator.store import PriceStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
@@ -26,10 +27,12 @@ def payloads() -> dict[str, dict]:
 def test_first_run_fetches_into_the_store_then_rebuilds_offline(yahoo_env: YahooEnv, tmp_path):
     store = PriceStore(tmp_path / "store")
     first = yahoo_env.session(payloads())
-    result = refresh_from_yahoo(store, ["SPY", "IWN", "GONE"], session=first, now=NOW)
+    result, _ = update_store(
+        store, ["SPY", "IWN", "GONE"], "yahoo", policy=DataPolicy(), session=first, now=NOW
+    )
     assert result.series["IWN"].loc["2026-11-20"] == 184.25
     assert list(result.series) == ["SPY", "IWN"]
-    assert result.missing["GONE"].startswith("Yahoo: ")
+    assert "delisted" in result.missing["GONE"]
     assert sorted(store.symbols()) == ["IWN", "SPY"]
     meta = store.meta("SPY")
     assert (meta.source, meta.first_session, meta.last_session) == (
@@ -40,7 +43,10 @@ def test_first_run_fetches_into_the_store_then_rebuilds_offline(yahoo_env: Yahoo
 
     # Same session later that day: everything is current, so Yahoo is not asked for data again.
     second = yahoo_env.session(payloads())
-    again = refresh_from_yahoo(store, ["SPY", "IWN"], session=second, now=NOW)
+    again, outcomes = update_store(
+        store, ["SPY", "IWN"], "yahoo", policy=DataPolicy(), session=second, now=NOW
+    )
+    assert [o.action for o in outcomes] == ["current", "current"]
     assert second.data_requests() == []
     for symbol in ("SPY", "IWN"):
         pd.testing.assert_series_equal(again.series[symbol], result.series[symbol])

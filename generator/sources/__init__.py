@@ -92,11 +92,11 @@ def load_prices(
             raise SourceError("--source csv:DIR needs a folder, e.g. csv:data/prices")
         return load_csv_dir(Path(folder), symbols)
     if spec in ("yahoo", "store"):
-        from generator.fetch import refresh_from_yahoo
+        from generator.fetch import update_store
         from generator.store import PriceStore
 
         store = PriceStore(store_root)
         if spec == "store":
-            return store.load(symbols)
-        return refresh_from_yahoo(store, symbols, policy=policy)
+            return store.load(symbols, require_any=True)
+        return update_store(store, symbols, "yahoo", policy=policy or DataPolicy())[0]
     raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")
