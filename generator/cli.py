@@ -77,6 +77,9 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("generator").setLevel(level)
+    # yfinance logs each failure at ERROR; the adapter reads those records and reports them once,
+    # in its own words, so they reach the terminal only with --verbose.
+    logging.getLogger("yfinance").propagate = verbose
     # MkDocs logs every page at INFO; keep its warnings, which strict mode turns into errors.
     logging.getLogger("mkdocs").setLevel(logging.DEBUG if verbose else logging.WARNING)
 

@@ -124,3 +124,65 @@ def test_version(capsys):
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("rotation ")
+
+
+def test_fetch_without_network_fails_fast(capsys, project, monkeypatch):
+    """No network at all: one Error line naming the cause, and the store is left as it was."""
+    import generator.fetch
+
+    calls = []
+
+    def unreachable(session=None):
+        def download(symbols, start, end):
+            calls.append(list(symbols))
+            reason = "DNSError: curl: (6) Could not resolve host: query2.finance.yahoo.com"
+            return pd.DataFrame(), dict.fromkeys(symbols, reason)
+
+        return download
+
+    monkeypatch.setattr(generator.fetch, "yahoo_download", unreachable)
+    root = project()
+    code, _, err = run(capsys, "fetch", "--config", str(root / "rotation.yml"))
+    assert code == 1
+    assert error_line(err) == (
+        "Error: cannot reach the provider: DNSError: curl: (6) Could not resolve host: "
+        "query2.finance.yahoo.com"
+    )
+    assert len(calls) == 1, "no retries when the provider cannot be reached"
+    assert not (root / "data" / "store").exists()
+
+
+def test_offline_build_with_an_empty_store_says_what_to_run(capsys, project):
+    root = project()
+    code, _, err = run(capsys, "build", "--config", str(root / "rotation.yml"), "--offline")
+    assert code == 1
+    assert error_line(err) == (
+        f"Error: the price store {root / 'data' / 'store'} has none of the 41 symbols: run "
+        "`rotation fetch --source yahoo` (or --source csv:DIR) first"
+    )
+    assert not (root / "site").exists()
+
+
+def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
+    root = project(
+        {
+            "universe": [
+                {"symbol": "SPY", "name": "S&P 500"},
+                {"symbol": "IWN", "name": "Small value"},
+                {"symbol": "IWF", "name": "Large growth"},
+            ],
+            "pairs": [{"a": "IWN", "b": "IWF"}],
+        }
+    )
+    folder = csv_dir(
+        {"SPY": closes(300), "IWN": closes(300, level=50), "IWF": closes(300, level=80)}
+    )
+    code, _, err = run(
+        capsys, "fetch", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
+    )
+    assert code == 0, err
+    assert "fetch: 3 new, 0 updated, 0 current, 0 re-fetched, 0 failed" in err
+    code, _, err = run(capsys, "build", "--config", str(root / "rotation.yml"), "--offline")
+    assert code == 0, err
+    assert "3 symbols from local price store" in err
+    assert (root / "site" / "index.html").is_file()

@@ -25,6 +25,7 @@ import datetime
 import logging
 import re
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import yfinance as yf
+from pandas.errors import Pandas4Warning
 from yfinance import base as _yf_base
 from yfinance import cache as _yf_cache
 from yfinance.data import SingletonMeta, YfData
@@ -218,29 +220,33 @@ def _download(
     yf_logger.addHandler(collector)
     caller_thread = threading.get_ident()
     try:
-        YfData.cache_get.cache_clear()
-        _open_tz_cache()
-        raw = yf.download(
-            symbols,
-            start=start,
-            end=end,
-            actions=True,
-            threads=threads,
-            ignore_tz=True,
-            group_by="column",
-            auto_adjust=False,
-            back_adjust=False,
-            repair=False,
-            keepna=False,
-            progress=False,
-            period=None,
-            interval="1d",
-            prepost=False,
-            rounding=False,
-            timeout=timeout,
-            session=session,
-            multi_level_index=True,
-        )
+        with warnings.catch_warnings():
+            # yfinance 1.7.0 uses pandas' deprecated ``inplace=``; that noise would fill every
+            # weekly log without telling the maintainer anything about the data.
+            warnings.filterwarnings("ignore", category=Pandas4Warning, module="yfinance")
+            YfData.cache_get.cache_clear()
+            _open_tz_cache()
+            raw = yf.download(
+                symbols,
+                start=start,
+                end=end,
+                actions=True,
+                threads=threads,
+                ignore_tz=True,
+                group_by="column",
+                auto_adjust=False,
+                back_adjust=False,
+                repair=False,
+                keepna=False,
+                progress=False,
+                period=None,
+                interval="1d",
+                prepost=False,
+                rounding=False,
+                timeout=timeout,
+                session=session,
+                multi_level_index=True,
+            )
     except YFException as exc:
         raise SourceError(f"Yahoo download could not start: {_describe(exc)}") from exc
     finally:
