@@ -91,6 +91,100 @@ class Metrics(_Model):
         return self
 
 
+STYLE_PRESETS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "russell": (("IWD", "IWB", "IWF"), ("IWS", "IWR", "IWP"), ("IWN", "IWM", "IWO")),
+    "sp": (("IVE", "IVV", "IVW"), ("IJJ", "IJH", "IJK"), ("IJS", "IJR", "IJT")),
+    "vanguard": (("VTV", "VV", "VUG"), ("VOE", "VO", "VOT"), ("VBR", "VB", "VBK")),
+}
+"""Rows Large, Mid, Small; columns Value, Core, Growth."""
+
+
+class StyleBox(_Model):
+    """The 3x3 size x style grid: a preset, or ``custom`` with an explicit ``grid``."""
+
+    preset: Literal["russell", "sp", "vanguard", "custom"] = "russell"
+    grid: (
+        tuple[
+            tuple[Symbol, Symbol, Symbol],
+            tuple[Symbol, Symbol, Symbol],
+            tuple[Symbol, Symbol, Symbol],
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _grid_matches_preset(self) -> StyleBox:
+        if self.preset == "custom" and self.grid is None:
+            raise ValueError("preset custom needs a grid of 3 rows of 3 symbols")
+        if self.preset != "custom" and self.grid is not None:
+            raise ValueError(f"grid is only for preset custom (preset is {self.preset})")
+        return self
+
+    @property
+    def cells(self) -> tuple[tuple[str, str, str], ...]:
+        return self.grid if self.grid is not None else STYLE_PRESETS[self.preset]
+
+
+class SymbolGroup(_Model):
+    name: str = Field(min_length=1)
+    symbols: tuple[Symbol, ...] = Field(min_length=1)
+
+
+SECTORS = ("XLK", "XLC", "XLY", "XLF", "XLI", "XLE", "XLB", "XLV", "XLP", "XLU", "XLRE")
+
+
+class Rotation(_Model):
+    """Relative rotation graphs: weekly RS-Ratio and RS-Momentum of each group vs a benchmark."""
+
+    benchmark: Symbol = "SPY"
+    window: int = Field(10, ge=3, le=52)
+    """Weeks in the rolling normalisation of RS-Ratio and RS-Momentum."""
+    momentum_lag: int = Field(1, ge=1, le=13)
+    """Weeks between the two RS-Ratio values whose change is RS-Momentum's input."""
+    tail: int = Field(8, ge=2, le=26)
+    groups: tuple[SymbolGroup, ...] = (
+        SymbolGroup(name="Sectors", symbols=SECTORS),
+        SymbolGroup(
+            name="Size and style",
+            symbols=("IWD", "IWB", "IWF", "IWS", "IWR", "IWP", "IWN", "IWM", "IWO"),
+        ),
+    )
+
+
+class MemberList(_Model):
+    name: str = Field(min_length=1)
+    file: str = Field(min_length=1)
+    """A ``ticker,sector`` CSV, relative to the config file."""
+
+
+class Breadth(_Model):
+    lists: tuple[MemberList, ...] = ()
+    windows: tuple[int, int] = (50, 200)
+    min_members: int = Field(20, ge=1)
+    """Fewer eligible members than this on a session: no breadth value for it."""
+    equal_weight: Symbol = "RSP"
+    cap_weight: Symbol = "SPY"
+
+
+class Rates(_Model):
+    long: Symbol = "^TNX"
+    short: Symbol = "^IRX"
+    window: int = Field(63, ge=10, le=756)
+    """Sessions in the rolling correlation and beta of the headline ratio against yields."""
+
+
+class Risk(_Model):
+    vol_window: int = Field(63, ge=5, le=756)
+    beta_window: int = Field(126, ge=10, le=756)
+
+
+class History(_Model):
+    ma_weeks: int = Field(40, ge=4, le=260)
+    min_confirm: int = Field(4, ge=1, le=52)
+    min_weeks: int = Field(26, ge=1, le=520)
+    records: int = Field(10, ge=1, le=100)
+
+
 class DataPolicy(_Model):
     """How data is checked, refreshed, and when a build refuses to publish (fails closed)."""
 
@@ -128,6 +222,15 @@ class Config(_Model):
     """Index into ``pairs`` of the headline pair shown on Home."""
     periods: tuple[Period, ...] = ("1W", "1M", "3M", "YTD", "1Y")
     metrics: Metrics = Metrics()
+    # Sections that need symbols of their own are off unless configured (rotation.yml turns them
+    # all on); a fork drops a section by deleting its key.
+    style_box: StyleBox | None = None
+    rotation: Rotation | None = None
+    breadth: Breadth | None = None
+    rates: Rates | None = None
+    risk: Risk = Risk()
+    history: History = History()
+    watchlist: tuple[SymbolGroup, ...] = ()
     data: DataPolicy = DataPolicy()
     store: str = "data/store"
     """Folder of the local price store, relative to the config file."""
@@ -156,9 +259,36 @@ class Config(_Model):
             problems.append(f"headline: {self.headline} but there are {len(self.pairs)} pairs")
         if len(set(self.periods)) != len(self.periods):
             problems.append("periods: a period is listed twice")
+        problems += self._sections_use_universe(seen, yields)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _sections_use_universe(self, universe: set[str], yields: set[str]) -> list[str]:
+        """Every symbol a section shows must be in the universe (so it is loaded and checked)."""
+        uses: list[tuple[str, str]] = []
+        if self.style_box:
+            for r, row in enumerate(self.style_box.cells):
+                uses += [(f"style_box ({self.style_box.preset}) row {r + 1}", s) for s in row]
+        if self.rotation:
+            uses.append(("rotation.benchmark", self.rotation.benchmark))
+            for g, group in enumerate(self.rotation.groups):
+                uses += [(f"rotation.groups[{g}].symbols", s) for s in group.symbols]
+        for g, group in enumerate(self.watchlist):
+            uses += [(f"watchlist[{g}].symbols", s) for s in group.symbols]
+        if self.rates:
+            uses += [("rates.long", self.rates.long), ("rates.short", self.rates.short)]
+        if self.breadth:
+            uses += [("breadth.equal_weight", self.breadth.equal_weight)]
+            uses += [("breadth.cap_weight", self.breadth.cap_weight)]
+        problems = [
+            f"{key}: {sym} is not in the universe" for key, sym in uses if sym not in universe
+        ]
+        for key in ("long", "short") if self.rates else ():
+            sym = getattr(self.rates, key)
+            if sym in universe and sym not in yields:
+                problems.append(f"rates.{key}: {sym} must be a yield (kind: yield in the universe)")
+        return problems
 
     @property
     def symbols(self) -> list[str]:

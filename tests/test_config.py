@@ -127,3 +127,40 @@ def test_symbols_keep_config_order_and_pair_keys_are_safe():
     assert config.symbols == ["BRK-B", "SPY"]
     assert config.pairs[0].key == "brk-b-vs-spy"
     assert slug("^TNX") == "tnx"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"style_box": {"preset": "sp"}}, "style_box (sp) row 1: IVE is not in the universe"),
+        ({"style_box": {"preset": "custom"}}, "style_box: preset custom needs a grid"),
+        (
+            {"style_box": {"preset": "russell", "grid": [["A", "B", "C"]] * 3}},
+            "style_box: grid is only for preset custom",
+        ),
+        (
+            {"rotation": {"groups": [{"name": "X", "symbols": ["XLK", "ZZZ"]}]}},
+            "rotation.groups[0].symbols: ZZZ is not in the universe",
+        ),
+        ({"watchlist": [{"name": "W", "symbols": ["NOPE"]}]}, "watchlist[0].symbols: NOPE is not"),
+        ({"rates": {"long": "SPY"}}, "rates.long: SPY must be a yield"),
+        ({"rotation": {"tail": 1}}, "rotation.tail: Input should be greater than or equal to 2"),
+    ],
+)
+def test_section_problems_name_their_key(tmp_path, change, expected):
+    data = base() | change
+    found = problems(tmp_path, data)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_sections_are_optional():
+    config = Config.model_validate(
+        {
+            "universe": [{"symbol": "A", "name": "A"}, {"symbol": "SPY", "name": "S"}],
+            "pairs": [{"a": "A", "b": "SPY"}],
+        }
+    )
+    assert config.style_box is None
+    assert config.rotation is None
+    assert config.breadth is None
+    assert config.watchlist == ()
