@@ -97,9 +97,10 @@ def build(options: BuildOptions) -> BuildResult:
         files = render.render_charts(report)
     with timings.stage("render"):
         env = render.make_environment(project / "templates", project / "overrides")
-        files |= render.render_pages(env, render.page_context(report))
+        pages = render.site_pages(report)
+        files |= render.render_pages(env, render.page_context(report), pages)
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
-        files |= render.site_files(report, cache_dir=cache)
+        files |= render.site_files(report, pages, cache_dir=cache)
     site_dir = options.site_dir or project / "site"
     with timings.stage("mkdocs"):
         publish(

@@ -8,7 +8,10 @@ like ``rotation build``):
 * refuse an authored file that would land on the same URL as a generated one, rather than
   silently overwriting either;
 * copy the facts of the build (title, URL, as-of session, source, sample flag) from
-  ``generated/build.json`` into the MkDocs config, where the theme shows them on every page.
+  ``generated/build.json`` into the MkDocs config, where the theme shows them on every page;
+* build the navigation, unless ``mkdocs.yml`` sets its own ``nav``: the generated pages in the
+  generator's order, then every authored page, so a page added to ``site_src/`` appears without
+  editing any configuration.
 """
 
 from __future__ import annotations
@@ -34,7 +37,18 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     config.site_description = info.get("description") or config.site_description
     config.site_author = info.get("author") or config.site_author
     config.extra["rotation"] = info
+    if config.nav is None:
+        config.nav = info["nav"] + authored_pages(Path(config.docs_dir))
     return config
+
+
+def authored_pages(docs_dir: Path) -> list[str]:
+    """Hand-written Markdown pages outside the generated folder, for the navigation."""
+    return sorted(
+        p.relative_to(docs_dir).as_posix()
+        for p in docs_dir.rglob("*.md")
+        if p.relative_to(docs_dir).parts[0] not in (GENERATED,) and not p.name.startswith(".")
+    )
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -34,12 +34,46 @@ log = logging.getLogger(__name__)
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 STATIC_WIDTH = 760
 VEGA_BUNDLE = "assets/vega/vega-bundle.js"
-PAGES = {
-    "index.md": "pages/home.md.j2",
-    "pairs.md": "pages/pairs.md.j2",
-    "data-status.md": "pages/data-status.md.j2",
-    "methodology.md": "pages/methodology.md.j2",
-}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: its file in the generated folder, template, nav title and nav section."""
+
+    file: str
+    template: str
+    title: str
+    section: str | None = None
+
+
+def site_pages(report: Report) -> list[Page]:
+    """The generated pages, in navigation order; a section's page exists only if configured."""
+    cfg = report.config
+    pages = [
+        Page("index.md", "pages/home.md.j2", "Home"),
+        Page("pairs.md", "pages/pairs.md.j2", "Pairs", "Rotation"),
+    ]
+    pages += [
+        Page("data-status.md", "pages/data-status.md.j2", "Data", "About"),
+        Page("methodology.md", "pages/methodology.md.j2", "Methodology", "About"),
+    ]
+    return pages
+
+
+def navigation(pages: list[Page]) -> list[Any]:
+    """MkDocs ``nav`` for the generated pages: top-level pages and sections, in order."""
+    nav: list[Any] = []
+    sections: dict[str, list[Any]] = {}
+    for page in pages:
+        entry = {page.title: f"generated/{page.file}"}
+        if page.section is None:
+            nav.append(entry)
+        elif page.section in sections:
+            sections[page.section].append(entry)
+        else:
+            sections[page.section] = [entry]
+            nav.append({page.section: sections[page.section]})
+    return nav
 
 
 # --- formatting
@@ -344,9 +378,12 @@ def build_charts(report: Report) -> dict[str, alt.Chart]:
     }
 
 
-def render_pages(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, bytes]:
+def render_pages(
+    env: jinja2.Environment, context: Mapping[str, Any], pages: list[Page]
+) -> dict[str, bytes]:
     out = {}
-    for target, template in PAGES.items():
+    for page in pages:
+        target, template = page.file, page.template
         try:
             text = env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
@@ -371,7 +408,7 @@ def render_charts(report: Report) -> dict[str, bytes]:
     return files
 
 
-def site_files(report: Report, *, cache_dir: Path) -> dict[str, bytes]:
+def site_files(report: Report, pages: list[Page], *, cache_dir: Path) -> dict[str, bytes]:
     """The vega bundle and ``build.json``, the facts the MkDocs hooks show on every page."""
     cfg = report.config
     info = {
@@ -383,6 +420,7 @@ def site_files(report: Report, *, cache_dir: Path) -> dict[str, bytes]:
         "source": report.source,
         "sample": report.is_sample,
         "generator": f"rotation-monitor {__version__}",
+        "nav": navigation(pages),
     }
     return {
         VEGA_BUNDLE: vega_bundle(cache_dir),

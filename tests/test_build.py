@@ -115,3 +115,13 @@ def test_template_error_names_file_and_line_and_writes_nothing(built):
         build(BuildOptions(config_path=root / "rotation.yml"))
     assert str(info.value).startswith(f"{override / 'pairs.md.j2'}: line 4:")
     assert snapshot(root / "site") == before
+
+
+def test_authored_page_joins_the_navigation(project):
+    root = project()
+    (root / "site_src" / "notes.md").write_text("# My notes\n\nHand-written.\n")
+    build(BuildOptions(config_path=root / "rotation.yml"))
+    home = (root / "site" / "index.html").read_text()
+    assert 'href="notes/"' in home
+    assert (root / "site" / "notes" / "index.html").is_file()
+    assert "Hand-written." in (root / "site" / "notes" / "index.html").read_text()

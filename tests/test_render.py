@@ -33,7 +33,7 @@ def sample_report(config=None, as_of=None):
 
 def pages(report, overrides=None) -> dict[str, str]:
     env = render.make_environment(REPO / "templates", overrides)
-    out = render.render_pages(env, render.page_context(report))
+    out = render.render_pages(env, render.page_context(report), render.site_pages(report))
     return {name: content.decode() for name, content in out.items()}
 
 
