@@ -21,15 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import render, validate
+from generator import render, sections, validate
 from generator.config import load_config
 from generator.errors import BuildError
 from generator.report import as_of_session, build_report
-from generator.sources import load_prices, tidy
+from generator.sources import load_member_prices, load_prices, tidy
 
 log = logging.getLogger(__name__)
 
 GENERATED = "generated"
+BREADTH_YEARS = 4
+"""Years of member history loaded for breadth (enough for a 200-session average and 3 years)."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,22 @@ def build(options: BuildOptions) -> BuildResult:
             is_sample=loaded.is_sample,
             status=run_report,
         )
+    with timings.stage("sections"):
+        members = load_member_prices(
+            config,
+            options.source,
+            project,
+            start=as_of - pd.DateOffset(years=BREADTH_YEARS),
+            policy=config.data,
+        )
+        report_sections = sections.build_sections(report, members)
     with timings.stage("charts"):
-        files = render.render_charts(report)
+        files = render.render_charts(report, report_sections)
     with timings.stage("render"):
         env = render.make_environment(project / "templates", project / "overrides")
-        pages = render.site_pages(report)
-        files |= render.render_pages(env, render.page_context(report), pages)
+        pages = render.site_pages(report, report_sections)
+        context = render.page_context(report, report_sections)
+        files |= render.render_pages(env, context, pages)
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
         files |= render.site_files(report, pages, cache_dir=cache)
     site_dir = options.site_dir or project / "site"

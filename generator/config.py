@@ -139,7 +139,7 @@ class Rotation(_Model):
     benchmark: Symbol = "SPY"
     window: int = Field(10, ge=3, le=52)
     """Weeks in the rolling normalisation of RS-Ratio and RS-Momentum."""
-    momentum_lag: int = Field(1, ge=1, le=13)
+    momentum_lag: int = Field(4, ge=1, le=13)
     """Weeks between the two RS-Ratio values whose change is RS-Momentum's input."""
     tail: int = Field(8, ge=2, le=26)
     groups: tuple[SymbolGroup, ...] = (

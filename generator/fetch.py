@@ -71,8 +71,27 @@ class Outcome:
     detail: str = ""
 
 
+TRANSIENT = (
+    "timed out",
+    "timeout",
+    "rate limit",
+    "too many requests",
+    "jsondecodeerror",
+    "expecting value",
+    "temporarily",
+    "connection",
+    "database is locked",
+)
+
+
 def is_permanent(reason: str) -> bool:
-    return any(word in reason.lower() for word in PERMANENT)
+    """A reason that says the symbol does not exist, and nothing that says the request failed.
+
+    yfinance reports a timed-out timezone probe as "possibly delisted; no timezone found
+    (timezone lookup failed: Read timed out)": the transient cause wins.
+    """
+    text = reason.lower()
+    return any(w in text for w in PERMANENT) and not any(w in text for w in TRANSIENT)
 
 
 def is_unreachable(reason: str) -> bool:

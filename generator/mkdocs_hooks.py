@@ -32,7 +32,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError(f"{info_path} not found: run `rotation build` to generate the pages")
     info = json.loads(info_path.read_text(encoding="utf-8"))
     config.site_name = info["title"]
-    if info.get("url"):
+    # `mkdocs serve` sets site_url to its own address, which instant navigation needs to match
+    # (Material compares links with sitemap.xml): keep it; a build takes rotation.yml's URL.
+    if info.get("url") and not config.site_url:
         config.site_url = info["url"]
     config.site_description = info.get("description") or config.site_description
     config.site_author = info.get("author") or config.site_author

@@ -24,10 +24,11 @@ import pandas as pd
 import vl_convert as vlc
 from markupsafe import Markup, escape
 
-from generator import __version__, charts
+from generator import __version__, charts, views
 from generator.errors import BuildError
 from generator.metrics import Streak, StreakSummary
 from generator.report import PairReport, Report
+from generator.sections import Sections
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,29 @@ class Page:
     section: str | None = None
 
 
-def site_pages(report: Report) -> list[Page]:
+def site_pages(report: Report, sections: Sections) -> list[Page]:
     """The generated pages, in navigation order; a section's page exists only if configured."""
     cfg = report.config
-    pages = [
-        Page("index.md", "pages/home.md.j2", "Home"),
+    rotation = [
         Page("pairs.md", "pages/pairs.md.j2", "Pairs", "Rotation"),
+        Page("style-box.md", "pages/style-box.md.j2", "Style box", "Rotation")
+        if sections.style
+        else None,
+        Page("sectors.md", "pages/sectors.md.j2", "Sectors", "Rotation")
+        if sections.rotation
+        else None,
+        Page("breadth.md", "pages/breadth.md.j2", "Breadth", "Rotation") if cfg.breadth else None,
+        Page("rates.md", "pages/rates.md.j2", "Rates", "Rotation") if sections.rates else None,
+        Page("risk.md", "pages/risk.md.j2", "Risk", "Rotation"),
     ]
-    pages += [
+    return [
+        Page("index.md", "pages/home.md.j2", "Home"),
+        *(p for p in rotation if p is not None),
+        *([Page("watchlist.md", "pages/watchlist.md.j2", "Watchlist")] if cfg.watchlist else []),
+        Page("history.md", "pages/history.md.j2", "History"),
         Page("data-status.md", "pages/data-status.md.j2", "Data", "About"),
         Page("methodology.md", "pages/methodology.md.j2", "Methodology", "About"),
     ]
-    return pages
 
 
 def navigation(pages: list[Page]) -> list[Any]:
@@ -336,7 +348,7 @@ def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": name, "rows": members} for name, members in groups.items()]
 
 
-def page_context(report: Report) -> dict[str, Any]:
+def page_context(report: Report, sections: Sections) -> dict[str, Any]:
     """Everything the page templates may use, as formatted values."""
     cfg = report.config
     return {
@@ -352,11 +364,15 @@ def page_context(report: Report) -> dict[str, Any]:
             "ma_short": str(cfg.metrics.ma_short),
             "ma_long": str(cfg.metrics.ma_long),
             "chart_years": str(cfg.metrics.chart_years),
+            "rrg_window": str(cfg.rotation.window) if cfg.rotation else "",
+            "rrg_lag": str(cfg.rotation.momentum_lag) if cfg.rotation else "",
+            "rrg_tail": str(cfg.rotation.tail) if cfg.rotation else "",
         },
         "headline": _pair_context(report.headline, report),
         "pairs": [_pair_context(pr, report) for pr in report.pairs],
         "kpi_groups": _grouped(_kpi_rows(report)),
         "data": _data_status(report),
+        **views.section_context(report, sections),
         "version": __version__,
     }
 
@@ -396,14 +412,15 @@ def render_pages(
     return out
 
 
-def render_charts(report: Report) -> dict[str, bytes]:
+def render_charts(report: Report, sections: Sections) -> dict[str, bytes]:
     """Spec and static fallback of every chart.
 
     Sequential on purpose: vl-convert serialises conversions internally, so threads only add
     overhead (measured: 2.2 s sequential against 2.7 s with two threads for five charts).
     """
     files: dict[str, bytes] = {}
-    for name, chart in build_charts(report).items():
+    every = build_charts(report) | views.section_charts(report, sections)
+    for name, chart in every.items():
         files.update(chart_files(name, chart))
     return files
 

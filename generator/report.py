@@ -111,7 +111,7 @@ def build_report(
     ).reindex(present)
     has = set(present)
     pair_reports = tuple(
-        _pair_report(config, prices, as_of, pair)
+        pair_report(config, prices, as_of, pair)
         for pair in config.pairs
         if pair.a in has and pair.b in has
     )
@@ -129,7 +129,7 @@ def build_report(
     )
 
 
-def _pair_report(
+def pair_report(
     config: Config, prices: pd.DataFrame, as_of: pd.Timestamp, pair: Pair
 ) -> PairReport:
     for sym in (pair.a, pair.b):

@@ -172,6 +172,8 @@ def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
                 {"symbol": "IWF", "name": "Large growth"},
             ],
             "pairs": [{"a": "IWN", "b": "IWF"}],
+            **dict.fromkeys(("style_box", "rotation", "breadth", "rates")),
+            "watchlist": [],
         }
     )
     folder = csv_dir(

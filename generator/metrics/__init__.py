@@ -74,7 +74,7 @@ def period_changes(levels: pd.DataFrame, as_of: pd.Timestamp, periods: list[str]
 
 def aligned(a: pd.Series, b: pd.Series) -> pd.DataFrame:
     """The sessions on which both series have a close, as columns ``a`` and ``b``."""
-    return pd.concat({"a": a, "b": b}, axis=1).dropna()
+    return pd.concat({"a": a, "b": b}, axis=1, sort=True).dropna()
 
 
 def ratio_line(a: pd.Series, b: pd.Series) -> pd.Series:

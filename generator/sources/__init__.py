@@ -100,3 +100,39 @@ def load_prices(
             return store.load(symbols, require_any=True)
         return update_store(store, symbols, "yahoo", policy=policy or DataPolicy())[0]
     raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")
+
+
+MemberPrices = dict[str, tuple[pd.DataFrame | None, list[str], str]]
+"""List name -> (member price frame or None, tickers, why there are no prices)."""
+
+SAMPLE_MEMBERS = 250
+
+
+def load_member_prices(
+    config, spec: str, project: Path, *, start: pd.Timestamp, policy: DataPolicy | None = None
+) -> MemberPrices:
+    """Prices of every breadth member list, from the same source as the universe.
+
+    A list file that cannot be read leaves that list without numbers (the page says why); with
+    the sample source it is replaced by synthetic members, so a new user sees the section.
+    Members never count towards the fail-closed policy: breadth rests on whatever has prices,
+    and the page states the coverage.
+    """
+    from generator.errors import DataError
+    from generator.members import member_frame, read_members
+
+    out: MemberPrices = {}
+    if config.breadth is None:
+        return out
+    for item in config.breadth.lists:
+        try:
+            tickers = [m.ticker for m in read_members(project / item.file)]
+        except DataError as exc:
+            if spec != "sample":
+                out[item.name] = (None, [], str(exc))
+                continue
+            prefix = "".join(ch for ch in item.name.upper() if ch.isalnum())[:4] or "M"
+            tickers = [f"{prefix}{i:03d}" for i in range(1, SAMPLE_MEMBERS + 1)]
+        loaded = load_prices(spec, tickers, store_root=project / config.store, policy=policy)
+        out[item.name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
+    return out

@@ -1,0 +1,196 @@
+"""Breadth charts: the share of an index's members above their moving averages, and the
+cumulative advance-decline line (see :mod:`generator.metrics.breadth` for the rules).
+
+Member lists are today's members, so both charts carry a survivorship-bias note.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import altair as alt
+import pandas as pd
+
+from generator.charts import BASIS, MAX_POINTS, SERIES_COLORS, thin
+from generator.metrics.breadth import MIN_ELIGIBLE
+
+WINDOW_COLORS = ["#e0861a", "#2f6fd0", "#2ca58d", "#8a8f98"]
+"""Line colours of the %-above chart, shortest window first (orange 50-day, blue 200-day)."""
+RULE_COLOR = "#8a8f98"
+MINUS = "\N{MINUS SIGN}"
+SURVIVORSHIP = "today's members: survivorship bias (past leavers missing, joiners counted early)"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows with the date as ``YYYY-MM-DD`` and missing values as JSON null (never NaN)."""
+    data = frame.rename_axis("date").reset_index()
+    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+    return data.astype(object).where(data.notna(), None).to_dict(orient="records")
+
+
+def _frequency(shown: pd.DataFrame, full: pd.DataFrame) -> str:
+    return "daily" if len(shown) == len(full) else "weekly points"
+
+
+def _windows_title(windows: list[int]) -> str:
+    """'50- and 200-day', or '50-day' for one window."""
+    if len(windows) == 1:
+        return f"{windows[0]}-day"
+    return ", ".join(f"{w}-" for w in windows[:-1]) + f" and {windows[-1]}-day"
+
+
+def _members_line(list_name: str, members: int) -> str:
+    return f"{members:,} {list_name} members · {SURVIVORSHIP}"
+
+
+def percent_above_chart(
+    frames: Mapping[int, pd.DataFrame],
+    *,
+    list_name: str,
+    as_of: pd.Timestamp,
+    members: int,
+    min_eligible: int = MIN_ELIGIBLE,
+) -> alt.LayerChart:
+    """% of members above their own moving averages over time, one line per window, 0-100 %.
+
+    ``frames`` maps each window (sessions) to its :func:`~generator.metrics.breadth.
+    percent_above_ma` result. The chart starts at the first session with a share for any window,
+    stops at ``as_of`` and has a 50 % rule (above it: most members are in uptrends). Sessions
+    without a share (fewer than ``min_eligible`` eligible members, the value the frames were
+    computed with) are gaps, never zeros.
+    """
+    windows = sorted(frames, key=int)
+    keys = {w: f"p{w}" for w in windows}
+    wide = pd.DataFrame(
+        {
+            **{keys[w]: (frames[w]["share"] * 100).round(1) for w in windows},
+            **{f"n{w}": frames[w]["eligible"] for w in windows},
+        }
+    )
+    wide = wide.loc[: pd.Timestamp(as_of)]
+    shares = wide[list(keys.values())]
+    has_share = shares.notna().any(axis=1)
+    if has_share.any():
+        wide = wide.loc[has_share.idxmax() :]
+    shown = thin(wide, MAX_POINTS)
+    labels = {keys[w]: f"Above {w}-day average" for w in windows}
+    domain = list(labels.values())
+    windows_text = " and ".join(str(w) for w in windows)
+    title = f"{list_name}: % of members above their {_windows_title(windows)} averages"
+    lines = (
+        alt.Chart(alt.Data(values=_records(shown)))
+        .transform_fold(list(labels), as_=["key", "value"])
+        .transform_filter("isValid(datum.value)")
+        .transform_calculate(
+            series=f"{json.dumps(labels)}[datum.key]",
+            eligible="datum['n' + substring(datum.key, 1)]",
+        )
+        .mark_line(strokeWidth=1.6)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y(
+                "value:Q",
+                title="% of members above average",
+                scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100]),
+            ),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=domain, range=WINDOW_COLORS[: len(domain)]),
+                legend=alt.Legend(title=None, orient="top", direction="horizontal"),
+                sort=domain,
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="% above", format=".1f"),
+                alt.Tooltip("eligible:Q", title="Members counted", format=","),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"y": 50}]))
+        .mark_rule(color=RULE_COLOR, strokeDash=[4, 3], strokeWidth=1)
+        .encode(y="y:Q")
+    )
+    start = shown.index[0] if len(shown) else pd.Timestamp(as_of)
+    return alt.layer(rule, lines).properties(
+        width="container",
+        height=280,
+        title=alt.Title(
+            title,
+            subtitle=[
+                f"{BASIS} · as of {pd.Timestamp(as_of):%Y-%m-%d} · {_frequency(shown, wide)} "
+                f"from {start:%Y-%m-%d}",
+                f"Share of members closing above the simple average of their own last "
+                f"{windows_text} closes · dashed: 50 %",
+                f"A member counts once it has a full window of closes; gaps where fewer than "
+                f"{min_eligible} count",
+                _members_line(list_name, members),
+            ],
+            anchor="start",
+        ),
+    )
+
+
+def advance_decline_chart(
+    ad: pd.DataFrame,
+    *,
+    list_name: str,
+    as_of: pd.Timestamp,
+    members: int,
+    min_counted: int = MIN_ELIGIBLE,
+) -> alt.Chart:
+    """The cumulative advance-decline line of a list's members up to ``as_of``.
+
+    ``ad`` is an :func:`~generator.metrics.breadth.advance_decline` result; the line's level is
+    a sum from wherever the data starts, so only its direction is read (said in the subtitle).
+    The chart starts at the first session on which at least ``min_counted`` members count (a
+    frame reaching back to the few members with decades of history would otherwise draw decades
+    of a handful of stocks) and shows the sum from that session. Tooltips give each session's
+    advances, declines and unchanged members.
+    """
+    frame = ad.loc[: pd.Timestamp(as_of), ["line", "advances", "declines", "unchanged", "net"]]
+    counted = frame[["advances", "declines", "unchanged"]].sum(axis=1)
+    enough = counted >= max(min_counted, 1)
+    if enough.any():
+        # Start where enough members count; the line then sums from that session on.
+        frame = frame.loc[enough.idxmax() :].copy()
+        frame["line"] -= frame["line"].iloc[0] - frame["net"].iloc[0]
+    shown = thin(frame, MAX_POINTS)
+    start = frame.index[0] if len(frame) else pd.Timestamp(as_of)
+    return (
+        alt.Chart(alt.Data(values=_records(shown)))
+        .mark_line(strokeWidth=1.6, color=SERIES_COLORS["ratio"])
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y(
+                "line:Q", title=f"Cumulative advances {MINUS} declines", scale=alt.Scale(zero=False)
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+                alt.Tooltip("line:Q", title="A-D line", format=","),
+                alt.Tooltip("advances:Q", title="Advances", format=","),
+                alt.Tooltip("declines:Q", title="Declines", format=","),
+                alt.Tooltip("unchanged:Q", title="Unchanged", format=","),
+                alt.Tooltip("net:Q", title="Net", format="+,"),
+            ],
+        )
+        .properties(
+            width="container",
+            height=260,
+            title=alt.Title(
+                f"{list_name}: advance-decline line",
+                subtitle=[
+                    f"{BASIS} · as of {pd.Timestamp(as_of):%Y-%m-%d} · "
+                    f"{_frequency(shown, frame)} · summed from {start:%Y-%m-%d}",
+                    f"Advances {MINUS} declines per session, among members with a close "
+                    "that session and the one before",
+                    "Trend matters, not level: the level depends on the start date",
+                    _members_line(list_name, members),
+                ],
+                anchor="start",
+            ),
+        )
+    )

@@ -1,0 +1,268 @@
+"""Long-run history charts of a pair: the ratio with its leadership episodes, and its drawdown.
+
+Both charts plot **weekly closes** (the last session of each week, a real close, never an average)
+so 26 years fit in about 1,400 rows. The caller passes the ratio cut at the as-of session and the
+episodes computed from that same cut series (:func:`generator.metrics.history.episodes`); the
+charts also drop anything dated after ``as_of``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import altair as alt
+import pandas as pd
+
+from generator.charts import BASIS, MAX_POINTS, SERIES_COLORS, thin
+from generator.metrics import drawdown, moving_average
+from generator.metrics.history import EpisodeRule, drawdown_table, weekly_closes
+
+LEADER_COLORS = {"a": "#1f9e89", "b": "#8e63c7"}
+"""Episode shading: teal when A leads, violet when B leads. Mid-tone hues at low opacity read on
+both the light page and vega-embed's dark theme, and stay apart from the blue ratio line and the
+orange average."""
+SHADE_OPACITY = {"sustained": 0.24, "short": 0.10}
+"""Sustained episodes are shaded more strongly than short ones (fewer than ``min_weeks``)."""
+DRAWDOWN_COLOR = SERIES_COLORS["ratio"]
+SHADE_FIELDS = ["start", "until", "leader", "end", "confirmed", "weeks", "change", "length"]
+
+
+def _day(value: pd.Timestamp) -> str:
+    return f"{value:%Y-%m-%d}"
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    """Round tick values (1, 1.5, 2, 3, 4, 5, 7 times a power of ten) spanning ``[low, high]``."""
+    ticks = []
+    for power in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 1.5, 2, 3, 4, 5, 7):
+            value = round(mantissa * 10.0**power, 10)
+            if low <= value <= high:
+                ticks.append(value)
+    return ticks
+
+
+def _dated_records(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.rename_axis("date").reset_index()
+    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _episode_rows(
+    episodes: pd.DataFrame, *, a: str, b: str, last: pd.Timestamp
+) -> list[dict[str, object]]:
+    """One rectangle per episode, from its start to the next episode's start (no gaps)."""
+    shown = episodes[episodes["start"] <= last].reset_index(drop=True)
+    rows = []
+    for i, ep in shown.iterrows():
+        ongoing = pd.isna(ep["end"]) or ep["end"] >= last
+        until = last if i == len(shown) - 1 else shown.at[i + 1, "start"]
+        rows.append(
+            {
+                "start": _day(ep["start"]),
+                "until": _day(until),
+                "leader": f"{a if ep['leader'] == 'a' else b} leads",
+                "end": "ongoing" if ongoing else _day(ep["end"]),
+                "confirmed": _day(ep["confirmed"]),
+                "weeks": int(ep["weeks"]),
+                "change": round(float(ep["ratio_change"]), 4),
+                "length": "sustained" if ep["sustained"] else "short",
+            }
+        )
+    return rows
+
+
+def history_chart(
+    ratio: pd.Series,
+    episodes: pd.DataFrame,
+    *,
+    a: str,
+    b: str,
+    as_of: pd.Timestamp,
+    rule: EpisodeRule,
+) -> alt.LayerChart:
+    """The ratio ``a / b`` since its start (weekly, log scale), its average and its episodes.
+
+    Log scale, because over decades the ratio moves by multiples: equal heights are equal
+    percentage moves, so a 30 % swing in 2001 looks as large as one in 2025. The line is rebased to
+    100 on the first common session.
+    """
+    daily = ratio.dropna().loc[:as_of]
+    weekly = weekly_closes(daily)
+    scale = 100.0 / daily.iloc[0]
+    lines = pd.DataFrame(
+        {"ratio": weekly * scale, "ma": moving_average(weekly, rule.ma_weeks) * scale}
+    )
+    data = _dated_records(thin(lines, MAX_POINTS).round(3))
+    labels = {"ratio": f"{a} / {b}", "ma": f"{rule.ma_weeks}-week average"}
+    # A little room above and below the line (multiplicative, as the scale is logarithmic).
+    low, high = lines.min().min() / 1.08, lines.max().max() * 1.08
+    domain = list(labels.values())
+    line_legend = alt.Legend(title=None, orient="top", direction="horizontal")
+    line_layer = (
+        alt.Chart(data)
+        .transform_fold(list(labels), as_=["key", "value"])
+        .transform_filter("isValid(datum.value)")
+        .transform_calculate(series=f"{json.dumps(labels)}[datum.key]")
+        .mark_line(strokeWidth=1.6)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y(
+                "value:Q",
+                title="Ratio (start = 100, log scale)",
+                scale=alt.Scale(type="log", domain=[round(low, 3), round(high, 3)], nice=False),
+                axis=alt.Axis(values=_log_ticks(low, high), format="~r"),
+            ),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(
+                    domain=domain, range=[SERIES_COLORS["ratio"], SERIES_COLORS["ma_short"]]
+                ),
+                legend=line_legend,
+                sort=domain,
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]]),
+                legend=line_legend,
+                sort=domain,
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Week's last session", format="%Y-%m-%d"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="Value", format=".2f"),
+            ],
+        )
+    )
+    shades = _episode_rows(episodes, a=a, b=b, last=weekly.index[-1])
+    leader_domain = [f"{a} leads", f"{b} leads"]
+    shade_layer = (
+        alt.Chart(pd.DataFrame(shades, columns=SHADE_FIELDS))
+        .mark_rect()
+        .encode(
+            x=alt.X("start:T"),
+            x2="until:T",
+            color=alt.Color(
+                "leader:N",
+                scale=alt.Scale(domain=leader_domain, range=list(LEADER_COLORS.values())),
+                legend=alt.Legend(title=None, orient="top", direction="horizontal"),
+            ),
+            opacity=alt.Opacity(
+                "length:N",
+                scale=alt.Scale(domain=list(SHADE_OPACITY), range=list(SHADE_OPACITY.values())),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("leader:N", title="Episode"),
+                alt.Tooltip("start:T", title="Start (first week)", format="%Y-%m-%d"),
+                alt.Tooltip("confirmed:N", title="Confirmed"),
+                alt.Tooltip("end:N", title="End"),
+                alt.Tooltip("weeks:Q", title="Weeks"),
+                alt.Tooltip("change:Q", title=f"{a} / {b} change", format="+.1%"),
+            ],
+        )
+    )
+    frequency = "weekly closes" if len(data) == len(lines) else "monthly closes"
+    return (
+        alt.layer(shade_layer, line_layer)
+        .resolve_scale(color="independent", strokeDash="independent")
+        .properties(
+            width="container",
+            height=340,
+            title=alt.Title(
+                f"{a} / {b} since {daily.index[0]:%Y}: who led, and for how long",
+                subtitle=[
+                    f"{BASIS} · {frequency} · start = 100 on {daily.index[0]:%Y-%m-%d} · "
+                    f"as of {as_of:%Y-%m-%d} · log scale",
+                    f"Shading: {a} leads while the ratio is above its {rule.ma_weeks}-week "
+                    f"average, {b} while below; a crossing counts after {rule.min_confirm} weeks",
+                    f"and is dated from its first week; paler = episode under "
+                    f"{rule.min_weeks} weeks",
+                ],
+                anchor="start",
+            ),
+        )
+    )
+
+
+def ratio_drawdown_chart(
+    ratio: pd.Series, *, a: str, b: str, as_of: pd.Timestamp
+) -> alt.LayerChart:
+    """How far the ratio ``a / b`` stands below its running peak (0 at the top), weekly.
+
+    The drawdown is computed on daily closes (the running peak is the highest daily close so far)
+    and plotted at each week's last session; the deepest daily point is marked, since a weekly
+    sample can miss a mid-week low.
+    """
+    daily = ratio.dropna().loc[:as_of]
+    dd = drawdown(daily)
+    weekly = weekly_closes(dd).to_frame("drawdown")
+    data = _dated_records(thin(weekly, MAX_POINTS).round(4))
+    worst = drawdown_table(daily, n=1)
+    area = (
+        alt.Chart(data)
+        .mark_area(
+            line={"color": DRAWDOWN_COLOR, "strokeWidth": 1.2},
+            color=DRAWDOWN_COLOR,
+            opacity=0.35,
+        )
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y(
+                "drawdown:Q",
+                title=f"{a} / {b} below its peak",
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domainMax=0),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Week's last session", format="%Y-%m-%d"),
+                alt.Tooltip("drawdown:Q", title="Below peak", format=".1%"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [area]
+    deepest = "no drawdown"
+    if not worst.empty:
+        w = worst.iloc[0]
+        recovered = (
+            "not recovered" if pd.isna(w["recovery"]) else f"recovered {w['recovery']:%Y-%m-%d}"
+        )
+        deepest = (
+            f"deepest {w['depth']:.1%}: peak {w['peak']:%Y-%m-%d}, low {w['trough']:%Y-%m-%d}, "
+            f"{recovered}"
+        )
+        point = {
+            "date": _day(w["trough"]),
+            "drawdown": round(float(w["depth"]), 4),
+            "peak": _day(w["peak"]),
+            "recovery": recovered,
+        }
+        layers.append(
+            alt.Chart(pd.DataFrame([point]))
+            .mark_point(shape="triangle-up", size=70, filled=True, color=SERIES_COLORS["ma_short"])
+            .encode(
+                x="date:T",
+                y="drawdown:Q",
+                tooltip=[
+                    alt.Tooltip("date:T", title="Deepest low", format="%Y-%m-%d"),
+                    alt.Tooltip("drawdown:Q", title="Below peak", format=".1%"),
+                    alt.Tooltip("peak:N", title="Peak"),
+                    alt.Tooltip("recovery:N", title="Recovery"),
+                ],
+            )
+        )
+    frequency = "weekly closes" if len(data) == len(weekly) else "monthly closes"
+    return alt.layer(*layers).properties(
+        width="container",
+        height=220,
+        title=alt.Title(
+            f"{a} / {b}: drawdown of the ratio from its running peak",
+            subtitle=[
+                f"{BASIS} · peak from daily closes, plotted at {frequency} · "
+                f"as of {as_of:%Y-%m-%d}",
+                f"{deepest} (daily); falling = {b} outperforms {a}",
+            ],
+            anchor="start",
+        ),
+    )

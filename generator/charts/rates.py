@@ -1,0 +1,133 @@
+"""Rates charts: Treasury yield levels with the curve slope, and the rolling rate sensitivity of a
+relative-strength line.
+
+Yields are percent levels; their moves are in basis points (see :mod:`generator.metrics.rates`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import altair as alt
+import pandas as pd
+
+from generator.charts.risk import (
+    CONCAT_WIDTH,
+    LINE_COLORS,
+    folded_lines,
+    wide_data,
+    windowed,
+    zero_rule,
+)
+from generator.metrics.rates import BETA_DISPLAY_BP, curve_slope
+
+MINUS = "\N{MINUS SIGN}"
+RATES_BASIS = "Yield levels in percent; changes in basis points"
+SLOPE_COLOR = "#2ca58d"
+
+
+def yields_chart(
+    yields: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    years: int = 5,
+    long: str = "^TNX",
+    short: str = "^IRX",
+) -> alt.VConcatChart:
+    """Two panels: the ``long`` and ``short`` yield levels (top), and the slope ``long - short``
+    in percentage points with a 0 line (bottom: below 0 = inverted curve).
+
+    ``yields`` is a price frame holding the two yield columns (percent levels).
+    """
+    slope = curve_slope(yields[long], yields[short])
+    levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope})
+    data, frequency = wide_data(windowed(levels, as_of, years))
+    labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
+    top = folded_lines(data, labels, y_title="Yield (%)", y_format=".2f").properties(
+        width=CONCAT_WIDTH, height=200
+    )
+    bottom = alt.layer(
+        zero_rule(0.0),
+        folded_lines(
+            data,
+            {"slope": f"Slope {long} {MINUS} {short}"},
+            y_title="Slope (pp)",
+            y_format="+.2f",
+            colors=[SLOPE_COLOR],
+            mark="area",
+            legend=False,
+        ),
+    ).properties(width=CONCAT_WIDTH, height=120)
+    return (
+        alt.vconcat(top, bottom, spacing=10)
+        .resolve_scale(color="independent")
+        .properties(
+            title=alt.Title(
+                "Treasury yields and curve slope",
+                subtitle=[
+                    f"{RATES_BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
+                    f"Slope = {long} {MINUS} {short} in percentage points, on sessions with both "
+                    "(below 0: inverted curve)",
+                    f"{short} is the bill's discount-basis rate, about 10 bp under its "
+                    "bond-equivalent yield, so the slope reads about 10 bp steep",
+                ],
+                anchor="start",
+            )
+        )
+    )
+
+
+def sensitivity_chart(
+    sensitivities: Mapping[str, pd.DataFrame],
+    *,
+    yield_symbol: str,
+    as_of: pd.Timestamp,
+    window: int,
+    years: int = 5,
+) -> alt.VConcatChart:
+    """Rolling correlation (top) and beta (bottom) of ratio returns vs yield changes.
+
+    ``sensitivities`` maps a ratio label (``"IWN/IWF"``) to its
+    :func:`generator.metrics.rates.rolling_sensitivity` frame. Beta is shown as the ratio's move in
+    percent per +10 bp of yield (``beta * 100 * 10``).
+    """
+    keys = {f"s{i}": label for i, label in enumerate(sensitivities)}
+    scale = 100.0 * BETA_DISPLAY_BP
+    corr = pd.DataFrame({k: sensitivities[label]["corr"] for k, label in keys.items()})
+    beta = pd.DataFrame({k: sensitivities[label]["beta"] * scale for k, label in keys.items()})
+    corr_data, frequency = wide_data(windowed(corr, as_of, years))
+    beta_data, _ = wide_data(windowed(beta, as_of, years))
+    top = alt.layer(
+        zero_rule(0.0),
+        folded_lines(
+            corr_data,
+            keys,
+            y_title=f"Correlation with Δ{yield_symbol}",
+            y_format="+.2f",
+            colors=LINE_COLORS,
+            y_scale=alt.Scale(domain=[-1, 1]),
+        ),
+    ).properties(width=CONCAT_WIDTH, height=150)
+    bottom = alt.layer(
+        zero_rule(0.0),
+        folded_lines(
+            beta_data,
+            keys,
+            y_title=f"% per +{BETA_DISPLAY_BP:.0f} bp",
+            y_format="+.2f",
+            colors=LINE_COLORS,
+            legend=False,
+        ),
+    ).properties(width=CONCAT_WIDTH, height=150)
+    return alt.vconcat(top, bottom, spacing=10).properties(
+        title=alt.Title(
+            f"Rate sensitivity of {', '.join(keys.values())} to {yield_symbol}",
+            subtitle=[
+                f"{RATES_BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
+                f"Daily log returns of the ratio vs daily {yield_symbol} changes in bp, "
+                f"{window}-session windows on common sessions; beta as % move per +"
+                f"{BETA_DISPLAY_BP:.0f} bp",
+            ],
+            anchor="start",
+        )
+    )

@@ -1,0 +1,209 @@
+"""Risk charts: rolling volatility, rolling beta and correlation, drawdowns.
+
+All three take the metric series already computed (:mod:`generator.metrics.risk`,
+:func:`generator.metrics.drawdown`) over the whole history and show the last ``years`` of them up to
+``as_of``. Data is one row per session with one column per line (folded into series by
+Vega-Lite), thinned to weekly closes when there are more than :data:`MAX_POINTS` rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import pandas as pd
+
+from generator.charts import BASIS, MAX_POINTS, thin
+
+LINE_COLORS = ["#e0861a", "#2f6fd0", "#2ca58d", "#c8553d", "#9467bd", "#8c6d31"]
+"""Lines in column order (the headline pair: first orange, second blue)."""
+TIMES = "\N{MULTIPLICATION SIGN}"
+ZERO_RULE = {"color": "#8a8f98", "strokeDash": [3, 3], "opacity": 0.8}
+CONCAT_WIDTH = 680
+"""Panel width inside a vertical concat: with the y-axis labels it fits the page's ~760 px."""
+
+
+def windowed(frame: pd.DataFrame, as_of: pd.Timestamp, years: int) -> pd.DataFrame:
+    """Rows from ``as_of - years`` to ``as_of`` that hold at least one value."""
+    return frame.loc[as_of - pd.DateOffset(years=years) : as_of].dropna(how="all")
+
+
+def wide_data(frame: pd.DataFrame, digits: int = 4) -> tuple[pd.DataFrame, str]:
+    """A wide frame as chart rows (``date`` as ``YYYY-MM-DD``), thinned, and its frequency label."""
+    thinned = thin(frame, MAX_POINTS)
+    frequency = "daily" if len(thinned) == len(frame) else "weekly points"
+    data = thinned.round(digits).rename_axis("date").reset_index()
+    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+    return data, frequency
+
+
+def folded_lines(
+    data: pd.DataFrame,
+    labels: Mapping[str, str],
+    *,
+    y_title: str,
+    y_format: str,
+    colors: Sequence[str] = LINE_COLORS,
+    mark: str = "line",
+    legend: bool = True,
+    y_scale: alt.Scale | None = None,
+) -> alt.Chart:
+    """Columns ``labels`` (key -> legend label) of ``data`` drawn as one line (or area) each."""
+    keys = list(labels)
+    domain = list(labels.values())
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=domain, range=list(colors[: len(domain)])),
+        sort=domain,
+        legend=alt.Legend(title=None, orient="top", direction="horizontal") if legend else None,
+    )
+    base = (
+        alt.Chart(data)
+        .transform_fold(keys, as_=["key", "value"])
+        .transform_filter("isValid(datum.value)")
+        .transform_calculate(series=f"{json.dumps(dict(labels))}[datum.key]")
+    )
+    marked = (
+        base.mark_area(opacity=0.3, line={"strokeWidth": 1.4}, interpolate="linear")
+        if mark == "area"
+        else base.mark_line(strokeWidth=1.6, interpolate="linear")
+    )
+    return marked.encode(
+        x=alt.X("date:T", title=None),
+        y=alt.Y(
+            "value:Q",
+            title=y_title,
+            axis=alt.Axis(format=y_format),
+            scale=y_scale if y_scale is not None else alt.Scale(zero=False),
+            stack=None if mark == "area" else alt.Undefined,
+        ),
+        color=color,
+        tooltip=[
+            alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("value:Q", title=y_title, format=y_format),
+        ],
+    )
+
+
+def zero_rule(value: float = 0.0) -> alt.Chart:
+    """A dashed horizontal reference line."""
+    return alt.Chart(alt.Data(values=[{"y": value}])).mark_rule(**ZERO_RULE).encode(y="y:Q")
+
+
+def _keys(columns: Sequence[str]) -> dict[str, str]:
+    """Safe field names (``s0``, ``s1`` …) for arbitrary symbols such as ``^TNX``."""
+    return {f"s{i}": str(c) for i, c in enumerate(columns)}
+
+
+def volatility_chart(
+    volatility: pd.DataFrame, *, as_of: pd.Timestamp, window: int, years: int = 5
+) -> alt.LayerChart:
+    """Rolling annualised volatility, one line per column (symbol), as fractions (0.2 = 20 %)."""
+    shown = windowed(volatility, as_of, years)
+    keys = _keys(shown.columns)
+    data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
+    lines = folded_lines(data, keys, y_title="Annualised volatility", y_format=".0%")
+    return alt.layer(lines).properties(
+        width="container",
+        height=260,
+        title=alt.Title(
+            f"Rolling volatility: {', '.join(keys.values())}",
+            subtitle=[
+                f"{BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
+                f"Standard deviation of daily log returns over {window} sessions {TIMES} √252",
+            ],
+            anchor="start",
+        ),
+    )
+
+
+def beta_corr_chart(
+    stats: Mapping[str, pd.DataFrame],
+    *,
+    benchmark: str,
+    as_of: pd.Timestamp,
+    window: int,
+    years: int = 5,
+) -> alt.VConcatChart:
+    """Rolling beta (top) and correlation (bottom) of each symbol against ``benchmark``.
+
+    ``stats`` maps a symbol to its :func:`generator.metrics.risk.rolling_beta_corr` frame.
+    """
+    keys = _keys(list(stats))
+    beta = pd.DataFrame({k: stats[s]["beta"] for k, s in keys.items()})
+    corr = pd.DataFrame({k: stats[s]["corr"] for k, s in keys.items()})
+    beta_data, frequency = wide_data(windowed(beta, as_of, years))
+    corr_data, _ = wide_data(windowed(corr, as_of, years))
+    top = alt.layer(
+        zero_rule(1.0),
+        folded_lines(beta_data, keys, y_title=f"Beta vs {benchmark}", y_format=".2f"),
+    ).properties(width=CONCAT_WIDTH, height=180)
+    bottom = alt.layer(
+        zero_rule(0.0),
+        folded_lines(
+            corr_data,
+            keys,
+            y_title=f"Correlation with {benchmark}",
+            y_format=".2f",
+            legend=False,
+            y_scale=alt.Scale(domainMax=1, zero=True),
+        ),
+    ).properties(width=CONCAT_WIDTH, height=120)
+    return alt.vconcat(top, bottom, spacing=10).properties(
+        title=alt.Title(
+            f"Rolling beta and correlation vs {benchmark}",
+            subtitle=[
+                f"{BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
+                f"Daily log returns on sessions where both trade, {window}-session windows",
+                f"Beta = Cov(asset, {benchmark}) / Var({benchmark}), dashed at 1; "
+                "correlation axis from 0 (or lower) to 1",
+            ],
+            anchor="start",
+        )
+    )
+
+
+def drawdown_chart(
+    drawdowns: pd.DataFrame, *, as_of: pd.Timestamp, years: int = 5
+) -> alt.VConcatChart:
+    """Drawdown from the running peak (fractions, ≤ 0): one area panel per column, stacked, on a
+    shared scale (overlapping translucent areas of two colours mix into an unreadable grey).
+    """
+    shown = windowed(drawdowns, as_of, years)
+    since = ", ".join(
+        f"{name} since {drawdowns[name].first_valid_index():%Y-%m-%d}"
+        for name in drawdowns.columns
+        if drawdowns[name].notna().any()
+    )
+    keys = _keys(shown.columns)
+    data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
+    panels = [
+        folded_lines(
+            data,
+            {key: label},
+            y_title=f"{label} below peak",
+            y_format=".0%",
+            colors=[LINE_COLORS[i % len(LINE_COLORS)]],
+            mark="area",
+            legend=False,
+            y_scale=alt.Scale(domainMax=0),
+        ).properties(width=CONCAT_WIDTH, height=110)
+        for i, (key, label) in enumerate(keys.items())
+    ]
+    return (
+        alt.vconcat(*panels, spacing=8)
+        .resolve_scale(y="shared", color="independent")
+        .properties(
+            title=alt.Title(
+                f"Drawdown: {', '.join(keys.values())}",
+                subtitle=[
+                    f"{BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
+                    "Fall from the highest close so far; peaks counted from the first close in "
+                    f"the data ({since})",
+                ],
+                anchor="start",
+            ),
+        )
+    )

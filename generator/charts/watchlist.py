@@ -1,0 +1,176 @@
+"""The watchlist: one small panel per group, each member rebased to 100, with the group average.
+
+Each member's total-return line is ``100 * P_t / P_start`` (``P_start`` = its last close on or
+before ``start``, e.g. 31 December of the previous year so the lines read as YTD). The group's
+equal-weight average (a portfolio with equal amounts in each member at ``start``, never
+rebalanced; see :mod:`generator.metrics.groups`) is the thick line. All panels share one dataset
+(one row per session, one column per line), thinned to weekly closes when sessions x lines would
+exceed :data:`MAX_POINTS` points.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import pandas as pd
+
+from generator.charts import BASIS, MAX_POINTS, SERIES_COLORS, thin
+from generator.metrics.groups import group_line, rebased
+
+AVERAGE_COLOR = SERIES_COLORS["ratio"]
+MEMBER_COLORS = ["#e0861a", "#2ca58d", "#c8553d", "#9467bd", "#8c6d31", "#d45f9e"]
+"""Member lines (no blue: blue is the group average's)."""
+PANEL_WIDTH = 196
+PANEL_HEIGHT = 150
+COLUMNS = 3
+AVERAGE_LABEL = "Group average"
+
+
+def _key(group: str) -> str:
+    return f"avg:{group}"
+
+
+def watchlist_chart(
+    prices: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]],
+    names: Mapping[str, str],
+    *,
+    as_of: pd.Timestamp,
+    start: pd.Timestamp,
+) -> alt.ConcatChart:
+    """Small multiples: per group, members rebased to 100 at ``start`` and their average.
+
+    ``prices`` is a price frame (adjusted closes); ``names`` maps symbols to display names (for
+    tooltips). A member with no prices, or no close on or before ``start``, gets no line and is
+    named in its panel's subtitle; a group with no member left is listed in the chart subtitle.
+    Rows after ``as_of`` are ignored.
+    """
+    lines: dict[str, pd.Series] = {}
+    panels_spec: list[tuple[str, list[str], list[str]]] = []
+    empty: list[str] = []
+    window = rebased(prices, start, as_of) if len(prices.columns) else pd.DataFrame()
+    for group, members in groups.items():
+        have = [m for m in members if m in window.columns and window[m].notna().any()]
+        without = [m for m in members if m not in have]
+        if not have:
+            empty.append(group)
+            continue
+        for m in have:
+            lines[m] = window[m]
+        if len(have) > 1:
+            lines[_key(group)] = group_line(window[have])["value"]
+        panels_spec.append((group, have, without))
+    if not panels_spec:
+        raise ValueError(f"watchlist: no member of any group has a close on or before {start}")
+    wide = pd.DataFrame(lines)
+    wide = wide.loc[:, ~wide.columns.duplicated()]
+    start_session = wide.index[0]
+    budget = max(2, MAX_POINTS // wide.shape[1])
+    thinned = thin(wide, budget - 1)
+    if thinned.index[0] != start_session:  # weekly points keep each week's last session: put
+        thinned = pd.concat([wide.iloc[:1], thinned])  # back the start, where every line is 100
+    frequency = "daily" if len(thinned) == len(wide) else "weekly points"
+    data = thinned.round(2).rename_axis("date").reset_index()
+    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+
+    panels = []
+    for group, have, without in panels_spec:
+        average = group_line(window[have])
+        last = float(average["value"].dropna().iloc[-1])
+        labels = {m: m for m in have}
+        if len(have) > 1:
+            labels[_key(group)] = AVERAGE_LABEL
+        n_now = int(average["count"].iloc[-1])
+        sub = [f"average {last - 100:+.1f}% ({n_now} of {len(have) + len(without)} members)"]
+        if without:
+            sub.append(f"no line: {', '.join(without)}")
+        panels.append(_panel(data, group, labels, names, sub))
+    subtitle = [
+        f"{BASIS} · as of {as_of:%Y-%m-%d} · each line = 100 at the last close on or before "
+        f"{start:%Y-%m-%d} ({start_session:%Y-%m-%d}) · {frequency}",
+        "Thick blue line: the group's equal-weight average (equal amounts at the start, "
+        "not rebalanced); dashed: 100",
+    ]
+    if empty:
+        subtitle.append(f"No prices for any member: {', '.join(empty)}")
+    return (
+        alt.concat(*panels, columns=COLUMNS, spacing=14)
+        .resolve_scale(color="independent", y="independent")
+        .properties(title=alt.Title("Watchlist by group", subtitle=subtitle, anchor="start"))
+    )
+
+
+def _panel(
+    data: pd.DataFrame,
+    group: str,
+    labels: dict[str, str],
+    names: Mapping[str, str],
+    subtitle: list[str],
+) -> alt.LayerChart:
+    member_keys = [k for k in labels if k != _key(group)]
+    average_keys = [k for k in labels if k == _key(group)]
+    domain = list(labels.values())
+    colors = [MEMBER_COLORS[i % len(MEMBER_COLORS)] for i in range(len(member_keys))]
+    colors += [AVERAGE_COLOR] * len(average_keys)
+    full_names = {k: names.get(k, k) for k in member_keys}
+    full_names |= {k: f"{group}: {AVERAGE_LABEL.lower()}" for k in average_keys}
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=domain, range=colors),
+        sort=domain,
+        legend=alt.Legend(title=None, orient="bottom", columns=3, labelLimit=130, symbolSize=60),
+    )
+    tooltip = [
+        alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+        alt.Tooltip("name:N", title="Name"),
+        alt.Tooltip("value:Q", title="Rebased", format=".1f"),
+        alt.Tooltip("change:Q", title="Since start", format="+.1%"),
+    ]
+
+    def layer(fold: list[str], width: float) -> alt.Chart:
+        return (
+            alt.Chart(data)
+            .transform_fold(fold, as_=["key", "value"])
+            .transform_filter("isValid(datum.value)")
+            .transform_calculate(
+                series=f"{json.dumps(labels)}[datum.key]",
+                name=f"{json.dumps(full_names)}[datum.key]",
+                change="datum.value / 100 - 1",
+            )
+            .mark_line(interpolate="linear", strokeWidth=width)
+            .encode(
+                x=alt.X(
+                    "date:T",
+                    title=None,
+                    axis=alt.Axis(format="%b", tickCount=4, labelFlush=True),
+                ),
+                # Flush end labels: a top tick's label never pokes above the plot and pushes
+                # that panel's title up out of line with its neighbours'.
+                y=alt.Y(
+                    "value:Q",
+                    title=None,
+                    scale=alt.Scale(zero=False),
+                    axis=alt.Axis(labelFlush=True, tickCount=5),
+                ),
+                color=color,
+                tooltip=tooltip,
+            )
+        )
+
+    base = (
+        alt.Chart(alt.Data(values=[{"y": 100}]))
+        .mark_rule(color="#8a8f98", strokeDash=[3, 3], opacity=0.7)
+        .encode(y="y:Q")
+    )
+    # The average is its own layer, drawn last so it stays on top of the members. A group of one
+    # has no separate average (it would hide its member): the member is drawn thicker instead.
+    layers = [base, layer(member_keys, 1.3 if average_keys else 2.2)]
+    if average_keys:
+        layers.append(layer(average_keys, 3.2))
+    return alt.layer(*layers).properties(
+        width=PANEL_WIDTH,
+        height=PANEL_HEIGHT,
+        title=alt.Title(group, subtitle=subtitle, anchor="start", fontSize=12, frame="group"),
+    )
