@@ -211,7 +211,7 @@ def _rotation_context(report: Report, sections: Sections) -> list[dict[str, Any]
             {
                 "symbol": sym,
                 "name": names.get(sym, sym),
-                "returns": [_pct(report.returns.at[sym, p]) for p in periods],
+                "ytd": _pct(report.returns.at[sym, "YTD"]) if "YTD" in periods else NA,
                 "relative": [_pp(group.relative.at[sym, p]) for p in periods],
             }
             for sym in group.relative.index

@@ -36,13 +36,19 @@ def test_sample_build_produces_the_site(built):
     ):
         assert (site / page).is_file(), page
     charts = sorted(p.name for p in (site / "charts").glob("*.vl.json"))
-    assert charts == [
-        "ratio-iwd-vs-iwf.vl.json",
-        "ratio-iwm-vs-spy.vl.json",
+    assert {
         "ratio-iwn-vs-iwf.vl.json",
         "ratio-qqq-vs-iwm.vl.json",
-        "ratio-rsp-vs-spy.vl.json",
-    ]
+        "style-box.vl.json",
+        "rrg-sectors.vl.json",
+        "rrg-size-and-style.vl.json",
+        "breadth-equal-weight.vl.json",
+        "rates-yields.vl.json",
+        "risk-volatility.vl.json",
+        "history-ratio.vl.json",
+        "watchlist.vl.json",
+    } <= set(charts)
+    assert len(charts) == result.charts
     for spec in charts:
         stem = spec.removesuffix(".vl.json")
         assert (site / "charts" / f"{stem}.svg").read_text().startswith("<svg")

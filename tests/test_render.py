@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from generator import render
+from generator import render, sections
 from generator.config import load_config
 from generator.errors import BuildError
 from generator.report import as_of_session, build_report
+from generator.sources import load_member_prices
 from generator.sources.sample import sample_prices
 from tests_support import REPO, REPO_CONFIG, run_report
 
@@ -33,14 +36,40 @@ def sample_report(config=None, as_of=None):
 
 def pages(report, overrides=None) -> dict[str, str]:
     env = render.make_environment(REPO / "templates", overrides)
-    out = render.render_pages(env, render.page_context(report), render.site_pages(report))
+    start = report.as_of - pd.DateOffset(years=4)
+    members = load_member_prices(report.config, "sample", REPO, start=start)
+    parts = sections.build_sections(report, members)
+    out = render.render_pages(
+        env, render.page_context(report, parts), render.site_pages(report, parts)
+    )
     return {name: content.decode() for name, content in out.items()}
 
 
-@pytest.mark.parametrize("name", ["index.md", "pairs.md", "data-status.md", "methodology.md"])
+@functools.cache
+def golden_pages() -> dict[str, str]:
+    """Every page as of 2026-07-31, rendered once for all the golden comparisons."""
+    return pages(sample_report(as_of=pd.Timestamp("2026-07-31")))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "index.md",
+        "pairs.md",
+        "style-box.md",
+        "sectors.md",
+        "breadth.md",
+        "rates.md",
+        "risk.md",
+        "watchlist.md",
+        "history.md",
+        "data-status.md",
+        "methodology.md",
+    ],
+)
 def test_pages_match_golden_files(name, update_golden):
     """Rendered Markdown is stable; run `pytest --update-golden` after an intended change."""
-    got = pages(sample_report(as_of=pd.Timestamp("2026-07-31")))[name]
+    got = golden_pages()[name]
     golden = GOLDEN / name
     if update_golden:
         golden.parent.mkdir(exist_ok=True)

@@ -113,8 +113,9 @@ def load_member_prices(
 ) -> MemberPrices:
     """Prices of every breadth member list, from the same source as the universe.
 
-    A list file that cannot be read leaves that list without numbers (the page says why); with
-    the sample source it is replaced by synthetic members, so a new user sees the section.
+    A list file that cannot be read leaves that list without numbers (the page says why). The
+    sample source uses synthetic members instead of the files, so a new user sees the section and
+    a sample site is the same on every machine.
     Members never count towards the fail-closed policy: breadth rests on whatever has prices,
     and the page states the coverage.
     """
@@ -125,14 +126,16 @@ def load_member_prices(
     if config.breadth is None:
         return out
     for item in config.breadth.lists:
-        try:
-            tickers = [m.ticker for m in read_members(project / item.file)]
-        except DataError as exc:
-            if spec != "sample":
-                out[item.name] = (None, [], str(exc))
-                continue
+        if spec == "sample":
+            # Synthetic members whatever the file says, so a sample site is the same everywhere.
             prefix = "".join(ch for ch in item.name.upper() if ch.isalnum())[:4] or "M"
             tickers = [f"{prefix}{i:03d}" for i in range(1, SAMPLE_MEMBERS + 1)]
+        else:
+            try:
+                tickers = [m.ticker for m in read_members(project / item.file)]
+            except DataError as exc:
+                out[item.name] = (None, [], str(exc))
+                continue
         loaded = load_prices(spec, tickers, store_root=project / config.store, policy=policy)
         out[item.name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
     return out
