@@ -296,8 +296,16 @@ def update_store(
         policy = policy.model_copy(update={"retries": 0})  # a missing file stays missing
     else:
         raise SourceError(f"rotation fetch takes --source yahoo or csv:DIR, not {spec!r}")
+    clock = now.to_pydatetime if now is not None else (lambda: dt.datetime.now(dt.UTC))
     outcomes = refresh(
-        store, symbols, download, target=target, policy=policy, source=spec, sleep=sleep
+        store,
+        symbols,
+        download,
+        target=target,
+        policy=policy,
+        source=spec,
+        sleep=sleep,
+        now=clock,
     )
     loaded = store.load(symbols)
     failures = {o.symbol: o.detail for o in outcomes if o.action == "failed"}

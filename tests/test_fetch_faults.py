@@ -253,14 +253,6 @@ def test_transient_fault_forever_fails_with_the_last_reason(
     assert result.missing == {"IWN": reason}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a transient fault on a symbol's timezone probe is reported by yfinance as "
-        "'possibly delisted; no timezone found (timezone lookup failed: ...)', which "
-        "fetch.is_permanent() takes for a delisted symbol: it gets one retry, not policy.retries"
-    ),
-)
 @pytest.mark.parametrize(("fault", "detail"), TRANSIENT.values(), ids=list(TRANSIENT))
 def test_transient_fault_forever_is_retried_every_round(
     yahoo_env: YahooEnv, store: PriceStore, fault, detail: str
@@ -275,15 +267,6 @@ def test_transient_fault_forever_is_retried_every_round(
     assert sleeps.waits == [5.0, 10.0, 20.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: yfinance falls back to quoteSummary for only two failed timezone probes per "
-        "process; from the third on, a timeout reads 'possibly delisted; no timezone found "
-        "(timezone lookup failed: Read timed out...)', is_permanent() says permanent and the "
-        "symbol is never retried, although the retry would succeed"
-    ),
-)
 def test_timeouts_on_several_new_symbols_all_recover_on_retry(
     yahoo_env: YahooEnv, store: PriceStore
 ) -> None:
@@ -579,13 +562,6 @@ def test_current_symbols_are_not_asked_again(yahoo_env: YahooEnv, store: PriceSt
     assert snapshot(store)["sym-SPY.parquet"] == before["sym-SPY.parquet"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: update_store(now=...) uses now only for the target session; it does not pass it "
-        "on to refresh(), so fetched_at in the store is the wall clock, not the given now"
-    ),
-)
 def test_fetched_at_is_the_given_now(yahoo_env: YahooEnv, store: PriceStore) -> None:
     fetch(store, ["SPY"], yahoo_env.session({"SPY": payload("SPY", HISTORY)}))
 
