@@ -146,7 +146,12 @@ def refresh(
         if series.empty:
             failures[symbol] = f"no sessions on or before {target:%Y-%m-%d}"
             continue
-        stored = store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
+        try:
+            stored = store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
+        except DataError as exc:  # footer readable, data not: fetch the whole history again
+            log.warning("%s; fetching its whole history again", exc)
+            rescaled.append(symbol)
+            continue
         if stored is None:
             store.write(symbol, series, source=source, fetched_at=now())
             outcomes[symbol] = Outcome(symbol, "new", f"{len(series)} sessions")

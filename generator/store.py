@@ -13,6 +13,7 @@ and the fetch time. File names use a reversible encoding that is safe on every f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -58,6 +59,13 @@ class StoredMeta:
     fetched_at: str
     first_session: str
     last_session: str
+    checksum: str = ""
+    """sha256 of the dates and closes: a flipped byte that still decodes is caught on read."""
+
+
+def _checksum(closes: pd.Series) -> str:
+    index = closes.index.astype("datetime64[ns]").asi8.tobytes()
+    return hashlib.sha256(index + closes.to_numpy(dtype="float64").tobytes()).hexdigest()
 
 
 class PriceStore:
@@ -92,15 +100,19 @@ class PriceStore:
         if not path.is_file():
             return None
         try:
-            table = pq.read_table(path)
-        except (OSError, pa.ArrowException) as exc:
+            table = pq.read_table(path, page_checksum_verification=True)
+            frame = table.to_pandas()
+            series = pd.Series(
+                frame["close"].to_numpy(dtype="float64"),
+                index=pd.DatetimeIndex(frame["date"], name="date").astype("datetime64[ns]"),
+                name=symbol,
+            )
+            meta = json.loads(table.schema.metadata[_META_KEY])
+        except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
             raise DataError(f"{path}: unreadable store file ({exc})") from None
-        frame = table.to_pandas()
-        return pd.Series(
-            frame["close"].to_numpy(dtype="float64"),
-            index=pd.DatetimeIndex(frame["date"], name="date").astype("datetime64[ns]"),
-            name=symbol,
-        )
+        if meta.get("checksum") != _checksum(series):
+            raise DataError(f"{path}: unreadable store file (checksum mismatch: damaged data)")
+        return series
 
     def load(self, symbols: Sequence[str], *, require_any: bool = False) -> LoadResult:
         """The stored closes of ``symbols``; absent or unreadable files are reported missing.
@@ -139,6 +151,7 @@ class PriceStore:
             fetched_at=fetched_at.isoformat(timespec="seconds"),
             first_session=f"{closes.index[0]:%Y-%m-%d}",
             last_session=f"{closes.index[-1]:%Y-%m-%d}",
+            checksum=_checksum(closes),
         )
         table = pa.table(
             {"date": pa.array(closes.index.astype("datetime64[ns]")), "close": closes.to_numpy()}
@@ -151,7 +164,7 @@ class PriceStore:
             raise DataError(f"{self.root}: cannot write the price store ({exc.strerror})") from None
         try:
             with os.fdopen(fd, "wb") as handle:
-                pq.write_table(table, handle, compression="zstd")
+                pq.write_table(table, handle, compression="zstd", write_page_checksum=True)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -72,17 +73,55 @@ def test_every_page_says_sample_and_as_of(built):
         assert f"{SAMPLE_END:%Y-%m-%d}" in html
 
 
-def test_chart_specs_are_small_and_stop_at_as_of(built):
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def data_rows(spec: dict) -> list[dict]:
+    """Every inline data row of a spec, wherever the chart keeps it (datasets or data.values)."""
+    rows: list[dict] = []
+    for values in spec.get("datasets", {}).values():
+        rows += values
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                rows.extend(data["values"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return rows
+
+
+def latest_date(rows: list[dict]) -> str:
+    dates = [v[:10] for r in rows for v in r.values() if isinstance(v, str) and ISO_DATE.match(v)]
+    return max(dates, default="")  # the style box has periods, not dates
+
+
+def test_chart_specs_are_small_labelled_and_stop_at_as_of(built):
     root, result = built
+    as_of = f"{result.as_of:%Y-%m-%d}"
     for path in (root / "site" / "charts").glob("*.vl.json"):
         spec = json.loads(path.read_text())
-        rows = next(iter(spec["datasets"].values()))
-        assert len(rows) <= 3000, path.name
-        assert max(r["date"] for r in rows) == f"{result.as_of:%Y-%m-%d}"
-        assert path.stat().st_size < 300_000
-        subtitle = " ".join(spec["title"]["subtitle"])
-        assert "Total return from adjusted closes" in subtitle
-        assert f"as of {result.as_of:%Y-%m-%d}" in subtitle
+        rows = data_rows(spec)
+        assert rows, path.name
+        assert len(rows) <= 3000 * 4, path.name  # at most 3,000 rows per dataset
+        assert latest_date(rows) <= as_of, path.name
+        assert path.stat().st_size < 300_000, path.name
+        title = spec["title"]
+        subtitle = (
+            " ".join(title["subtitle"])
+            if isinstance(title["subtitle"], list)
+            else title["subtitle"]
+        )
+        assert "adjusted closes" in subtitle or "Yield levels" in subtitle, path.name
+        assert f"as of {as_of}" in subtitle, path.name
+        if path.name.startswith("ratio-"):
+            assert latest_date(rows) == as_of
 
 
 def test_as_of_cuts_every_chart(project):
@@ -93,8 +132,7 @@ def test_as_of_cuts_every_chart(project):
     # 2026-03-08 is a Sunday: the report is as of the Friday before.
     assert f"{result.as_of:%Y-%m-%d}" == "2026-03-06"
     for path in (root / "site" / "charts").glob("*.vl.json"):
-        rows = next(iter(json.loads(path.read_text())["datasets"].values()))
-        assert max(r["date"] for r in rows) == "2026-03-06"
+        assert latest_date(data_rows(json.loads(path.read_text()))) <= "2026-03-06", path.name
     assert "Friday 6 March 2026" in (root / "site" / "index.html").read_text()
 
 

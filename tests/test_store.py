@@ -71,13 +71,16 @@ def test_write_then_read_round_trips_values_index_and_metadata(store: PriceStore
     assert back.index.tz is None
     assert back.dtype == np.dtype("float64")
     assert back.name == "AAA"
-    assert store.meta("AAA") == StoredMeta(
+    meta = store.meta("AAA")
+    assert meta == StoredMeta(
         symbol="AAA",
         source="csv:prices",
         fetched_at="2026-11-23T17:00:05+00:00",
         first_session="2026-10-01",
         last_session="2026-10-28",
+        checksum=meta.checksum,
     )
+    assert len(meta.checksum) == 64
     assert store.symbols() == ["AAA"]
     assert leftovers(store) == []
 
@@ -314,14 +317,6 @@ def test_damaged_page_with_a_readable_footer_is_an_error_on_read(store: PriceSto
     assert "AAA" in store.load(["AAA"]).missing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: refresh() plans from store.meta() and then calls store.read() without catching "
-        "DataError: a file whose footer reads but whose data does not aborts the whole refresh "
-        "instead of being fetched again"
-    ),
-)
 def test_refresh_repairs_a_file_whose_footer_reads_but_whose_data_does_not(
     store: PriceStore,
 ) -> None:
@@ -343,13 +338,6 @@ def test_refresh_repairs_a_file_whose_footer_reads_but_whose_data_does_not(
     assert store.read("AAA").tolist() == full.tolist()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: PriceStore.read() only guards pq.read_table(); a valid Parquet file without a "
-        "'close' column raises KeyError (and load() crashes) instead of DataError"
-    ),
-)
 def test_a_parquet_file_of_another_shape_is_a_data_error(store: PriceStore) -> None:
     store.root.mkdir(parents=True)
     table = pa.table({"date": pa.array(closes().index), "price": closes().to_numpy()})
@@ -360,13 +348,6 @@ def test_a_parquet_file_of_another_shape_is_a_data_error(store: PriceStore) -> N
     assert "AAA" in store.load(["AAA"]).missing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: store files carry no checksum: one flipped byte in a data page of the zstd-"
-        "compressed Parquet file often reads back as different closes without any error"
-    ),
-)
 def test_a_flipped_byte_never_changes_closes_silently(store: PriceStore) -> None:
     series = closes(n=20) + np.random.default_rng(1).random(20)  # incompressible decimals
     stored(store, series=series)
@@ -387,13 +368,6 @@ def test_a_flipped_byte_never_changes_closes_silently(store: PriceStore) -> None
     assert changed == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: PriceStore.read() converts the table outside its try block: a damaged column "
-        "name in the footer raises UnicodeDecodeError instead of DataError"
-    ),
-)
 def test_a_damaged_column_name_is_a_data_error(store: PriceStore) -> None:
     stored(store)
     path = store.path("AAA")
