@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,9 +187,29 @@ FALLBACK_CONFIG = {
 }
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def local_dates(node: Any) -> Any:
+    """Session dates as local date-times (``2026-07-31T00:00:00``) throughout a spec's data.
+
+    Browsers parse a bare ISO date as UTC midnight and Vega shows times in the reader's zone,
+    so in New York a session would read as the evening before. A date-time without an offset is
+    parsed as local midnight, which shows as the session's own date everywhere.
+    """
+    if isinstance(node, dict):
+        return {k: local_dates(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [local_dates(v) for v in node]
+    if isinstance(node, str) and _DATE.match(node):
+        return node + "T00:00:00"
+    return node
+
+
 def chart_files(name: str, chart: alt.Chart) -> dict[str, bytes]:
     """The spec of the live chart and its static SVG fallback."""
     spec = chart.to_dict(validate=True)
+    spec = {**spec, **{k: local_dates(spec[k]) for k in ("datasets", "data") if k in spec}}
     try:
         svg = vlc.vegalite_to_svg(
             {**spec, "width": STATIC_WIDTH},

@@ -124,3 +124,19 @@ def test_undefined_variable_fails_the_build(tmp_path):
     (override / "pairs.md.j2").write_text("{{ no_such_value }}\n")
     with pytest.raises(BuildError, match=r"pages/pairs\.md\.j2: .no_such_value. is undefined"):
         pages(sample_report(), tmp_path)
+
+
+def test_chart_dates_are_local_midnight_so_no_reader_sees_the_day_before():
+    import json
+
+    import altair as alt
+
+    frame = pd.DataFrame({"date": ["2026-07-30", "2026-07-31"], "v": [1.0, 2.0]})
+    chart = alt.Chart(frame).mark_line().encode(x="date:T", y="v:Q")
+    spec = json.loads(render.chart_files("t", chart)["charts/t.vl.json"])
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["date"] for r in rows] == ["2026-07-30T00:00:00", "2026-07-31T00:00:00"]
+    assert render.local_dates({"note": "2026-07-31 close", "n/a": "n/a"}) == {
+        "note": "2026-07-31 close",
+        "n/a": "n/a",
+    }
