@@ -69,10 +69,12 @@ def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
     hooks = dest / "generator"
     hooks.mkdir()
     shutil.copy2(REPO / "generator" / "mkdocs_hooks.py", hooks / "mkdocs_hooks.py")
-    if config_changes:
-        config = yaml.safe_load((dest / "rotation.yml").read_text())
-        config.update(config_changes)
-        (dest / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    config = yaml.safe_load((dest / "rotation.yml").read_text())
+    # Member lists are named relative to the repository; keep them pointing at the same files.
+    for item in (config.get("breadth") or {}).get("lists", []):
+        item["file"] = str((REPO / item["file"]).resolve())
+    config.update(config_changes or {})
+    (dest / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return dest
 
 

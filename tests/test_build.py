@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from generator.build import BuildOptions, build
 from generator.errors import BuildError
 from generator.sources.sample import SAMPLE_END
+from tests_support import data_rows, latest_date
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -71,35 +71,6 @@ def test_every_page_says_sample_and_as_of(built):
         html = (root / "site" / page).read_text()
         assert "Sample data — not market data." in html, page
         assert f"{SAMPLE_END:%Y-%m-%d}" in html
-
-
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-def data_rows(spec: dict) -> list[dict]:
-    """Every inline data row of a spec, wherever the chart keeps it (datasets or data.values)."""
-    rows: list[dict] = []
-    for values in spec.get("datasets", {}).values():
-        rows += values
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, dict) and isinstance(data.get("values"), list):
-                rows.extend(data["values"])
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
-    return rows
-
-
-def latest_date(rows: list[dict]) -> str:
-    dates = [v[:10] for r in rows for v in r.values() if isinstance(v, str) and ISO_DATE.match(v)]
-    return max(dates, default="")  # the style box has periods, not dates
 
 
 def test_chart_specs_are_small_labelled_and_stop_at_as_of(built):
