@@ -52,6 +52,7 @@ from generator.metrics import (
     moving_average,
     outperformance,
     ratio_line,
+    rrg,
     top_runs,
 )
 
@@ -88,18 +89,17 @@ class EpisodeRule:
 
 
 def weekly_closes(series: pd.Series) -> pd.Series:
-    """The last non-missing value of each calendar week (Monday-Sunday), at its real date.
+    """The last non-missing value of each calendar week, at its real date.
 
-    Each kept value is a real session's close, never an average, labelled with that session (so a
-    holiday Friday gives Thursday's date). The index must be sorted, as price frames are.
+    One series through :func:`generator.metrics.rrg.weekly_closes`, so the history and the
+    rotation graphs share one definition of a week (a holiday Friday gives Thursday's date).
     """
     clean = series.dropna()
     if clean.empty:
         return clean
-    index = pd.DatetimeIndex(clean.index)
-    monday = (index.normalize() - pd.to_timedelta(index.day_of_week, unit="D")).asi8
-    last_of_week = np.append(monday[1:] != monday[:-1], True)
-    return clean[last_of_week]
+    name = clean.name if clean.name is not None else "value"
+    weekly = rrg.weekly_closes(clean.rename(name).to_frame())[name]
+    return weekly.rename(series.name)
 
 
 # ---------------------------------------------------------------------------------------------
