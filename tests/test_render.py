@@ -140,3 +140,17 @@ def test_chart_dates_are_local_midnight_so_no_reader_sees_the_day_before():
         "note": "2026-07-31 close",
         "n/a": "n/a",
     }
+
+
+def test_every_markdown_table_has_one_row_per_line():
+    """A table row glued to the next (a template eating a newline) renders as a paragraph."""
+    for name, text in golden_pages().items():
+        header = None
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.startswith("|"):
+                header = None
+                assert "|:--" not in line, f"{name}:{number}: {line[:60]}"
+                continue
+            cells = line.count("|")
+            header = header or cells
+            assert cells == header, f"{name}:{number}: {cells} cell borders, header has {header}"
