@@ -145,12 +145,16 @@ def test_chart_dates_are_local_midnight_so_no_reader_sees_the_day_before():
 def test_every_markdown_table_has_one_row_per_line():
     """A table row glued to the next (a template eating a newline) renders as a paragraph."""
     for name, text in golden_pages().items():
-        header = None
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.startswith("|"):
-                header = None
-                assert "|:--" not in line, f"{name}:{number}: {line[:60]}"
-                continue
-            cells = line.count("|")
-            header = header or cells
-            assert cells == header, f"{name}:{number}: {cells} cell borders, header has {header}"
+        blocks: list[list[str]] = []
+        previous = ""
+        for line in text.splitlines():
+            if line.startswith("|"):
+                if not previous.startswith("|"):
+                    blocks.append([])
+                blocks[-1].append(line)
+            previous = line
+        for block in blocks:
+            assert len(block) >= 2, f"{name}: one-line table {block[0][:60]}"
+            assert block[1].startswith(("|:-", "|-")), f"{name}: no separator {block[0][:60]}"
+            widths = {row.count("|") for row in block}
+            assert len(widths) == 1, f"{name}: rows of different widths in {block[0][:60]}"
