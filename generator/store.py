@@ -63,6 +63,14 @@ class StoredMeta:
     """sha256 of the dates and closes: a flipped byte that still decodes is caught on read."""
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _checksum(closes: pd.Series) -> str:
     index = closes.index.astype("datetime64[ns]").asi8.tobytes()
     return hashlib.sha256(index + closes.to_numpy(dtype="float64").tobytes()).hexdigest()
@@ -167,7 +175,9 @@ class PriceStore:
                 pq.write_table(table, handle, compression="zstd", write_page_checksum=True)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a store is shared like any data file
             os.replace(tmp, target)
+            _fsync_dir(self.root)  # the rename itself survives a power loss
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise DataError(
