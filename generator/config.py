@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from generator.errors import ConfigError
+from generator.metrics.stylebox import PRESETS
 
 Period = Literal["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y"]
 """Calendar-anchored return periods (see :mod:`generator.metrics`)."""
@@ -91,14 +92,6 @@ class Metrics(_Model):
         return self
 
 
-STYLE_PRESETS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "russell": (("IWD", "IWB", "IWF"), ("IWS", "IWR", "IWP"), ("IWN", "IWM", "IWO")),
-    "sp": (("IVE", "IVV", "IVW"), ("IJJ", "IJH", "IJK"), ("IJS", "IJR", "IJT")),
-    "vanguard": (("VTV", "VV", "VUG"), ("VOE", "VO", "VOT"), ("VBR", "VB", "VBK")),
-}
-"""Rows Large, Mid, Small; columns Value, Core, Growth."""
-
-
 class StyleBox(_Model):
     """The 3x3 size x style grid: a preset, or ``custom`` with an explicit ``grid``."""
 
@@ -122,7 +115,7 @@ class StyleBox(_Model):
 
     @property
     def cells(self) -> tuple[tuple[str, str, str], ...]:
-        return self.grid if self.grid is not None else STYLE_PRESETS[self.preset]
+        return self.grid if self.grid is not None else PRESETS[self.preset]
 
 
 class SymbolGroup(_Model):

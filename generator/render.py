@@ -27,6 +27,15 @@ from markupsafe import Markup, escape
 
 from generator import __version__, charts, views
 from generator.errors import BuildError
+from generator.formatting import (
+    NA,
+    fmt_bp,
+    fmt_date,
+    fmt_long_date,
+    fmt_pct,
+    fmt_pp,
+    fmt_sessions,
+)
 from generator.metrics import Streak, StreakSummary
 from generator.report import PairReport, Report
 from generator.sections import Sections
@@ -90,37 +99,6 @@ def navigation(pages: list[Page]) -> list[Any]:
 
 
 # --- formatting
-
-NA = "n/a"
-
-
-def fmt_pct(value: float, digits: int = 1, *, signed: bool = True) -> str:
-    """``0.1234`` -> ``+12.3%``; ``NaN`` -> ``n/a``."""
-    if pd.isna(value):
-        return NA
-    return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
-
-
-def fmt_pp(value: float, digits: int = 1) -> str:
-    """A difference of two returns in percentage points: ``0.05`` -> ``+5.0 pp``."""
-    return NA if pd.isna(value) else f"{value * 100:+.{digits}f} pp"
-
-
-def fmt_bp(change_in_points: float) -> str:
-    """A yield change given in percentage points, in basis points: ``-0.12`` -> ``-12 bp``."""
-    return NA if pd.isna(change_in_points) else f"{change_in_points * 100:+.0f} bp"
-
-
-def fmt_date(value: pd.Timestamp | None) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:%Y-%m-%d}"
-
-
-def fmt_long_date(value: pd.Timestamp) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def fmt_sessions(n: int) -> str:
-    return f"{n} session{'s' if n != 1 else ''}"
 
 
 def md_cell(value: Any) -> Markup:

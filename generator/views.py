@@ -20,24 +20,15 @@ from generator.charts import rrg as rrg_charts
 from generator.charts import stylebox as stylebox_charts
 from generator.charts import watchlist as watchlist_charts
 from generator.config import Pair, slug
+from generator.formatting import NA
+from generator.formatting import fmt_date as _date
+from generator.formatting import fmt_pct as _pct
+from generator.formatting import fmt_pp as _pp
 from generator.metrics import groups, rrg
 from generator.report import Report, pair_report
 from generator.sections import Sections, history_rule
 
-NA = "n/a"
 STYLE_TITLES = {"russell": "Russell", "sp": "S&P", "vanguard": "Vanguard", "custom": "Custom"}
-
-
-def _pct(value: float, digits: int = 1) -> str:
-    return NA if pd.isna(value) else f"{value * 100:+.{digits}f}%"
-
-
-def _pp(value: float) -> str:
-    return NA if pd.isna(value) else f"{value * 100:+.1f} pp"
-
-
-def _date(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def _names(report: Report) -> dict[str, str]:
