@@ -8,6 +8,7 @@ output where it was.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -18,10 +19,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from generator import render, sections, validate
+from generator import export, feed, posts, render, sections, validate
 from generator.config import load_config
 from generator.errors import BuildError
 from generator.report import as_of_session, build_report
@@ -41,6 +43,8 @@ class BuildOptions:
     as_of: dt.date | None = None
     site_dir: Path | None = None
     """Where the site goes; default ``site/`` beside the config."""
+    site_url: str | None = None
+    """Overrides ``site.url`` (the weekly workflow passes the URL GitHub Pages serves)."""
 
 
 @dataclass
@@ -74,6 +78,10 @@ def build(options: BuildOptions) -> BuildResult:
     project = options.config_path.resolve().parent
     with timings.stage("config"):
         config = load_config(options.config_path)
+        if options.site_url is not None:
+            config = config.model_copy(
+                update={"site": config.site.model_copy(update={"url": options.site_url})}
+            )
     requested = pd.Timestamp(options.as_of) if options.as_of else None
     with timings.stage("load"):
         loaded = load_prices(
@@ -106,13 +114,24 @@ def build(options: BuildOptions) -> BuildResult:
         report_sections = sections.build_sections(report, members)
     with timings.stage("charts"):
         files = render.render_charts(report, report_sections)
+    with timings.stage("posts"):
+        weekly = posts.published_posts(options.config_path, config, options.source, as_of)
+        files |= posts.post_site_files(weekly)
     with timings.stage("render"):
         env = render.make_environment(project / "templates", project / "overrides")
         pages = render.site_pages(report, report_sections)
-        context = render.page_context(report, report_sections)
-        files |= render.render_pages(env, context, pages)
+        data_files = export.files(report, report_sections)
+        reader_files = feed.reader_files(env, weekly, config, config.site.url)
+        context = render.page_context(
+            report,
+            report_sections,
+            latest_post=posts.latest_link(weekly),
+            downloads=sorted(data_files),
+            has_feed=feed.FEED in reader_files,
+        )
+        files |= render.render_pages(env, context, pages) | data_files | reader_files
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
-        files |= render.site_files(report, pages, cache_dir=cache)
+        files |= render.site_files(report, pages, cache_dir=cache, feed=feed.FEED in reader_files)
     site_dir = options.site_dir or project / "site"
     with timings.stage("mkdocs"):
         publish(
@@ -186,6 +205,22 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+_shutdown_registered = False
+
+
+def _shutdown_at_exit(plugins: Any) -> None:
+    """Shut plugins down once, when the process ends, as ``mkdocs serve`` does.
+
+    MkDocs keeps one instance of every plugin with startup/shutdown events per process and reuses
+    it for every build: the blog plugin makes its temporary folder when created and deletes it on
+    shutdown, so shutting down after each build breaks the next one in the same process.
+    """
+    global _shutdown_registered  # noqa: PLW0603
+    if not _shutdown_registered:
+        _shutdown_registered = True
+        atexit.register(plugins.on_shutdown)
+
+
 def run_mkdocs(mkdocs_yml: Path, site_dir: Path) -> None:
     """``mkdocs build --strict`` in-process, turning its failures into :class:`BuildError`."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -199,10 +234,8 @@ def run_mkdocs(mkdocs_yml: Path, site_dir: Path) -> None:
     try:
         cfg = mkdocs_config(str(mkdocs_yml), site_dir=str(site_dir), strict=True)
         cfg.plugins.on_startup(command="build", dirty=False)
-        try:
-            mkdocs_build(cfg)
-        finally:
-            cfg.plugins.on_shutdown()
+        _shutdown_at_exit(cfg.plugins)
+        mkdocs_build(cfg)
     except MkDocsException as exc:
         detail = collect.messages[0] if collect.messages else str(exc)
         raise BuildError(f"mkdocs build --strict failed: {detail.splitlines()[0]}") from None

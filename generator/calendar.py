@@ -45,3 +45,19 @@ def last_completed_session(now: pd.Timestamp | None = None) -> pd.Timestamp:
         if cal.session_close(session) + SETTLE <= now:
             return session
     raise ValueError(f"no completed NYSE session in the two weeks before {now}")
+
+
+def week_ends(start: dt.date | pd.Timestamp, end: dt.date | pd.Timestamp) -> pd.DatetimeIndex:
+    """The last NYSE session of every calendar week (Saturday to Friday) that has one and whose
+    last session lies in ``[start, end]``.
+
+    A week is dated by its last *real* session: the Thursday when Good Friday closes the market.
+    A week whose last session is after ``end`` is still in progress and is not included.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    days = sessions(start - pd.Timedelta(days=7), end + pd.Timedelta(days=7))
+    if days.empty:
+        return days
+    last = days.to_series().groupby(days.to_period("W-FRI")).max()
+    out = pd.DatetimeIndex(last.to_numpy(), name="date", dtype="datetime64[ns]")
+    return out[(out >= start) & (out <= end)]

@@ -27,6 +27,28 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of weeks, at least 1: {text!r}")
+    return int(text)
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    origin = parser.add_mutually_exclusive_group()
+    origin.add_argument(
+        "--source",
+        default="sample",
+        help="sample (built-in synthetic data), csv:DIR (Date,Close files) or yahoo",
+    )
+    origin.add_argument(
+        "--offline",
+        action="store_const",
+        const="store",
+        dest="source",
+        help="read the local price store alone, without any network",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rotation",
@@ -39,19 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="fetch or read prices, compute metrics, build the site")
     build.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
-    origin = build.add_mutually_exclusive_group()
-    origin.add_argument(
-        "--source",
-        default="sample",
-        help="sample (built-in synthetic data), csv:DIR (Date,Close files) or yahoo",
-    )
-    origin.add_argument(
-        "--offline",
-        action="store_const",
-        const="store",
-        dest="source",
-        help="build from the local price store alone, without any network",
-    )
+    _source_options(build)
     build.add_argument(
         "--as-of",
         type=_date,
@@ -60,6 +70,33 @@ def _parser() -> argparse.ArgumentParser:
         help="build as of this session: no price after it is used (default: latest)",
     )
     build.add_argument("--site-dir", type=Path, default=None, help="output folder (site/)")
+    build.add_argument(
+        "--site-url",
+        default=None,
+        metavar="URL",
+        help="the URL the site is served at (overrides site.url; links in the feed and e-mail)",
+    )
+
+    backfill = sub.add_parser(
+        "backfill",
+        help="write the weekly posts (each as of its week's last session) into the archive",
+    )
+    backfill.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
+    _source_options(backfill)
+    weeks = backfill.add_mutually_exclusive_group()
+    weeks.add_argument(
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="first week to write: the week holding this date (default: weekly.since)",
+    )
+    weeks.add_argument("--weeks", type=_positive, metavar="N", help="the last N completed weeks")
+    backfill.add_argument(
+        "--until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="last week to write: the last completed week on or before this date (default: latest)",
+    )
 
     fetch = sub.add_parser("fetch", help="refresh the local price store (only what is stale)")
     fetch.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
@@ -89,7 +126,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     result = build(
         BuildOptions(
-            config_path=args.config, source=args.source, as_of=args.as_of, site_dir=args.site_dir
+            config_path=args.config,
+            source=args.source,
+            as_of=args.as_of,
+            site_dir=args.site_dir,
+            site_url=args.site_url,
         )
     )
     total = sum(result.timings.stages.values())
@@ -113,7 +154,31 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": _cmd_build, "fetch": _cmd_fetch}
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    from generator.posts import BackfillOptions, backfill
+
+    result = backfill(
+        BackfillOptions(
+            config_path=args.config,
+            source=args.source,
+            since=args.since,
+            weeks=args.weeks,
+            until=args.until,
+        )
+    )
+    done = len(result.written) + len(result.unchanged)
+    log.info(
+        "backfill: %d weeks in %s: %d written, %d unchanged, in %.1f s",
+        done,
+        result.folder,
+        len(result.written),
+        len(result.unchanged),
+        result.seconds,
+    )
+    return 0
+
+
+COMMANDS = {"build": _cmd_build, "fetch": _cmd_fetch, "backfill": _cmd_backfill}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

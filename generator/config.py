@@ -8,6 +8,7 @@ per run.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from pathlib import Path
@@ -178,6 +179,19 @@ class History(_Model):
     records: int = Field(10, ge=1, le=100)
 
 
+class Weekly(_Model):
+    """The weekly posts: which weeks ``rotation backfill`` writes and what a post shows."""
+
+    since: dt.date = dt.date(2026, 1, 2)
+    """First week (the week holding this date) that ``rotation backfill`` writes by default."""
+    chart_years: int = Field(1, ge=1, le=10)
+    """Years of history on a post's relative-strength chart."""
+    min_streak: int = Field(3, ge=1, le=50)
+    """An outperformance run that ended during the week is told only if it lasted this long."""
+    feed_items: int = Field(20, ge=1, le=500)
+    """Newest posts in the RSS feed."""
+
+
 class DataPolicy(_Model):
     """How data is checked, refreshed, and when a build refuses to publish (fails closed)."""
 
@@ -224,9 +238,13 @@ class Config(_Model):
     risk: Risk = Risk()
     history: History = History()
     watchlist: tuple[SymbolGroup, ...] = ()
+    weekly: Weekly = Weekly()
     data: DataPolicy = DataPolicy()
     store: str = "data/store"
     """Folder of the local price store, relative to the config file."""
+    posts: str = "data/posts"
+    """Folder of the weekly posts archive, relative to the config file (one folder per source
+    kind: ``market`` for real prices, ``sample`` for the built-in synthetic data)."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

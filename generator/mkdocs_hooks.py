@@ -4,7 +4,8 @@
 with authored files. These hooks, loaded by ``mkdocs.yml`` (so ``mkdocs serve`` behaves exactly
 like ``rotation build``):
 
-* map ``generated/<path>`` to ``<path>`` in the site, so Home is the site root;
+* re-root ``generated/<path>`` at ``<path>``, so Home is the site root and an authored page links
+  a generated one by the path it is served at (``[Methodology](methodology.md)``);
 * refuse an authored file that would land on the same URL as a generated one, rather than
   silently overwriting either;
 * copy the facts of the build (title, URL, as-of session, source, sample flag) from
@@ -44,12 +45,18 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+POSTS = "posts/"
+"""Where ``rotation build`` puts the archived weekly posts in the generated folder."""
+BLOG = "blog"
+"""The blog plugin's folder: its index is in the generated nav, its posts never in any nav."""
+
+
 def authored_pages(docs_dir: Path) -> list[str]:
-    """Hand-written Markdown pages outside the generated folder, for the navigation."""
+    """Hand-written Markdown pages outside the generated and blog folders, for the navigation."""
     return sorted(
         p.relative_to(docs_dir).as_posix()
         for p in docs_dir.rglob("*.md")
-        if p.relative_to(docs_dir).parts[0] not in (GENERATED,) and not p.name.startswith(".")
+        if p.relative_to(docs_dir).parts[0] not in (GENERATED, BLOG) and not p.name.startswith(".")
     )
 
 
@@ -63,19 +70,22 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             continue
         if f.src_uri == f"{GENERATED}/build.json":
             continue
-        dest = f.dest_uri.removeprefix(prefix)
-        if dest in authored:
-            raise PluginError(
-                f"{config.docs_dir}/{authored[dest].src_uri} would overwrite the generated page "
-                f"{f.src_uri}: rename or move the authored file"
-            )
-        out.append(
-            File(
-                f.src_uri,
-                src_dir=f.src_dir,
-                dest_dir=f.dest_dir,
-                use_directory_urls=f.use_directory_urls,
-                dest_uri=dest,
-            )
+        # Re-rooted at the generated folder: the page's path (for links and the nav) is the path
+        # it is served at, so an authored page links `methodology.md`, not `generated/...`.
+        moved = File(
+            f.src_uri.removeprefix(prefix),
+            src_dir=str(Path(f.src_dir) / GENERATED),
+            dest_dir=f.dest_dir,
+            use_directory_urls=f.use_directory_urls,
         )
+        if moved.src_uri.startswith(POSTS) and not moved.is_documentation_page():
+            # A post's charts and data sit beside the post in the archive; the blog plugin moves
+            # some media (not JSON) of its post folder under blog/. Move all of them, together.
+            moved.dest_uri = BLOG + moved.dest_uri.removeprefix(POSTS.rstrip("/"))
+        if moved.dest_uri in authored:
+            raise PluginError(
+                f"{config.docs_dir}/{authored[moved.dest_uri].src_uri} would overwrite the "
+                f"generated page {f.src_uri}: rename or move the authored file"
+            )
+        out.append(moved)
     return Files(out)

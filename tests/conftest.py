@@ -13,7 +13,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
-PROJECT_FILES = ["rotation.yml", "mkdocs.yml", "templates", "site_src/assets"]
+PROJECT_FILES = ["rotation.yml", "mkdocs.yml", "templates", "site_src/assets", "site_src/blog"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

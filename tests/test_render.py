@@ -64,6 +64,7 @@ def golden_pages() -> dict[str, str]:
         "history.md",
         "data-status.md",
         "methodology.md",
+        "downloads.md",
     ],
 )
 def test_pages_match_golden_files(name, update_golden):

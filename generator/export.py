@@ -1,0 +1,293 @@
+"""The machine-readable twin of a report: ``metrics.json`` and CSV files of its tables.
+
+The dashboard and every weekly post publish one document each, in the shape described by
+``generator/schemas/metrics.schema.json`` (also published on the site, with a page generated from
+it). Numbers are raw (``0.0123`` is +1.23 %), rounded to :data:`DIGITS` decimals; a number that
+does not exist (a symbol without a close at the period's start) is ``null``, never a made-up
+value. Weekly posts are written from this document, so their text can only state its numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from generator import charts
+from generator.formatting import fmt_date
+from generator.metrics import Streak, StreakSummary
+from generator.report import PairReport, Report
+from generator.sections import MemberBreadth, RotationGroup, Sections
+from generator.weekly import Week
+
+SCHEMA_VERSION = 1
+DIGITS = 8
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "metrics.schema.json"
+
+
+def number(value: Any, digits: int = DIGITS) -> float | None:
+    """A JSON number: rounded, ``None`` for NaN or missing."""
+    if value is None or pd.isna(value):
+        return None
+    value = round(float(value), digits)
+    return 0.0 if value == 0 else value  # no "-0.0" in the file
+
+
+def _date(value: Any) -> str | None:
+    return fmt_date(value) or None
+
+
+def _run(streak: Streak) -> dict[str, Any]:
+    return {"length": streak.length, "start": _date(streak.start), "end": _date(streak.end)}
+
+
+def _streaks(summary: StreakSummary) -> dict[str, Any]:
+    return {
+        "current": _run(summary.current),
+        "record": _run(summary.record),
+        "rank": summary.rank,
+        "runs": summary.runs,
+    }
+
+
+def _universe(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for inst in report.config.universe:
+        has = inst.symbol in report.returns.index
+        last = report.last.loc[inst.symbol] if has else None
+        rows.append(
+            {
+                "symbol": inst.symbol,
+                "name": inst.name,
+                "group": inst.group,
+                "kind": inst.kind,
+                "status": report.status.status_of(inst.symbol).status,
+                "last_close": number(last["close"]) if has else None,
+                "last_date": _date(last["date"]) if has else None,
+                "returns": {
+                    p: number(report.returns.at[inst.symbol, p]) if has else None
+                    for p in report.config.periods
+                },
+                "from_peak": number(last["drawdown"]) if has else None,
+            }
+        )
+    return rows
+
+
+def _pair(pr: PairReport) -> dict[str, Any]:
+    last = pr.ratio.iloc[-1]
+
+    def above(column: str) -> bool | None:
+        return None if pd.isna(last[column]) else bool(last["ratio"] > last[column])
+
+    return {
+        "key": pr.pair.key,
+        "a": pr.pair.a,
+        "b": pr.pair.b,
+        "label": pr.pair.label,
+        "ratio": number(last["ratio"]),
+        "above_ma_short": above("ma_short"),
+        "above_ma_long": above("ma_long"),
+        "ratio_drawdown": number(pr.ratio_drawdown),
+        "ratio_high": _date(pr.ratio_high),
+        "first_session": _date(pr.ratio.index[0]),
+        "returns": {
+            p: {k: number(pr.returns.at[p, k]) for k in ("a", "b", "spread")}
+            for p in pr.returns.index
+        },
+        "a_beats": _streaks(pr.a_beats),
+        "b_beats": _streaks(pr.b_beats),
+    }
+
+
+def _rotation(groups: tuple[RotationGroup, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "group": g.name,
+            "symbols": [
+                {
+                    "symbol": sym,
+                    "week": _date(row["date"]),
+                    "quadrant": row["quadrant"],
+                    "previous_quadrant": None
+                    if pd.isna(row["previous_quadrant"])
+                    else row["previous_quadrant"],
+                    "rs_ratio": number(row["rs_ratio"], 4),
+                    "rs_momentum": number(row["rs_momentum"], 4),
+                }
+                for sym, row in g.table.iterrows()
+            ],
+        }
+        for g in groups
+    ]
+
+
+def _breadth(lists: tuple[MemberBreadth, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for item in lists:
+        for window, frame in item.frames.items():
+            if frame.empty:
+                continue
+            last = frame.iloc[-1]
+            rows.append(
+                {
+                    "list": item.name,
+                    "window": window,
+                    "share": number(last["share"]),
+                    "eligible": int(last["eligible"]),
+                    "above": int(last["above"]),
+                }
+            )
+    return rows
+
+
+def _week(week: Week) -> dict[str, Any]:
+    return {
+        "start": _date(week.previous),
+        "end": _date(week.session),
+        "pairs": [
+            {
+                "key": p.key,
+                "a": p.a,
+                "b": p.b,
+                "return_a": number(p.return_a),
+                "return_b": number(p.return_b),
+                "spread": number(p.spread),
+                "ytd_gap": number(p.ytd_gap),
+                "leader": p.leader or None,
+                "streak": _run(p.streak),
+                "started": p.started,
+                "record": p.record,
+                "ended": [{"side": side, **_run(run)} for side, run in p.ended],
+                "high_52w": _date(p.high_52w),
+                "low_52w": _date(p.low_52w),
+            }
+            for p in week.pairs
+        ],
+        "quadrant_moves": [
+            {"group": m.group, "symbol": m.symbol, "previous": m.previous, "current": m.current}
+            for m in week.quadrant_moves
+        ],
+        "breadth": [
+            {
+                "list": b.list_name,
+                "window": b.window,
+                "share": number(b.share),
+                "previous": number(b.previous),
+                "change": number(b.change),
+            }
+            for b in week.breadth
+        ],
+    }
+
+
+def document(
+    report: Report,
+    rotation: tuple[RotationGroup, ...],
+    breadth: tuple[MemberBreadth, ...],
+    week: Week | None = None,
+) -> dict[str, Any]:
+    """The ``metrics.json`` of a report; with ``week``, of that week's post."""
+    cfg = report.config
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "weekly" if week else "dashboard",
+        "as_of": _date(report.as_of),
+        "source": report.source,
+        "sample": report.is_sample,
+        "basis": charts.BASIS,
+        "benchmark": cfg.benchmark,
+        "parameters": {
+            "periods": list(cfg.periods),
+            "ma_short": cfg.metrics.ma_short,
+            "ma_long": cfg.metrics.ma_long,
+            "rrg_window": cfg.rotation.window if cfg.rotation else None,
+            "rrg_momentum_lag": cfg.rotation.momentum_lag if cfg.rotation else None,
+            "min_streak": cfg.weekly.min_streak,
+        },
+        "headline": cfg.headline_pair.key,
+        "universe": _universe(report),
+        "pairs": [_pair(pr) for pr in report.pairs],
+        "rotation": _rotation(rotation),
+        "breadth": _breadth(breadth),
+    }
+    if week is not None:
+        doc["week"] = _week(week)
+    return doc
+
+
+def to_json(doc: dict[str, Any]) -> bytes:
+    """Stable bytes: same document, same file (posts are compared byte for byte)."""
+    return (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return out.getvalue().encode()
+
+
+def tables(doc: dict[str, Any]) -> dict[str, bytes]:
+    """CSV files of the document's tables (empty cells where the JSON has ``null``)."""
+    fields = ("symbol", "name", "group", "kind", "status", "last_close", "last_date")
+    rows = {
+        "returns": [
+            {k: r[k] for k in fields} | r["returns"] | {"from_peak": r["from_peak"]}
+            for r in doc["universe"]
+        ],
+        "pairs": [
+            {"pair": p["key"], "a": p["a"], "b": p["b"], "period": period}
+            | {"return_a": v["a"], "return_b": v["b"], "spread": v["spread"]}
+            for p in doc["pairs"]
+            for period, v in p["returns"].items()
+        ],
+        "rotation": [{"group": g["group"], **s} for g in doc["rotation"] for s in g["symbols"]],
+        "breadth": doc["breadth"],
+    }
+    if "week" in doc:
+        week = doc["week"]
+        rows["week"] = [
+            {"pair": p["key"], "a": p["a"], "b": p["b"], "start": week["start"]}
+            | {k: p[k] for k in ("return_a", "return_b", "spread", "ytd_gap", "leader")}
+            | {"streak_length": p["streak"]["length"], "streak_start": p["streak"]["start"]}
+            for p in week["pairs"]
+        ]
+    return {f"{name}.csv": _csv(table) for name, table in rows.items() if table}
+
+
+def files(report: Report, sections: Sections) -> dict[str, bytes]:
+    """The dashboard's ``metrics.json``, its CSV tables and the schema, for the site root."""
+    doc = document(report, sections.rotation, sections.breadth)
+    return {
+        "metrics.json": to_json(doc),
+        **tables(doc),
+        "metrics.schema.json": SCHEMA_FILE.read_bytes(),
+    }
+
+
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def schema_fields(node: dict[str, Any] | None = None, path: str = "") -> list[dict[str, str]]:
+    """Every property of the schema as (path, type, description), depth first, for the docs."""
+    node = schema() if node is None else node
+    out = []
+    for name, prop in node.get("properties", {}).items():
+        here = f"{path}.{name}" if path else name
+        kind = prop.get("type", "")
+        kind = " or ".join(kind) if isinstance(kind, list) else kind
+        out.append({"path": here, "type": kind, "description": prop.get("description", "")})
+        if "properties" in prop:
+            out += schema_fields(prop, here)
+        if isinstance(prop.get("items"), dict):
+            out += schema_fields(prop["items"], f"{here}[]")
+        if isinstance(prop.get("additionalProperties"), dict):
+            out += schema_fields(prop["additionalProperties"], f"{here}.<period>")
+    return out

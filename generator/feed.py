@@ -1,0 +1,105 @@
+"""What readers receive: the RSS feed of the weekly posts and the e-mail digest of the latest.
+
+Both leave the site, so every link and image is absolute (``site.url``), charts are the posts'
+PNGs (feed readers and mail clients run no JavaScript), and nothing depends on the site's CSS.
+Both are built from the archived posts' ``metrics.json`` with the posts' own narrative partials,
+so a reader gets the same sentences and numbers as the post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from feedgen.feed import FeedGenerator
+
+from generator.config import Config
+from generator.posts import ArchivedPost, post_assets, post_context, post_url, render_template
+
+log = logging.getLogger(__name__)
+
+FEED = "feed.xml"
+DIGEST = "digest.html"
+CLOSE = dt.time(16, 0)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def published_at(post: ArchivedPost) -> dt.datetime:
+    """A post is dated by its session's close in New York: the same instant on every rebuild."""
+    return dt.datetime.combine(post.session.date(), CLOSE, tzinfo=NEW_YORK)
+
+
+def reader_context(post: ArchivedPost, config: Config, site_url: str) -> dict[str, Any]:
+    """The post's context with absolute URLs for its page and its PNG charts."""
+    context = post_context(post.document, config)
+    base = f"{site_url}{post_assets(post.session)}"
+    pngs = [f"charts/{p.name}" for p in sorted((post.folder / "charts").glob("*.png"))]
+    pngs.sort(key=lambda n: not n.startswith("charts/ratio-"))  # the headline chart first
+    context["charts"] = [{"src": base + name, "alt": _alt(name, context)} for name in pngs]
+    context |= {
+        "post_url": site_url + post_url(post.session),
+        "site_url": site_url,
+        "feed_url": site_url + FEED,
+    }
+    return context
+
+
+def _alt(name: str, context: dict[str, Any]) -> str:
+    h = context["headline"]
+    if name.startswith("charts/ratio-"):
+        return f"{h['a']} / {h['b']} relative strength, as of {context['as_of']}"
+    return f"Relative rotation graph, as of {context['as_of']}"
+
+
+def feed_xml(
+    env: jinja2.Environment, posts: list[ArchivedPost], config: Config, site_url: str
+) -> bytes:
+    """RSS 2.0 of the newest ``weekly.feed_items`` posts, newest first."""
+    newest = list(reversed(posts))[: config.weekly.feed_items]
+    sample = newest[0].document["sample"] if newest else False
+    prefix = "Sample data — " if sample else ""
+    fg = FeedGenerator()
+    fg.title(f"{prefix}{config.site.title}: weekly reports")
+    fg.link(href=site_url + FEED, rel="self")
+    fg.link(href=site_url, rel="alternate")
+    fg.description(config.site.description or f"{config.site.title} weekly reports")
+    fg.language("en")
+    fg.generator("Rotation Monitor")
+    if newest:
+        fg.lastBuildDate(published_at(newest[0]))
+        fg.pubDate(published_at(newest[0]))
+    for post in newest:
+        context = reader_context(post, config, site_url)
+        entry = fg.add_entry(order="append")
+        entry.title(f"{prefix}{context['title']}")
+        entry.link(href=context["post_url"])
+        entry.guid(context["post_url"], permalink=True)
+        entry.pubDate(published_at(post))
+        entry.description(render_template(env, "email/feed-item.html.j2", context).decode())
+    return fg.rss_str(pretty=True)
+
+
+def digest_html(
+    env: jinja2.Environment, post: ArchivedPost, config: Config, site_url: str
+) -> bytes:
+    context = reader_context(post, config, site_url)
+    context["site"] = {"title": config.site.title}
+    return render_template(env, "email/digest.html.j2", context)
+
+
+def reader_files(
+    env: jinja2.Environment, posts: list[ArchivedPost], config: Config, site_url: str
+) -> dict[str, bytes]:
+    """``feed.xml`` (empty until the first post) and the latest post's ``digest.html``; neither
+    without a site URL to make their links absolute."""
+    if not site_url:
+        log.warning("site.url is not set: no %s or %s (their links must be absolute)", FEED, DIGEST)
+        return {}
+    site_url = site_url if site_url.endswith("/") else site_url + "/"
+    out = {FEED: feed_xml(env, posts, config, site_url)}
+    if posts:
+        out[DIGEST] = digest_html(env, posts[-1], config, site_url)
+    return out

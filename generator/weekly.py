@@ -1,0 +1,220 @@
+"""What happened in a week: the facts a weekly post states, computed as of the week's last session.
+
+Everything here comes from a :class:`~generator.report.Report` (prices cut at the session) and its
+rotation and breadth sections, so a week's facts can never depend on a later price. "The week"
+runs from the close of the previous week's last session to the close of this week's last
+session, the same weeks as the rotation graphs.
+
+Like :mod:`generator.sections`, this holds numbers and dates; wording is the template's business
+and formats are :mod:`generator.formatting`'s.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from generator import metrics
+from generator.metrics import Streak
+from generator.report import PairReport, Report
+from generator.sections import MemberBreadth, RotationGroup
+
+HIGH_LOW_WINDOW = pd.DateOffset(years=1)
+"""A ratio close is a 52-week high (low) if no close in the year before it was higher (lower)."""
+
+
+@dataclass(frozen=True)
+class PairWeek:
+    """One pair over the week."""
+
+    key: str
+    a: str
+    b: str
+    label: str
+    return_a: float
+    return_b: float
+    spread: float
+    """``return_a - return_b``: positive when ``a`` beat ``b`` over the week."""
+    ytd_gap: float
+    leader: str
+    """The side on a winning run at the session (``""`` after a tie)."""
+    streak: Streak
+    """The leader's current run of sessions beating the other side."""
+    started: bool
+    """The run began during the week."""
+    record: bool
+    """The run is the longest in the pair's history (or ties it)."""
+    ended: tuple[tuple[str, Streak], ...]
+    """Runs of at least ``min_streak`` sessions that ended during the week: (side, run)."""
+    high_52w: pd.Timestamp | None
+    """The first session of the week on which the ratio closed at a 52-week high."""
+    low_52w: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class QuadrantMove:
+    group: str
+    symbol: str
+    previous: str
+    current: str
+
+
+@dataclass(frozen=True)
+class BreadthWeek:
+    list_name: str
+    window: int
+    share: float
+    previous: float
+    """The share at the previous week's last session."""
+
+    @property
+    def change(self) -> float:
+        return self.share - self.previous
+
+
+@dataclass(frozen=True)
+class Week:
+    session: pd.Timestamp
+    previous: pd.Timestamp
+    """The previous week's last session: where the week's returns start."""
+    pairs: tuple[PairWeek, ...]
+    quadrant_moves: tuple[QuadrantMove, ...]
+    breadth: tuple[BreadthWeek, ...]
+
+    @property
+    def headline(self) -> PairWeek:
+        return self.pairs[0]
+
+
+def week_return(prices: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Total return from the last close on or before ``start`` to the last on or before ``end``."""
+    closes = prices.dropna()
+    before, upto = closes.loc[:start], closes.loc[:end]
+    if before.empty or upto.empty:
+        return math.nan
+    return float(upto.iloc[-1] / before.iloc[-1] - 1.0)
+
+
+def _ended_runs(
+    flags: pd.Series, previous: pd.Timestamp, session: pd.Timestamp, min_length: int
+) -> list[Streak]:
+    """Runs of ``True`` that ended after ``previous`` and before the last flag (so not current)."""
+    table = metrics.runs(flags)
+    if table.empty:
+        return []
+    last = flags.index[-1]
+    mask = (
+        (table["end"] > previous)
+        & (table["end"] <= session)
+        & ~((table["end"] == last) & bool(flags.iloc[-1]))
+        & (table["length"] >= min_length)
+    )
+    return [Streak(int(r.length), r.start, r.end) for r in table[mask].itertuples()]
+
+
+def _extreme(ratio: pd.Series, previous: pd.Timestamp, *, high: bool) -> pd.Timestamp | None:
+    """First session after ``previous`` whose ratio close is the extreme of the year up to it."""
+    for day, value in ratio.loc[previous:].iloc[1:].items():
+        year = ratio.loc[day - HIGH_LOW_WINDOW : day]
+        if (value >= year.max()) if high else (value <= year.min()):
+            return day
+    return None
+
+
+def pair_week(
+    pr: PairReport,
+    prices: pd.DataFrame,
+    previous: pd.Timestamp,
+    session: pd.Timestamp,
+    *,
+    min_streak: int,
+) -> PairWeek:
+    pair = pr.pair
+    common = metrics.aligned(prices[pair.a], prices[pair.b])
+    ret_a = week_return(common["a"], previous, session)
+    ret_b = week_return(common["b"], previous, session)
+    a_flags = metrics.outperformance(prices[pair.a], prices[pair.b])
+    b_flags = metrics.outperformance(prices[pair.b], prices[pair.a])
+    if pr.a_beats.current.length:
+        leader, summary = pair.a, pr.a_beats
+    elif pr.b_beats.current.length:
+        leader, summary = pair.b, pr.b_beats
+    else:
+        leader, summary = "", None
+    streak = summary.current if summary else Streak(0)
+    ended = [(pair.a, s) for s in _ended_runs(a_flags, previous, session, min_streak)]
+    ended += [(pair.b, s) for s in _ended_runs(b_flags, previous, session, min_streak)]
+    ytd = pr.returns.at["YTD", "spread"] if "YTD" in pr.returns.index else math.nan
+    ratio = pr.ratio["ratio"]
+    return PairWeek(
+        key=pair.key,
+        a=pair.a,
+        b=pair.b,
+        label=pair.label,
+        return_a=ret_a,
+        return_b=ret_b,
+        spread=ret_a - ret_b,
+        ytd_gap=float(ytd),
+        leader=leader,
+        streak=streak,
+        started=streak.length > 0 and streak.start > previous,
+        record=summary is not None and summary.rank == 1,
+        ended=tuple(sorted(ended, key=lambda item: item[1].end)),
+        high_52w=_extreme(ratio, previous, high=True),
+        low_52w=_extreme(ratio, previous, high=False),
+    )
+
+
+def quadrant_moves(groups: tuple[RotationGroup, ...], session: pd.Timestamp) -> list[QuadrantMove]:
+    """Symbols whose quadrant at this week's point differs from last week's."""
+    out = []
+    for group in groups:
+        for symbol, row in group.table.iterrows():
+            if row["changed"] and not row["stale"] and row["date"] == session:
+                out.append(
+                    QuadrantMove(group.name, symbol, row["previous_quadrant"], row["quadrant"])
+                )
+    return out
+
+
+def breadth_weeks(lists: tuple[MemberBreadth, ...], previous: pd.Timestamp) -> list[BreadthWeek]:
+    """Each list's share above each average at the session and at the previous week's end."""
+    out = []
+    for item in lists:
+        for window, frame in item.frames.items():
+            share = frame["share"]
+            if share.empty:
+                continue
+            before = share.loc[:previous]
+            out.append(
+                BreadthWeek(
+                    item.name,
+                    window,
+                    float(share.iloc[-1]),
+                    float(before.iloc[-1]) if not before.empty else math.nan,
+                )
+            )
+    return out
+
+
+def week_facts(
+    report: Report,
+    rotation: tuple[RotationGroup, ...],
+    breadth: tuple[MemberBreadth, ...],
+    previous: pd.Timestamp,
+) -> Week:
+    """The week ending at the report's session; the headline pair comes first."""
+    session = report.as_of
+    min_streak = report.config.weekly.min_streak
+    ordered = sorted(report.pairs, key=lambda pr: pr.pair != report.config.headline_pair)
+    return Week(
+        session=session,
+        previous=previous,
+        pairs=tuple(
+            pair_week(pr, report.prices, previous, session, min_streak=min_streak) for pr in ordered
+        ),
+        quadrant_moves=tuple(quadrant_moves(rotation, session)),
+        breadth=tuple(breadth_weeks(breadth, previous)),
+    )
