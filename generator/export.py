@@ -289,5 +289,5 @@ def schema_fields(node: dict[str, Any] | None = None, path: str = "") -> list[di
         if isinstance(prop.get("items"), dict):
             out += schema_fields(prop["items"], f"{here}[]")
         if isinstance(prop.get("additionalProperties"), dict):
-            out += schema_fields(prop["additionalProperties"], f"{here}.<period>")
+            out += schema_fields(prop["additionalProperties"], f"{here}.{{period}}")
     return out

@@ -47,7 +47,8 @@ class PairWeek:
     record: bool
     """The run is the longest in the pair's history (or ties it)."""
     ended: tuple[tuple[str, Streak], ...]
-    """Runs of at least ``min_streak`` sessions that ended during the week: (side, run)."""
+    """Runs of at least ``min_streak`` sessions broken during the week: (side, run). A run's
+    ``end`` is its last winning session, so it can be the previous week's last session."""
     high_52w: pd.Timestamp | None
     """The first session of the week on which the ratio closed at a 52-week high."""
     low_52w: pd.Timestamp | None
@@ -100,17 +101,15 @@ def week_return(prices: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> fl
 def _ended_runs(
     flags: pd.Series, previous: pd.Timestamp, session: pd.Timestamp, min_length: int
 ) -> list[Streak]:
-    """Runs of ``True`` that ended after ``previous`` and before the last flag (so not current)."""
+    """Runs of ``True`` broken during the week: their last session is the previous week's last
+    session or later, and they are not the run still going at ``session``."""
     table = metrics.runs(flags)
     if table.empty:
         return []
-    last = flags.index[-1]
-    mask = (
-        (table["end"] > previous)
-        & (table["end"] <= session)
-        & ~((table["end"] == last) & bool(flags.iloc[-1]))
-        & (table["length"] >= min_length)
-    )
+    current = bool(flags.iloc[-1]) and table["end"].iloc[-1] == flags.index[-1]
+    if current:
+        table = table.iloc[:-1]
+    mask = (table["end"] >= previous) & (table["end"] < session) & (table["length"] >= min_length)
     return [Streak(int(r.length), r.start, r.end) for r in table[mask].itertuples()]
 
 

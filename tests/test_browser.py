@@ -43,6 +43,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import REPO, SHARED_PRICES, project_copy
 from generator.build import BuildOptions, build
+from generator.posts import BackfillOptions, backfill
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -57,6 +58,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+POST_WEEKS = 2
+"""Weekly posts written before each build, so the posts' pages and the digest are checked too."""
 TIMEOUT_MS = 20_000
 LIVE_TIMEOUT_MS = 15_000  # a chart renders in well under a second; this is for a loaded machine
 
@@ -168,6 +171,7 @@ def _served_build(root: Path, source: str = "sample") -> Iterator[Site]:
                 "ROTATION_CACHE_DIR", os.environ.get("ROTATION_CACHE_DIR", str(REPO / ".cache"))
             )
             site_dir = www.joinpath(*prefix.strip("/").split("/"))
+            backfill(BackfillOptions(project / "rotation.yml", source, weeks=POST_WEEKS))
             build(
                 BuildOptions(config_path=project / "rotation.yml", source=source, site_dir=site_dir)
             )
@@ -469,7 +473,8 @@ def _every_page(browser: Browser, site: Site, journal: Journal) -> None:
     try:
         tab = Tab(journal.watch(context.new_page()), site, journal)
         pages = {url: n for url, n in site.charts.items() if n}
-        assert len(pages) >= 9, pages  # Home, Pairs and the seven sections
+        assert len(pages) >= 9 + POST_WEEKS, pages  # Home, Pairs, the seven sections, posts
+        assert sum("/blog/week-" in url for url in pages) == POST_WEEKS, pages
         for url, expected in sorted(pages.items()):
             tab.page.goto(url)
             states = tab.wait_live(expected)
@@ -490,3 +495,26 @@ def test_every_page_renders_all_charts_on_sample_data(browser, site: Site) -> No
 
 def test_every_page_renders_all_charts_on_real_data(browser, real_site: Site) -> None:
     _every_page(browser, real_site, Journal())
+
+
+def test_digest_shows_its_charts_without_scripts(browser, site: Site) -> None:
+    """The e-mail digest as a mail client would show it: images by absolute URL, no JavaScript."""
+    journal = Journal()
+    context = browser.new_context(viewport={"width": 800, "height": 900}, java_script_enabled=False)
+    try:
+        page = journal.watch(context.new_page())
+        page.goto(site.home + "digest.html")
+        page.wait_for_load_state("load")
+        images = page.eval_on_selector_all(
+            "img", "imgs => imgs.map(i => [i.currentSrc, i.complete, i.naturalWidth])"
+        )
+        assert len(images) == 2, images
+        assert all(src.startswith(site.home) and src.endswith(".png") for src, _, _ in images)
+        assert all(done and width > 1000 for _, done, width in images), images
+        assert page.eval_on_selector_all("script", "s => s.length") == 0
+        assert page.eval_on_selector_all("link[rel=stylesheet], style", "s => s.length") == 0
+    finally:
+        context.close()
+    # A browser asks for /favicon.ico by itself for a page that names none (a mailer does not).
+    assert [b for b in journal.broken if not b[0].endswith("/favicon.ico")] == []
+    assert {url for _, _, url in journal.requests if not url.startswith(site.origin + "/")} == set()

@@ -9,20 +9,7 @@ import pandas as pd
 import pytest
 
 from generator.cli import main
-from tests_support import REPO
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.startswith("Error: ")]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
+from tests_support import REPO, error_line, run
 
 
 def closes(n: int, start: str = "2025-01-02", level: float = 100.0) -> pd.Series:

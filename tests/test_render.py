@@ -11,26 +11,10 @@ import pytest
 from generator import render, sections
 from generator.config import load_config
 from generator.errors import BuildError
-from generator.report import as_of_session, build_report
 from generator.sources import load_member_prices
-from generator.sources.sample import sample_prices
-from tests_support import REPO, REPO_CONFIG, run_report
+from tests_support import REPO, REPO_CONFIG, sample_report
 
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def sample_report(config=None, as_of=None):
-    config = config or load_config(REPO_CONFIG)
-    prices = sample_prices(config.symbols)
-    session = as_of_session(prices, config.benchmark, as_of)
-    return build_report(
-        config,
-        prices,
-        session,
-        source="sample data",
-        is_sample=True,
-        status=run_report(config.symbols, stale={"FSBC": "last session 2026-07-30, 1 behind"}),
-    )
 
 
 def pages(report, overrides=None) -> dict[str, str]:

@@ -23,6 +23,42 @@ def run_report(symbols, failed=None, stale=None, expected="2026-07-31"):
     return RunReport("test", expected, "2026-08-01T00:00:00+00:00", rows)
 
 
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """The CLI in-process: exit code, stdout, stderr."""
+    from generator.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_line(err: str) -> str:
+    """The one ``Error: ...`` line of a failed command (and no traceback)."""
+    lines = [line for line in err.splitlines() if line.startswith("Error: ")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def sample_report(config=None, as_of=None):
+    """A report on the built-in sample prices (as of ``as_of`` or their last session)."""
+    from generator.config import load_config
+    from generator.report import as_of_session, build_report
+    from generator.sources.sample import sample_prices
+
+    config = config or load_config(REPO_CONFIG)
+    prices = sample_prices(config.symbols)
+    session = as_of_session(prices, config.benchmark, as_of)
+    return build_report(
+        config,
+        prices,
+        session,
+        source="sample data",
+        is_sample=True,
+        status=run_report(config.symbols, stale={"FSBC": "last session 2026-07-30, 1 behind"}),
+    )
+
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -50,3 +86,19 @@ def data_rows(spec: dict) -> list[dict]:
 def latest_date(rows: list[dict]) -> str:
     dates = [v[:10] for r in rows for v in r.values() if isinstance(v, str) and ISO_DATE.match(v)]
     return max(dates, default="")  # the style box has periods, not dates
+
+
+def render_sample_post(session: str) -> dict[str, bytes]:
+    """Every file of the weekly post of the week ending ``session``, from the sample source."""
+    import pandas as pd
+
+    from generator import posts, render
+    from generator.config import load_config
+    from generator.sources import load_member_prices, load_prices
+
+    config = load_config(REPO_CONFIG)
+    loaded = load_prices("sample", config.symbols, store_root=REPO / "data" / "store")
+    start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
+    members = load_member_prices(config, "sample", REPO, start=start)
+    env = render.make_environment(REPO / "templates")
+    return posts.render_post(env, config, loaded, members, pd.Timestamp(session))

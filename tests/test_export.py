@@ -1,0 +1,106 @@
+"""metrics.json and the CSV tables: valid against the published schema, documented, no NaN."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+from generator import export, sections
+from generator.sources import load_member_prices
+from tests_support import REPO, render_sample_post, sample_report
+
+VALIDATOR = jsonschema.Draft202012Validator(export.schema())
+
+
+@pytest.fixture(scope="module")
+def dashboard() -> dict:
+    report = sample_report(as_of=pd.Timestamp("2026-07-31"))
+    start = report.as_of - pd.DateOffset(years=2)
+    members = load_member_prices(report.config, "sample", REPO, start=start)
+    parts = sections.build_sections(report, members)
+    return json.loads(export.files(report, parts)["metrics.json"])
+
+
+def test_the_schema_is_valid_json_schema():
+    jsonschema.Draft202012Validator.check_schema(export.schema())
+
+
+def test_dashboard_document_follows_the_schema(dashboard):
+    VALIDATOR.validate(dashboard)
+    assert dashboard["kind"] == "dashboard"
+    assert "week" not in dashboard
+    assert dashboard["headline"] == "iwn-vs-iwf"
+    assert {b["window"] for b in dashboard["breadth"]} == {50, 200}
+
+
+def test_post_document_follows_the_schema():
+    files = render_sample_post("2026-07-24")
+    doc = json.loads(files["metrics.json"])
+    VALIDATOR.validate(doc)
+    assert doc["kind"] == "weekly"
+    assert doc["week"]["end"] == doc["as_of"] == "2026-07-24"
+    assert {"metrics.json", "returns.csv", "pairs.csv", "week.csv"} <= set(files)
+
+
+def test_every_field_is_described_and_listed_on_the_downloads_page():
+    fields = export.schema_fields()
+    assert len(fields) > 80
+    undocumented = [f["path"] for f in fields if not f["description"].strip()]
+    assert undocumented == []
+    page = (REPO / "tests" / "golden" / "downloads.md").read_text()
+    missing = [f["path"] for f in fields if f"`{f['path']}`" not in page]
+    assert missing == []
+
+
+def test_missing_numbers_are_null_in_json_and_empty_in_csv():
+    report = sample_report(as_of=pd.Timestamp("2026-07-31"))
+    late = report.prices.copy()
+    late.loc[: pd.Timestamp("2026-01-15"), "XLK"] = np.nan  # XLK "lists" mid-January
+    from generator.report import build_report
+
+    report = build_report(
+        report.config,
+        late,
+        report.as_of,
+        source="test",
+        is_sample=True,
+        status=report.status,
+    )
+    doc = export.document(report, (), ())
+    VALIDATOR.validate(doc)
+    row = next(r for r in doc["universe"] if r["symbol"] == "XLK")
+    assert row["returns"]["1Y"] is None
+    assert row["returns"]["YTD"] is None
+    assert row["returns"]["1M"] == pytest.approx(
+        late["XLK"].loc["2026-07-31"] / late["XLK"].loc[:"2026-06-30"].iloc[-1] - 1, abs=1e-8
+    )
+    table = export.tables(doc)
+    rows = list(csv.DictReader(io.StringIO(table["returns.csv"].decode())))
+    xlk = next(r for r in rows if r["symbol"] == "XLK")
+    assert xlk["1Y"] == ""
+    assert float(xlk["1M"]) == row["returns"]["1M"]
+    assert b"NaN" not in export.to_json(doc)
+
+
+def test_csv_tables_hold_the_documents_numbers(dashboard):
+    table = export.tables(dashboard)
+    assert set(table) == {"returns.csv", "pairs.csv", "rotation.csv", "breadth.csv"}
+    pairs = list(csv.DictReader(io.StringIO(table["pairs.csv"].decode())))
+    head = next(p for p in dashboard["pairs"] if p["key"] == "iwn-vs-iwf")
+    ytd = next(r for r in pairs if r["pair"] == "iwn-vs-iwf" and r["period"] == "YTD")
+    assert float(ytd["spread"]) == head["returns"]["YTD"]["spread"]
+    assert len(pairs) == len(dashboard["pairs"]) * len(dashboard["parameters"]["periods"])
+
+
+def test_numbers_are_rounded_and_never_negative_zero():
+    assert export.number(0.123456789123) == 0.12345679
+    assert export.number(-1e-12) == 0.0
+    assert str(export.number(-1e-12)) == "0.0"
+    assert export.number(float("nan")) is None
+    assert export.number(None) is None

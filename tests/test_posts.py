@@ -1,0 +1,212 @@
+"""Weekly posts: point in time, idempotent, numbers tied to metrics.json, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from generator import posts
+from generator.config import load_config
+from generator.sources.sample import sample_prices
+from tests_support import REPO, error_line, render_sample_post, run
+
+T = pd.Timestamp
+LEAN = {"breadth": None}
+"""Breadth reads member lists; these tests are about posts, so they go without it."""
+
+
+def post_files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def universe_csvs(csv_dir, config_path: Path, end: str, *, bump: str | None = None) -> Path:
+    """Sample prices of the whole universe up to ``end`` as a CSV folder; ``bump`` moves IWN on
+    that day by 1 % (a revised price)."""
+    config = load_config(config_path)
+    prices = sample_prices(config.symbols).loc[:end]
+    if bump:
+        prices.loc[T(bump), "IWN"] *= 1.01
+    return csv_dir({s: prices[s].dropna() for s in config.symbols})
+
+
+def backfill(capsys, root: Path, *args: str) -> str:
+    code, _, err = run(capsys, "backfill", "--config", str(root / "rotation.yml"), *args)
+    assert code == 0, err
+    return err
+
+
+def test_backfill_writes_the_last_weeks_and_rerunning_changes_nothing(capsys, project):
+    root = project(LEAN)
+    err = backfill(capsys, root, "--weeks", "2")
+    assert "2 weeks" in err
+    assert "2 written, 0 unchanged" in err
+    archive = root / "data" / "posts" / "sample"
+    assert sorted(p.name for p in archive.iterdir()) == ["2026-11-13", "2026-11-20"]
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in archive.rglob("*") if p.is_file()}
+    err = backfill(capsys, root, "--weeks", "2")
+    assert "0 written, 2 unchanged" in err
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in archive.rglob("*") if p.is_file()}
+    assert after == before
+    manifest = json.loads((archive / "2026-11-20" / "post.json").read_text())
+    assert manifest["session"] == "2026-11-20"
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["inputs"])
+
+
+def test_appending_later_prices_leaves_earlier_posts_byte_identical(capsys, project, csv_dir):
+    root = project(LEAN)
+    config = root / "rotation.yml"
+    first = universe_csvs(csv_dir, config, "2026-07-22")  # a Wednesday: that week is not done
+    backfill(capsys, root, "--source", f"csv:{first}", "--since", "2026-07-06")
+    archive = root / "data" / "posts" / "market"
+    assert sorted(p.name for p in archive.iterdir()) == ["2026-07-10", "2026-07-17"]
+    earlier = {name: post_files(archive / name) for name in ("2026-07-10", "2026-07-17")}
+
+    later = universe_csvs(csv_dir, config, "2026-07-31")
+    err = backfill(capsys, root, "--source", f"csv:{later}", "--since", "2026-07-06")
+    assert "2 written, 2 unchanged" in err
+    assert {name: post_files(archive / name) for name in earlier} == earlier
+    assert (archive / "2026-07-31" / "index.md").is_file()
+
+    # A revised price on 22 July rewrites the two weeks that include it, and only those.
+    revised = universe_csvs(csv_dir, config, "2026-07-31", bump="2026-07-22")
+    err = backfill(capsys, root, "--source", f"csv:{revised}", "--since", "2026-07-06")
+    assert "2 written, 2 unchanged" in err
+    assert {name: post_files(archive / name) for name in earlier} == earlier
+
+
+@pytest.fixture(scope="module")
+def post_2026_07_31() -> dict[str, bytes]:
+    return render_sample_post("2026-07-31")
+
+
+def test_post_matches_golden_file(post_2026_07_31, update_golden):
+    """Rendered Markdown is stable; run `pytest --update-golden` after an intended change."""
+    got = post_2026_07_31["index.md"].decode()
+    golden = REPO / "tests" / "golden" / "post-2026-07-31.md"
+    if update_golden:
+        golden.write_text(got)
+    assert got == golden.read_text()
+
+
+SPAN = re.compile(
+    r'<span class="rm-num" data-metric="([^"]+)" data-format="([^"]+)">([^<]*)</span>'
+)
+
+
+def lookup(doc: dict, path: str):
+    value = doc
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def narrative(markdown: str) -> list[str]:
+    return re.findall(r'<div class="rm-narrative" markdown>(.*?)</div>', markdown, re.S)
+
+
+def test_every_number_in_the_text_is_the_number_in_metrics_json(post_2026_07_31):
+    text = post_2026_07_31["index.md"].decode()
+    doc = json.loads(post_2026_07_31["metrics.json"])
+    spans = SPAN.findall(text)
+    assert len(spans) > 20
+    for path, fmt, shown in spans:
+        assert posts.FORMATS[fmt](lookup(doc, path)) == shown, path
+    # Outside the numbers, the narrative holds no digit but those of names from the config.
+    config = load_config(REPO / "rotation.yml")
+    names = [i.name for i in config.universe] + [p.label for p in config.pairs]
+    names += [g.name for g in config.rotation.groups] + [b.name for b in config.breadth.lists]
+    for block in narrative(text):
+        rest = SPAN.sub("", block)
+        for name in sorted(names, key=len, reverse=True):
+            rest = rest.replace(name.replace("&", "&amp;"), "")
+        assert not re.search(r"\d", rest), rest
+
+
+def test_post_numbers_agree_with_prices_computed_here(post_2026_07_31):
+    doc = json.loads(post_2026_07_31["metrics.json"])
+    prices = sample_prices(["IWN", "IWF", "SPY"])
+    assert doc["as_of"] == "2026-07-31"
+    assert doc["week"]["start"] == "2026-07-24"
+    head = doc["week"]["pairs"][0]
+    assert (head["a"], head["b"]) == ("IWN", "IWF")
+    ret_a = prices.at[T("2026-07-31"), "IWN"] / prices.at[T("2026-07-24"), "IWN"] - 1
+    ret_b = prices.at[T("2026-07-31"), "IWF"] / prices.at[T("2026-07-24"), "IWF"] - 1
+    assert head["return_a"] == pytest.approx(ret_a, abs=1e-8)
+    assert head["spread"] == pytest.approx(ret_a - ret_b, abs=1e-8)
+    ytd = prices.loc[T("2026-07-31")] / prices.loc[:"2025-12-31"].iloc[-1] - 1
+    assert head["ytd_gap"] == pytest.approx(ytd["IWN"] - ytd["IWF"], abs=1e-8)
+
+
+def test_a_post_uses_no_price_after_its_session():
+    """The post of 24 July from prices that run to November equals itself from prices cut at 24
+    July: the sample source serves both, so only the cut differs."""
+    full = render_sample_post("2026-07-24")
+    doc = json.loads(full["metrics.json"])
+    assert doc["as_of"] == "2026-07-24"
+    for spec_name in [n for n in full if n.endswith(".vl.json")]:
+        dates = re.findall(rb'"(\d{4}-\d{2}-\d{2})T00:00:00"', full[spec_name])
+        assert max(dates).decode() <= "2026-07-24", spec_name
+
+
+def test_a_write_that_fails_leaves_the_previous_post(tmp_path, monkeypatch):
+    folder = tmp_path / "archive"
+    session = T("2026-07-31")
+    posts.write_post(folder, session, {"index.md": b"old", "charts/a.svg": b"<svg/>"})
+    original = Path.write_bytes
+    calls = []
+
+    def failing(self, data):
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    with pytest.raises(OSError, match="No space left"):
+        posts.write_post(folder, session, {"index.md": b"new", "charts/a.svg": b"<svg2/>"})
+    monkeypatch.undo()
+    assert post_files(folder / "2026-07-31") == {"index.md": b"old", "charts/a.svg": b"<svg/>"}
+    assert [p.name for p in folder.iterdir()] == ["2026-07-31"]
+
+
+def test_half_written_folders_are_not_posts(tmp_path, caplog):
+    folder = tmp_path / "archive"
+    (folder / "2026-07-24").mkdir(parents=True)  # no manifest
+    posts.write_post(folder, T("2026-07-31"), {"post.json": b'{"session": "2026-07-31"}'})
+    assert [p.session for p in posts.archived(folder)] == [T("2026-07-31")]
+    assert "not a complete post" in caplog.text
+
+
+def test_weeks_follow_since_weeks_and_until():
+    config = load_config(REPO / "rotation.yml")
+    latest = T("2026-07-31")
+    since = posts.weeks_to_write(latest, config, pd.Timestamp("2026-01-02").date(), None)
+    assert since[0] == T("2026-01-02")
+    assert since[-1] == latest
+    assert len(since) == 31  # the issue's "about 30 weekly posts through 2026-07-31"
+    assert list(posts.weeks_to_write(latest, config, None, 3)) == [
+        T("2026-07-17"),
+        T("2026-07-24"),
+        T("2026-07-31"),
+    ]
+    # A date inside a week starts from that week; a holiday week ends on its Thursday.
+    holiday = posts.weeks_to_write(T("2026-04-10"), config, pd.Timestamp("2026-04-01").date(), None)
+    assert list(holiday) == [T("2026-04-02"), T("2026-04-10")]
+
+
+def test_backfill_errors_are_one_line(capsys, project):
+    root = project({"benchmark": "SPY", "headline": 7})
+    code, _, err = run(capsys, "backfill", "--config", str(root / "rotation.yml"), "--weeks", "1")
+    assert code == 1
+    assert error_line(err).startswith("Error: ")
+    assert "headline" in err
+    with pytest.raises(SystemExit) as info:
+        run(capsys, "backfill", "--weeks", "0")
+    assert info.value.code == 2
+    assert "not a whole number of weeks, at least 1: '0'" in capsys.readouterr().err
