@@ -6,10 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SOURCE ?= sample
+WEEKS  ?= 4
 
 .PHONY: site test lint format serve bench clean
 
 site: $(STAMP)
+	$(BIN)/rotation backfill --source $(SOURCE) --weeks $(WEEKS)
 	$(BIN)/rotation build --source $(SOURCE)
 
 test: $(STAMP)
@@ -39,4 +41,4 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 clean:
-	rm -rf site site_src/generated .build .cache
+	rm -rf site site_src/generated .build .cache data/posts/sample

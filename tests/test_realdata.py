@@ -152,3 +152,47 @@ def test_streak_record_matches_independent_count(real_site):
     page = html.unescape((root / "site" / "pairs" / "index.html").read_text())
     expected = f"IWM {best} sessions ({best_span[0]:%Y-%m-%d} to {best_span[1]:%Y-%m-%d})"
     assert expected in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.fixture(scope="module")
+def real_posts(tmp_path_factory):
+    """Weekly posts from the real data for July 2026 (Independence Day closes Friday 3 July)."""
+    from conftest import SHARED_PRICES, project_copy
+    from generator.posts import BackfillOptions, backfill
+
+    if not SHARED_PRICES.is_dir():
+        pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
+    root = project_copy(tmp_path_factory.mktemp("real-posts") / "project")
+    result = backfill(
+        BackfillOptions(
+            root / "rotation.yml",
+            f"csv:{SHARED_PRICES}",
+            since=dt.date(2026, 6, 29),
+            until=dt.date(2026, 7, 31),
+        )
+    )
+    return SHARED_PRICES, result
+
+
+def test_real_weekly_posts_match_raw_csv(real_posts):
+    import json
+
+    folder, result = real_posts
+    sessions = [f"{s:%Y-%m-%d}" for s in result.written]
+    assert sessions == ["2026-07-02", "2026-07-10", "2026-07-17", "2026-07-24", "2026-07-31"]
+    iwn, iwf = raw_closes(folder, "IWN"), raw_closes(folder, "IWF")
+    for previous, session in itertools.pairwise(sessions):
+        doc = json.loads((result.folder / session / "metrics.json").read_text())
+        assert doc["week"]["start"] == previous
+        start, end = dt.date.fromisoformat(previous), dt.date.fromisoformat(session)
+        ret_a = close_on_or_before(iwn, end) / close_on_or_before(iwn, start) - 1
+        ret_b = close_on_or_before(iwf, end) / close_on_or_before(iwf, start) - 1
+        head = doc["week"]["pairs"][0]
+        assert (head["a"], head["b"]) == ("IWN", "IWF")
+        assert head["return_a"] == pytest.approx(ret_a, abs=1e-8)
+        assert head["return_b"] == pytest.approx(ret_b, abs=1e-8)
+        text = (result.folder / session / "index.md").read_text()
+        assert f'data-format="pp">{(ret_a - ret_b) * 100:+.1f} pp</span>' in text
+        # Nothing in the post is dated after its session.
+        dates = set(re.findall(r"20\d\d-\d\d-\d\d", text + json.dumps(doc)))
+        assert max(dates) == session
