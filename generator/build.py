@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from generator import export, feed, posts, render, sections, validate
+from generator.charts import theme as chart_theme
 from generator.config import load_config
 from generator.errors import BuildError
 from generator.report import as_of_session, build_report
@@ -82,6 +83,8 @@ def build(options: BuildOptions) -> BuildResult:
             config = config.model_copy(
                 update={"site": config.site.model_copy(update={"url": options.site_url})}
             )
+        for problem in chart_theme.legibility(config.theme):
+            log.warning("chart colour hard to see: %s", problem)
     requested = pd.Timestamp(options.as_of) if options.as_of else None
     with timings.stage("load"):
         loaded = load_prices(

@@ -1,9 +1,13 @@
 """The configuration: one typed, frozen object, validated when loaded.
 
 ``rotation.yml`` holds everything a user changes without touching Python: site title, benchmark,
-universe, pairs, periods and metric parameters. :func:`load_config` reports *every* problem at once,
-each with the file and the dotted key, so a user fixes the file in one pass instead of one error
-per run.
+universe, pairs, periods, metric parameters and chart colours. :func:`load_config` reports *every*
+problem at once, each with the file and the dotted key, so a user fixes the file in one pass instead
+of one error per run.
+
+Every field carries a docstring (``use_attribute_docstrings``): pydantic turns them into the
+descriptions of the JSON schema, from which :mod:`generator.reference` generates the site's
+Configuration page. A key without a description fails the tests, so the reference stays complete.
 """
 
 from __future__ import annotations
@@ -15,7 +19,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from generator.errors import ConfigError
 from generator.metrics.stylebox import PRESETS
@@ -28,18 +40,55 @@ SYMBOL_RE = re.compile(r"^[\^]?[A-Z0-9][A-Z0-9.\-=&]{0,19}$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True
+    )
 
 
-Symbol = Annotated[str, Field(min_length=1, max_length=21)]
+# ``format`` is a JSON-schema annotation only (pydantic does not enforce it): it lets the
+# Configuration page say "symbol" or "colour" instead of "text".
+Symbol = Annotated[str, Field(min_length=1, max_length=21, json_schema_extra={"format": "symbol"})]
+
+HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-f]{3}|[0-9a-f]{6})$")
+
+
+def _hex_color(value: object) -> str:
+    """``#RGB`` or ``#RRGGBB``, returned as lower-case ``#rrggbb`` so every consumer (Vega, the
+    contrast check) sees one form.
+
+    Runs before pydantic's string check so that the commonest mistake gets its own message: an
+    unquoted ``#5d6cc0`` is a YAML comment, so the key arrives empty (``None``).
+    """
+    if value is None:
+        raise ValueError(
+            'no colour: write it in quotes, e.g. "#5d6cc0" (YAML reads # as a comment)'
+        )
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a hex colour (#rrggbb or #rgb, e.g. #3f51b5)")
+    text = value.strip().lower()
+    if not HEX_COLOR_RE.match(text):
+        raise ValueError(f"{value!r} is not a hex colour (#rrggbb or #rgb, e.g. #3f51b5)")
+    if len(text) == 4:
+        text = "#" + "".join(c * 2 for c in text[1:])
+    return text
+
+
+HexColor = Annotated[str, BeforeValidator(_hex_color), Field(json_schema_extra={"format": "color"})]
 
 
 class Instrument(_Model):
-    """A symbol of the universe, with the name and group shown on the pages."""
+    """A symbol of the universe, with the name and group shown on the pages. Every symbol another
+    key names (pairs, benchmarks, sections, watchlist) must be in the universe, so that it is
+    loaded and checked like the rest."""
 
     symbol: Symbol
+    """The Yahoo symbol (``SPY``, ``^TNX``, ``BRK-B``): the file name in a CSV folder, the key of
+    the price store."""
     name: str = Field(min_length=1)
+    """The display name shown beside the symbol on every page."""
     group: str = "Other"
+    """The heading the symbol is listed under in Home's universe table (in order of first
+    appearance)."""
     kind: Literal["price", "yield"] = "price"
     """``yield`` for rates quoted in percent (^TNX, ^IRX): shown as levels and changes in basis
     points, never as percent returns."""
@@ -56,8 +105,11 @@ class Pair(_Model):
     """Two symbols compared: ``a`` against ``b`` (the ratio line is a / b)."""
 
     a: Symbol
+    """The first symbol: the ratio line rises when it outperforms ``b``."""
     b: Symbol
+    """The second symbol, the ratio's denominator."""
     label: str = ""
+    """The pair's heading on the pages; empty: "<name of a> vs <name of b>"."""
 
     @model_validator(mode="after")
     def _distinct(self) -> Pair:
@@ -72,17 +124,28 @@ class Pair(_Model):
 
 
 class Site(_Model):
+    """What the site says about itself. The pages' colours are Material's palette in
+    ``mkdocs.yml``; the charts' are under ``theme``."""
+
     title: str = "Rotation Monitor"
+    """The site's name: header, browser tab, Home's heading, the feed's title."""
     url: str = ""
+    """The address the site is served at, with a trailing slash
+    (``https://you.github.io/rotation-monitor/``). Needed for the RSS feed and the e-mail digest,
+    whose links leave the site; the weekly workflow overrides it with the GitHub Pages address."""
     author: str = ""
+    """The author named in the pages' metadata and the feed."""
     description: str = "Weekly report on the rotation from large-cap growth to small-cap value."
+    """One sentence for search engines and the feed."""
 
 
 class Metrics(_Model):
     """Parameters of the metrics; each is printed on the charts that use it."""
 
     ma_short: int = Field(50, ge=2, le=400)
+    """Sessions in the short moving average of every ratio line (below ``ma_long``)."""
     ma_long: int = Field(200, ge=2, le=800)
+    """Sessions in the long moving average of every ratio line."""
     chart_years: int = Field(3, ge=1, le=40)
     """How many years of daily history the ratio charts show."""
 
@@ -97,6 +160,8 @@ class StyleBox(_Model):
     """The 3x3 size x style grid: a preset, or ``custom`` with an explicit ``grid``."""
 
     preset: Literal["russell", "sp", "vanguard", "custom"] = "russell"
+    """Which ETFs fill the grid: ``russell`` (IWD IWB IWF / IWS IWR IWP / IWN IWM IWO), ``sp``
+    (S&P 500/400/600 value, blend, growth), ``vanguard``, or ``custom`` with your own ``grid``."""
     grid: (
         tuple[
             tuple[Symbol, Symbol, Symbol],
@@ -105,6 +170,8 @@ class StyleBox(_Model):
         ]
         | None
     ) = None
+    """Only with ``preset: custom``: three rows (large, mid, small) of three symbols (value,
+    core, growth), all in the universe."""
 
     @model_validator(mode="after")
     def _grid_matches_preset(self) -> StyleBox:
@@ -120,8 +187,12 @@ class StyleBox(_Model):
 
 
 class SymbolGroup(_Model):
+    """A named list of symbols: a rotation graph, or a watchlist panel."""
+
     name: str = Field(min_length=1)
+    """The group's heading (and, made URL-safe, its chart's file name)."""
     symbols: tuple[Symbol, ...] = Field(min_length=1)
+    """Its symbols, each in the universe."""
 
 
 SECTORS = ("XLK", "XLC", "XLY", "XLF", "XLI", "XLE", "XLB", "XLV", "XLP", "XLU", "XLRE")
@@ -131,11 +202,13 @@ class Rotation(_Model):
     """Relative rotation graphs: weekly RS-Ratio and RS-Momentum of each group vs a benchmark."""
 
     benchmark: Symbol = "SPY"
+    """What every symbol of the graphs is measured against (in the universe)."""
     window: int = Field(10, ge=3, le=52)
     """Weeks in the rolling normalisation of RS-Ratio and RS-Momentum."""
     momentum_lag: int = Field(4, ge=1, le=13)
     """Weeks between the two RS-Ratio values whose change is RS-Momentum's input."""
     tail: int = Field(8, ge=2, le=26)
+    """Weeks of trail drawn behind each symbol's latest point."""
     groups: tuple[SymbolGroup, ...] = (
         SymbolGroup(name="Sectors", symbols=SECTORS),
         SymbolGroup(
@@ -143,40 +216,67 @@ class Rotation(_Model):
             symbols=("IWD", "IWB", "IWF", "IWS", "IWR", "IWP", "IWN", "IWM", "IWO"),
         ),
     )
+    """One relative rotation graph per group, on the Sectors page."""
 
 
 class MemberList(_Model):
+    """An index's members, whose breadth the Breadth page charts."""
+
     name: str = Field(min_length=1)
+    """The index's name, used in headings and chart titles."""
     file: str = Field(min_length=1)
     """A ``ticker,sector`` CSV, relative to the config file."""
 
 
 class Breadth(_Model):
+    """Market breadth: index members above their averages, advance-decline lines, equal vs cap
+    weight."""
+
     lists: tuple[MemberList, ...] = ()
+    """The member lists. Today's members: history computed from them has survivorship bias, and
+    the page says so."""
     windows: tuple[int, int] = (50, 200)
+    """Sessions of the two moving averages each member is compared with."""
     min_members: int = Field(20, ge=1)
     """Fewer eligible members than this on a session: no breadth value for it."""
     equal_weight: Symbol = "RSP"
+    """The equal-weight index fund of the equal vs cap weight ratio line."""
     cap_weight: Symbol = "SPY"
+    """The cap-weight index fund it is compared with."""
 
 
 class Rates(_Model):
+    """Treasury yields and the headline ratio's sensitivity to them."""
+
     long: Symbol = "^TNX"
+    """The long yield (``kind: yield`` in the universe), e.g. the 10-year."""
     short: Symbol = "^IRX"
+    """The short yield (``kind: yield``), e.g. the 13-week bill; the curve's slope is the long
+    yield minus the short one."""
     window: int = Field(63, ge=10, le=756)
     """Sessions in the rolling correlation and beta of the headline ratio against yields."""
 
 
 class Risk(_Model):
+    """Rolling volatility, beta and correlation against the benchmark, drawdowns."""
+
     vol_window: int = Field(63, ge=5, le=756)
+    """Sessions of the rolling annualised volatility."""
     beta_window: int = Field(126, ge=10, le=756)
+    """Sessions of the rolling beta and correlation against the benchmark."""
 
 
 class History(_Model):
+    """The headline ratio's long history: who led, for how long, and the streak records."""
+
     ma_weeks: int = Field(40, ge=4, le=260)
+    """Weeks of the ratio's moving average that decides who leads (above: ``a``, below: ``b``)."""
     min_confirm: int = Field(4, ge=1, le=52)
+    """Weeks a crossing of that average must last before the leader changes."""
     min_weeks: int = Field(26, ge=1, le=520)
+    """Episodes shorter than this are shown paler: not sustained leadership."""
     records: int = Field(10, ge=1, le=100)
+    """Rows of each streak record table."""
 
 
 class Weekly(_Model):
@@ -206,7 +306,9 @@ class DataPolicy(_Model):
     yield_range: tuple[float, float] = (-1.0, 25.0)
     """Plausible percent yields; outside it a yield symbol fails (wrong units?)."""
     batch_size: int = Field(50, ge=1, le=500)
+    """Symbols per Yahoo request."""
     retries: int = Field(3, ge=0, le=10)
+    """Retry rounds for the symbols that failed (rate limits, timeouts); 0: none."""
     backoff_seconds: float = Field(5.0, ge=0.0, le=600.0)
     """First retry wait; it doubles at each retry."""
 
@@ -218,28 +320,134 @@ class DataPolicy(_Model):
         return self
 
 
+class LightColors(_Model):
+    """Chart text and lines on the light scheme (Material's ``default``). The defaults are
+    Material's own shades of its text colour on white, so charts read like the page around them."""
+
+    background: HexColor = "#ffffff"
+    """The page background of the light scheme. Live charts are transparent on the page; the
+    e-mail and feed PNGs are drawn on this colour, and chart colours are checked against it."""
+    text: HexColor = "#212121"
+    """Chart titles, axis labels and legend labels (Material's body text)."""
+    muted: HexColor = "#757575"
+    """Subtitles and axis titles (Material's secondary text)."""
+    grid: HexColor = "#e0e0e0"
+    """Grid lines."""
+    domain: HexColor = "#adadad"
+    """Axis lines and ticks."""
+
+
+class DarkColors(_Model):
+    """Chart text and lines on the dark scheme (Material's ``slate``), where the reader's toggle
+    or system setting asks for it. The defaults are Material's slate text shades on its slate
+    background."""
+
+    background: HexColor = "#1e2129"
+    """The page background of the dark scheme; chart colours are checked against it."""
+    text: HexColor = "#bfc1c7"
+    """Chart titles, axis labels and legend labels (Material's slate body text)."""
+    muted: HexColor = "#8c8e95"
+    """Subtitles and axis titles (Material's slate secondary text)."""
+    grid: HexColor = "#363840"
+    """Grid lines."""
+    domain: HexColor = "#5d5f67"
+    """Axis lines and ticks."""
+
+
+class Theme(_Model):
+    """Chart colours. ``mkdocs.yml`` colours the pages (Material ``primary: indigo``,
+    ``accent: deep orange``); these colour the charts to match. Change both together.
+
+    Data colours (``primary``, ``accent``, ``neutral``, ``series``) are drawn into every chart
+    file and its static image, which serve both schemes: pick mid-tones that keep 3:1 contrast on
+    the light and the dark background (the build warns when one does not). Text and line colours
+    differ per scheme (``light``, ``dark``) and follow the reader's toggle.
+
+    Colours are hex, ``#rrggbb`` or ``#rgb``, in quotes (``primary: "#5d6cc0"``): unquoted, YAML
+    reads ``#`` as the start of a comment.
+    """
+
+    primary: HexColor = "#5d6cc0"
+    """The main series: ratio lines, averages of groups, advance-decline lines, drawdowns. The
+    default is the light tint of Material's indigo, legible on both schemes (indigo itself,
+    #4051b5, is too dark on slate)."""
+    accent: HexColor = "#f4511e"
+    """The second series: short moving averages, markers. Material's deep orange at the shade
+    that keeps 3:1 contrast on white."""
+    neutral: HexColor = "#8a8f98"
+    """Reference lines and the long moving average: present, but quieter than the data."""
+    series: tuple[HexColor, ...] = Field(
+        (
+            "#2ca02c",
+            "#9467bd",
+            "#1a93a8",
+            "#d45f9e",
+            "#b8860b",
+            "#3b82c4",
+            "#b0764f",
+            "#8c8c1a",
+            "#d62728",
+            "#8c8c8c",
+        ),
+        min_length=1,
+    )
+    """Further colours of the categorical palette, used after ``primary`` and ``accent`` where a
+    chart needs many (a rotation graph of 11 sectors: give at least 9 for 11 distinct colours)."""
+    light: LightColors = LightColors()
+    """Text and lines of the charts on the light scheme."""
+    dark: DarkColors = DarkColors()
+    """Text and lines of the charts on the dark scheme."""
+
+    @property
+    def palette(self) -> tuple[str, ...]:
+        """The categorical palette: ``primary``, ``accent``, then ``series``."""
+        return (self.primary, self.accent, *self.series)
+
+
 class Config(_Model):
     """The whole validated configuration."""
 
     site: Site = Site()
+    """Title, address, author and description of the site."""
     benchmark: Symbol = "SPY"
+    """The market everything is measured against: the build is as of its last close, risk's
+    beta and correlation use it, and the build fails closed when it failed or is stale. A price
+    in the universe."""
     universe: tuple[Instrument, ...] = Field(min_length=1)
+    """Every symbol the site loads, checks and shows, in the order of Home's table. A symbol any
+    other key names must be listed here."""
     pairs: tuple[Pair, ...] = Field(min_length=1)
+    """The pairs compared on the Pairs page, in order."""
     headline: int = Field(0, ge=0)
-    """Index into ``pairs`` of the headline pair shown on Home."""
+    """Index into ``pairs`` (from 0) of the headline pair shown on Home, History and the weekly
+    posts. The build fails closed when either of its symbols failed or is stale."""
     periods: tuple[Period, ...] = ("1W", "1M", "3M", "YTD", "1Y")
+    """Return periods of the tables, in order: 1W, 1M, 3M, 6M, YTD, 1Y, 3Y, 5Y (calendar
+    anchored: 1M is from the last close on or before the same day a month earlier)."""
     metrics: Metrics = Metrics()
+    """Moving averages and chart length of the ratio lines."""
     # Sections that need symbols of their own are off unless configured (rotation.yml turns them
     # all on); a fork drops a section by deleting its key.
     style_box: StyleBox | None = None
+    """The Style box page; absent: no page."""
     rotation: Rotation | None = None
+    """The Sectors page (relative rotation graphs); absent: no page."""
     breadth: Breadth | None = None
+    """The Breadth page; absent: no page."""
     rates: Rates | None = None
+    """The Rates page; absent: no page."""
     risk: Risk = Risk()
+    """Windows of the Risk page."""
     history: History = History()
+    """Rules of the History page."""
     watchlist: tuple[SymbolGroup, ...] = ()
+    """Groups of the Watchlist page, one panel each; empty: no page."""
     weekly: Weekly = Weekly()
+    """The weekly posts."""
     data: DataPolicy = DataPolicy()
+    """Data checks, refresh and the fail-closed thresholds."""
+    theme: Theme = Theme()
+    """Chart colours, light and dark."""
     store: str = "data/store"
     """Folder of the local price store, relative to the config file."""
     posts: str = "data/posts"

@@ -10,6 +10,8 @@ like ``rotation build``):
   silently overwriting either;
 * copy the facts of the build (title, URL, as-of session, source, sample flag) from
   ``generated/build.json`` into the MkDocs config, where the theme shows them on every page;
+  title, description and author are text from ``rotation.yml``, escaped for HTML here because
+  MkDocs' theme templates print them as they are;
 * build the navigation, unless ``mkdocs.yml`` sets its own ``nav``: the generated pages in the
   generator's order, then every authored page, so a page added to ``site_src/`` appears without
   editing any configuration.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
@@ -32,17 +35,29 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if not info_path.is_file():
         raise PluginError(f"{info_path} not found: run `rotation build` to generate the pages")
     info = json.loads(info_path.read_text(encoding="utf-8"))
-    config.site_name = info["title"]
+    config.site_name = as_html(info["title"])
     # `mkdocs serve` sets site_url to its own address, which instant navigation needs to match
     # (Material compares links with sitemap.xml): keep it; a build takes rotation.yml's URL.
     if info.get("url") and not config.site_url:
         config.site_url = info["url"]
-    config.site_description = info.get("description") or config.site_description
-    config.site_author = info.get("author") or config.site_author
+    config.site_description = as_html(info.get("description") or config.site_description or "")
+    config.site_author = as_html(info.get("author") or config.site_author or "")
     config.extra["rotation"] = info
     if config.nav is None:
         config.nav = info["nav"] + authored_pages(Path(config.docs_dir))
     return config
+
+
+def as_html(text: str) -> Markup:
+    """``text`` escaped for HTML, as :class:`Markup` so that it is escaped exactly once.
+
+    MkDocs renders its theme without autoescaping, and Material prints ``site_name``,
+    ``site_description`` and ``site_author`` into pages, attributes included, as they are: a
+    title such as ``<b>Rotation</b>`` or ``S&P "Monitor"`` from ``rotation.yml`` would become
+    markup (or break an attribute). Where a template does escape (``| e``), Markup is left as it
+    is, so no ``&amp;lt;`` shows.
+    """
+    return escape(text)
 
 
 POSTS = "posts/"

@@ -318,6 +318,7 @@ def post_charts(report: Report, rotation: tuple[sections.RotationGroup, ...]) ->
             years=cfg.weekly.chart_years,
             ma_short=cfg.metrics.ma_short,
             ma_long=cfg.metrics.ma_long,
+            theme=cfg.theme,
         )
     }
     if rotation and cfg.rotation is not None:
@@ -334,6 +335,7 @@ def post_charts(report: Report, rotation: tuple[sections.RotationGroup, ...]) ->
             ),
             benchmark=cfg.rotation.benchmark,
             title=f"{group.name}: relative rotation vs {cfg.rotation.benchmark}",
+            theme=cfg.theme,
         )
     return out
 
@@ -373,7 +375,7 @@ def render_post(
     files = {"metrics.json": export.to_json(doc), **export.tables(doc)}
     context = post_context(doc, config)
     for name, chart in post_charts(report, rotation).items():
-        files |= render.chart_files(name, chart, png=True)
+        files |= render.chart_files(name, chart, png=True, theme=config.theme)
         context["charts"].append(render.ChartRef(name, chart_alt(name, report)))
     context["downloads"] = sorted(n for n in files if "/" not in n)
     files["index.md"] = render_template(env, POST_TEMPLATE, context)

@@ -27,7 +27,9 @@ import vl_convert as vlc
 from markupsafe import Markup, escape
 from PIL import Image
 
-from generator import __version__, charts, export, views
+from generator import __version__, charts, export, reference, views
+from generator.charts import theme as chart_theme
+from generator.config import Theme
 from generator.errors import BuildError
 from generator.formatting import (
     NA,
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 STATIC_WIDTH = 760
 VEGA_BUNDLE = "assets/vega/vega-bundle.js"
+CHART_THEME = "assets/chart-theme.json"
+"""The live charts' light and dark Vega-Lite config, read by ``site_src/assets/charts.js``."""
 BLOG_INDEX = "blog/index.md"
 """The weekly posts' index: authored (site_src/blog/index.md), listed by the blog plugin."""
 
@@ -84,6 +88,7 @@ def site_pages(report: Report, sections: Sections) -> list[Page]:
         Page("data-status.md", "pages/data-status.md.j2", "Data", "About"),
         Page("methodology.md", "pages/methodology.md.j2", "Methodology", "About"),
         Page("downloads.md", "pages/downloads.md.j2", "Downloads", "About"),
+        Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About"),
     ]
 
 
@@ -154,25 +159,6 @@ class ChartRef:
     alt: str
 
 
-# The static fallback is one SVG legible on Material's light and dark backgrounds alike: a
-# transparent background and mid-grey text. (It shows only without JavaScript, and a second, dark
-# rendering would double the slowest step of the build.)
-FALLBACK_CONFIG = {
-    "background": "transparent",
-    "view": {"stroke": None},
-    "axis": {
-        "labelColor": "#7c8089",
-        "titleColor": "#7c8089",
-        "gridColor": "#8a8f98",
-        "gridOpacity": 0.3,
-        "domainColor": "#8a8f98",
-        "tickColor": "#8a8f98",
-    },
-    "legend": {"labelColor": "#7c8089", "titleColor": "#7c8089"},
-    "title": {"color": "#7c8089", "subtitleColor": "#7c8089"},
-}
-
-
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -192,10 +178,14 @@ def local_dates(node: Any) -> Any:
     return node
 
 
-def chart_files(name: str, chart: alt.Chart, *, png: bool = False) -> dict[str, bytes]:
+def chart_files(
+    name: str, chart: alt.Chart, *, png: bool = False, theme: Theme = chart_theme.DEFAULT
+) -> dict[str, bytes]:
     """The spec of the live chart and its static SVG fallback; with ``png``, also a PNG.
 
     The PNG is for where neither SVG nor JavaScript can go: feed readers and e-mail clients.
+    ``theme`` gives the text and line colours of the SVG and the PNG; the spec carries none (the
+    live chart takes them from ``assets/chart-theme.json`` for the reader's scheme).
     """
     spec = chart.to_dict(validate=True)
     spec = {**spec, **{k: local_dates(spec[k]) for k in ("datasets", "data") if k in spec}}
@@ -205,19 +195,17 @@ def chart_files(name: str, chart: alt.Chart, *, png: bool = False) -> dict[str, 
         files = {
             f"charts/{name}.vl.json": json.dumps(spec, separators=(",", ":")).encode(),
             f"charts/{name}.svg": vlc.vegalite_to_svg(
-                static, config=FALLBACK_CONFIG, **options
+                static, config=chart_theme.fallback_config(theme), **options
             ).encode(),
         }
         if png:
-            image = vlc.vegalite_to_png(static, scale=2, config=PNG_CONFIG, **options)
+            image = vlc.vegalite_to_png(
+                static, scale=2, config=chart_theme.png_config(theme), **options
+            )
             files[f"charts/{name}.png"] = small_png(image)
     except ValueError as exc:
         raise BuildError(f"chart {name}: Vega-Lite could not render it ({exc})") from None
     return files
-
-
-PNG_CONFIG = {**FALLBACK_CONFIG, "background": "white"}
-"""E-mail and feed readers mostly show a white page; a white chart reads on dark ones too."""
 
 
 def small_png(image: bytes, colors: int = 64) -> bytes:
@@ -420,6 +408,7 @@ def page_context(
         "has_feed": has_feed,
         "downloads": downloads or [],
         "schema_fields": export.schema_fields(),
+        "config_reference": reference.reference(),
         "version": __version__,
     }
 
@@ -436,6 +425,7 @@ def build_charts(report: Report) -> dict[str, alt.Chart]:
             years=params.chart_years,
             ma_short=params.ma_short,
             ma_long=params.ma_long,
+            theme=report.config.theme,
         )
         for pr in report.pairs
     }
@@ -444,6 +434,13 @@ def build_charts(report: Report) -> dict[str, alt.Chart]:
 def render_pages(
     env: jinja2.Environment, context: Mapping[str, Any], pages: list[Page]
 ) -> dict[str, bytes]:
+    """Render each page's template with ``context``.
+
+    Any failure inside a template (a syntax error, an undefined name, a filter given the wrong
+    value, a missing include) becomes a :class:`BuildError` naming the template file and line,
+    so a user who wrote an override knows where to look without reading a traceback. An error
+    raised outside any template is a bug in the generator and propagates as it is.
+    """
     out = {}
     for page in pages:
         target, template = page.file, page.template
@@ -451,12 +448,46 @@ def render_pages(
             text = env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename}: line {exc.lineno}: {exc.message}") from None
-        except jinja2.TemplateNotFound as exc:
-            raise BuildError(f"template not found: {exc.name}") from None
-        except jinja2.UndefinedError as exc:
-            raise BuildError(f"{template}: {exc.message}") from None
+        except Exception as exc:
+            where = template_location(exc)
+            if where is None:
+                if isinstance(exc, jinja2.TemplateNotFound):
+                    raise BuildError(f"template not found: {exc.name}") from None
+                raise
+            filename, line = where
+            inside = "" if filename.endswith(template) else f" (rendering {template})"
+            raise BuildError(f"{filename}: line {line}: {_reason(exc)}{inside}") from None
         out[target] = text.encode()
     return out
+
+
+def template_location(exc: BaseException) -> tuple[str, int] | None:
+    """File and line of the innermost template frame of ``exc``'s traceback, if any.
+
+    Jinja rewrites the traceback of an error raised while rendering: each frame of compiled
+    template code is replaced by one whose file is the template's and whose line is the
+    template's line (its globals hold ``__jinja_exception__``). The innermost is where the error
+    happened, e.g. the included partial rather than the page that included it.
+    """
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying what went wrong: Jinja's own message, else the exception's type and
+    text (``ZeroDivisionError: division by zero``)."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        text = f"template not found: {exc.name}"
+    elif isinstance(exc, jinja2.TemplateError) and exc.message:
+        text = exc.message
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def render_charts(report: Report, sections: Sections) -> dict[str, bytes]:
@@ -468,14 +499,15 @@ def render_charts(report: Report, sections: Sections) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     every = build_charts(report) | views.section_charts(report, sections)
     for name, chart in every.items():
-        files.update(chart_files(name, chart))
+        files.update(chart_files(name, chart, theme=report.config.theme))
     return files
 
 
 def site_files(
     report: Report, pages: list[Page], *, cache_dir: Path, feed: bool = False
 ) -> dict[str, bytes]:
-    """The vega bundle and ``build.json``, the facts the MkDocs hooks show on every page."""
+    """The vega bundle, the live charts' theme and ``build.json`` (the facts the MkDocs hooks
+    show on every page)."""
     cfg = report.config
     info = {
         "title": cfg.site.title,
@@ -491,6 +523,7 @@ def site_files(
     }
     return {
         VEGA_BUNDLE: vega_bundle(cache_dir),
+        CHART_THEME: chart_theme.theme_file(cfg.theme),
         "build.json": json.dumps(info, indent=2).encode(),
         "run-report.json": report.status.to_json().encode(),
     }

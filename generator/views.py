@@ -46,8 +46,9 @@ def _breadth_pair(report: Report) -> Pair | None:
 
 
 def section_charts(report: Report, sections: Sections) -> dict[str, alt.TopLevelMixin]:
-    """Every chart of the section pages, keyed by file stem."""
+    """Every chart of the section pages, keyed by file stem, in the configured chart theme."""
     cfg, as_of, names = report.config, report.as_of, _names(report)
+    theme = cfg.theme
     out: dict[str, alt.TopLevelMixin] = {}
     if sections.style is not None:
         out["style-box"] = stylebox_charts.stylebox_chart(
@@ -55,6 +56,7 @@ def section_charts(report: Report, sections: Sections) -> dict[str, alt.TopLevel
             as_of=as_of,
             periods=list(cfg.periods),
             title=f"{STYLE_TITLES[sections.style.preset]} style box: total return by period",
+            theme=theme,
         )
     if cfg.rotation is not None:
         params = rrg.RRGParams(
@@ -70,6 +72,7 @@ def section_charts(report: Report, sections: Sections) -> dict[str, alt.TopLevel
                 params=params,
                 benchmark=cfg.rotation.benchmark,
                 title=f"{group.name}: relative rotation vs {cfg.rotation.benchmark}",
+                theme=theme,
             )
     for item in sections.breadth:
         if item.coverage is None:
@@ -81,9 +84,10 @@ def section_charts(report: Report, sections: Sections) -> dict[str, alt.TopLevel
             as_of=as_of,
             members=members,
             min_eligible=cfg.breadth.min_members,
+            theme=theme,
         )
         out[f"breadth-{slug(item.name)}-ad"] = breadth_charts.advance_decline_chart(
-            item.advance_decline, list_name=item.name, as_of=as_of, members=members
+            item.advance_decline, list_name=item.name, as_of=as_of, members=members, theme=theme
         )
     pair = _breadth_pair(report)
     if pair is not None:
@@ -93,33 +97,43 @@ def section_charts(report: Report, sections: Sections) -> dict[str, alt.TopLevel
             years=cfg.metrics.chart_years,
             ma_short=cfg.metrics.ma_short,
             ma_long=cfg.metrics.ma_long,
+            theme=theme,
         )
     if sections.rates is not None:
         out["rates-yields"] = rates_charts.yields_chart(
-            sections.rates.yields, as_of=as_of, long=cfg.rates.long, short=cfg.rates.short
+            sections.rates.yields,
+            as_of=as_of,
+            long=cfg.rates.long,
+            short=cfg.rates.short,
+            theme=theme,
         )
         out["rates-sensitivity"] = rates_charts.sensitivity_chart(
             sections.rates.sensitivity,
             yield_symbol=cfg.rates.long,
             as_of=as_of,
             window=cfg.rates.window,
+            theme=theme,
         )
     if sections.risk is not None:
         r = sections.risk
         out["risk-volatility"] = risk_charts.volatility_chart(
-            r.volatility, as_of=as_of, window=cfg.risk.vol_window
+            r.volatility, as_of=as_of, window=cfg.risk.vol_window, theme=theme
         )
         out["risk-beta"] = risk_charts.beta_corr_chart(
-            r.beta_corr, benchmark=cfg.benchmark, as_of=as_of, window=cfg.risk.beta_window
+            r.beta_corr,
+            benchmark=cfg.benchmark,
+            as_of=as_of,
+            window=cfg.risk.beta_window,
+            theme=theme,
         )
-        out["risk-drawdown"] = risk_charts.drawdown_chart(r.drawdowns, as_of=as_of)
+        out["risk-drawdown"] = risk_charts.drawdown_chart(r.drawdowns, as_of=as_of, theme=theme)
     if sections.history:
         h = sections.history[0]
         out["history-ratio"] = history_charts.history_chart(
-            h.ratio, h.episodes, a=h.a, b=h.b, as_of=as_of, rule=history_rule(cfg)
+            h.ratio, h.episodes, a=h.a, b=h.b, as_of=as_of, rule=history_rule(cfg), theme=theme
         )
         out["history-drawdown"] = history_charts.ratio_drawdown_chart(
-            h.ratio, a=h.a, b=h.b, as_of=as_of
+            h.ratio, a=h.a, b=h.b, as_of=as_of, theme=theme
         )
     if cfg.watchlist:
         out["watchlist"] = watchlist_charts.watchlist_chart(
@@ -128,6 +142,7 @@ def section_charts(report: Report, sections: Sections) -> dict[str, alt.TopLevel
             names,
             as_of=as_of,
             start=groups.ytd_start(as_of),
+            theme=theme,
         )
     return out
 

@@ -13,7 +13,17 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
-PROJECT_FILES = ["rotation.yml", "mkdocs.yml", "templates", "site_src/assets", "site_src/blog"]
+AUTHORED_PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "site_src").glob("*.md"))
+"""The hand-written pages at the top of site_src/ (Customise, Publish, Maintaining): a fork has
+them, so every test build also checks their links in strict mode."""
+PROJECT_FILES = [
+    "rotation.yml",
+    "mkdocs.yml",
+    "templates",
+    "site_src/assets",
+    "site_src/blog",
+    *AUTHORED_PAGES,
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +68,8 @@ def csv_dir(tmp_path: Path) -> Callable[[Mapping[str, pd.Series]], Path]:
 
 
 def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
-    """A copy of the project's site files (config, templates, site_src assets) in ``dest``."""
+    """A copy of the project's site files (config, templates, site_src assets and authored
+    pages) in ``dest``, with ``config_changes`` replacing top-level keys of ``rotation.yml``."""
     for name in PROJECT_FILES:
         src = REPO / name
         if src.is_dir():

@@ -43,6 +43,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import REPO, SHARED_PRICES, project_copy
 from generator.build import BuildOptions, build
+from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -360,6 +361,7 @@ def flow_instant_nav(tab: Tab) -> None:
 
 
 def flow_dark(tab: Tab) -> None:
+    theme = load_config(REPO / "rotation.yml").theme
     light = tab.open_home()
     assert tab.page.locator("body").get_attribute("data-md-color-scheme") == "default"
 
@@ -370,11 +372,13 @@ def flow_dark(tab: Tab) -> None:
     for before, after in zip(light, dark, strict=True):
         assert after["imagesShown"] == 0
         if before["labelFill"]:
-            # vega-embed's dark theme: light axis labels on Material's slate background.
+            # The configured chart theme (assets/chart-theme.json): light axis labels on
+            # Material's slate background, dark ones on white.
             assert luminance(after["labelFill"]) > 0.5 > luminance(before["labelFill"]), (
                 before["labelFill"],
                 after["labelFill"],
             )
+            assert (before["labelFill"], after["labelFill"]) == (theme.light.text, theme.dark.text)
     tab.screenshot("home-dark")
 
     tab.tag_svgs("dark")

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.build import BuildOptions, build
 from generator.errors import BuildError
 from generator.sources.sample import SAMPLE_END
 from tests_support import data_rows, latest_date
+
+pytestmark = pytest.mark.slow
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -140,3 +143,40 @@ def test_authored_page_joins_the_navigation(project):
     assert 'href="notes/"' in home
     assert (root / "site" / "notes" / "index.html").is_file()
     assert "Hand-written." in (root / "site" / "notes" / "index.html").read_text()
+
+
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_config_text_is_shown_as_text_on_every_page(project):
+    """Names, labels and the site's own title, author and description from rotation.yml are text:
+    no page of the built site, Material's header and meta tags included, runs them as HTML."""
+    root = project()
+    config = yaml.safe_load((root / "rotation.yml").read_text())
+    for item in config["universe"]:
+        if item["symbol"] in ("IWN", "XLK", "KRE"):
+            item["name"] = f"{SCRIPT} {item['name']}"
+    config["site"] |= {
+        "title": f"{SCRIPT} Monitor",
+        "author": SCRIPT,
+        "description": f'{SCRIPT} "quoted" & more',
+    }
+    config["pairs"][0]["label"] = f"{SCRIPT} headline"
+    config["watchlist"][0]["name"] = f"{SCRIPT} banks"
+    config["rotation"]["groups"][1]["name"] = f"{SCRIPT} styles"
+    (root / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    build(BuildOptions(config_path=root / "rotation.yml"))
+    pages = sorted((root / "site").rglob("*.html"))
+    assert len(pages) >= 15
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in html, page
+        assert ESCAPED in html, f"{page}: the site title is in every page's header"
+        assert "&amp;lt;script" not in html, f"{page}: escaped twice"
+    home = (root / "site" / "index.html").read_text(encoding="utf-8")
+    assert f"{ESCAPED} Russell 2000 Value" in home
+    assert f"{ESCAPED} headline" in home
+    assert f'content="{ESCAPED} &#34;quoted&#34; &amp; more"' in home
+    watchlist = (root / "site" / "watchlist" / "index.html").read_text(encoding="utf-8")
+    assert f"{ESCAPED} banks" in watchlist

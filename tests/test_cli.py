@@ -175,3 +175,28 @@ def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
     assert code == 0, err
     assert "3 symbols from local price store" in err
     assert (root / "site" / "index.html").is_file()
+
+
+def test_error_in_a_user_template_is_one_line_with_file_and_line(capsys, project):
+    root = project(
+        {
+            "universe": [
+                {"symbol": "SPY", "name": "S&P 500"},
+                {"symbol": "IWN", "name": "Small value"},
+                {"symbol": "IWF", "name": "Large growth"},
+            ],
+            "pairs": [{"a": "IWN", "b": "IWF"}],
+            **dict.fromkeys(("style_box", "rotation", "breadth", "rates")),
+            "watchlist": [],
+        }
+    )
+    override = root / "overrides" / "pages" / "pairs.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        '{% extends "default:pages/pairs.md.j2" %}\n{% block intro %}\n{{ nope }}\n{% endblock %}\n'
+    )
+    code, _, err = run(capsys, "build", "--config", str(root / "rotation.yml"))
+    assert code == 1
+    assert error_line(err) == f"Error: {override}: line 3: 'nope' is undefined"
+    assert not (root / "site").exists()
+    assert not (root / "site_src" / "generated").exists()

@@ -16,6 +16,8 @@ from generator.build import BuildOptions, build
 from generator.config import load_config
 from tests_support import run
 
+pytestmark = pytest.mark.slow
+
 URL = "https://rm.example.org/site/"
 SESSIONS = ["2026-11-06", "2026-11-13", "2026-11-20"]
 

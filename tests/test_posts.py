@@ -41,6 +41,7 @@ def backfill(capsys, root: Path, *args: str) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_backfill_writes_the_last_weeks_and_rerunning_changes_nothing(capsys, project):
     root = project(LEAN)
     err = backfill(capsys, root, "--weeks", "2")
@@ -58,6 +59,7 @@ def test_backfill_writes_the_last_weeks_and_rerunning_changes_nothing(capsys, pr
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["inputs"])
 
 
+@pytest.mark.slow
 def test_appending_later_prices_leaves_earlier_posts_byte_identical(capsys, project, csv_dir):
     root = project(LEAN)
     config = root / "rotation.yml"
@@ -200,6 +202,7 @@ def test_weeks_follow_since_weeks_and_until():
     assert list(holiday) == [T("2026-04-02"), T("2026-04-10")]
 
 
+@pytest.mark.slow
 def test_backfill_errors_are_one_line(capsys, project):
     root = project({"benchmark": "SPY", "headline": 7})
     code, _, err = run(capsys, "backfill", "--config", str(root / "rotation.yml"), "--weeks", "1")

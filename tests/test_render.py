@@ -49,6 +49,7 @@ def golden_pages() -> dict[str, str]:
         "data-status.md",
         "methodology.md",
         "downloads.md",
+        "configuration.md",
     ],
 )
 def test_pages_match_golden_files(name, update_golden):
@@ -107,7 +108,9 @@ def test_undefined_variable_fails_the_build(tmp_path):
     override = tmp_path / "pages"
     override.mkdir()
     (override / "pairs.md.j2").write_text("{{ no_such_value }}\n")
-    with pytest.raises(BuildError, match=r"pages/pairs\.md\.j2: .no_such_value. is undefined"):
+    with pytest.raises(
+        BuildError, match=r"pages/pairs\.md\.j2: line 1: .no_such_value. is undefined$"
+    ):
         pages(sample_report(), tmp_path)
 
 
@@ -143,3 +146,58 @@ def test_every_markdown_table_has_one_row_per_line():
             assert block[1].startswith(("|:-", "|-")), f"{name}: no separator {block[0][:60]}"
             widths = {row.count("|") for row in block}
             assert len(widths) == 1, f"{name}: rows of different widths in {block[0][:60]}"
+
+
+def _override(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("# Pairs\n\n{{ nope }}\n", 3, "'nope' is undefined"),
+        ("# Pairs\n{{ pairs[0].nope }}\n", 2, "'dict object' has no attribute 'nope'"),
+        (
+            '# Pairs\n\n\n{{ "abc" | pct }}\n',
+            4,
+            "ValueError: Unknown format code 'f' for object of type 'str'",
+        ),
+        ("{% for p in pairs %}\n{{ loop.index // 0 }}\n{% endfor %}\n", 2, "ZeroDivisionError: "),
+        ('# Pairs\n{% include "partials/nope.md.j2" %}\n', 2, "template not found: "),
+    ],
+)
+def test_runtime_error_in_an_override_names_its_file_and_line(tmp_path, text, line, reason):
+    path = _override(tmp_path / "overrides", "pages/pairs.md.j2", text)
+    with pytest.raises(BuildError) as info:
+        pages(sample_report(), tmp_path / "overrides")
+    assert str(info.value).startswith(f"{path}: line {line}: {reason}"), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_error_in_an_overridden_block_names_the_override(tmp_path):
+    path = _override(
+        tmp_path / "overrides",
+        "pages/methodology.md.j2",
+        '{% extends "default:pages/methodology.md.j2" %}\n'
+        "{% block intro %}\n"
+        "Our words.\n"
+        "{{ params.nope }}\n"
+        "{% endblock %}\n",
+    )
+    with pytest.raises(BuildError) as info:
+        pages(sample_report(), tmp_path / "overrides")
+    assert str(info.value) == f"{path}: line 4: 'dict object' has no attribute 'nope'"
+
+
+def test_error_in_an_included_partial_names_the_partial_and_the_page(tmp_path):
+    path = _override(tmp_path / "overrides", "partials/asof.md.j2", "As of {{ as_of }}\n{{ x }}\n")
+    with pytest.raises(BuildError) as info:
+        pages(sample_report(), tmp_path / "overrides")
+    assert str(info.value) == (f"{path}: line 2: 'x' is undefined (rendering pages/home.md.j2)")
+
+
+def test_only_errors_raised_in_a_template_are_located():
+    assert render.template_location(ValueError("no template involved")) is None

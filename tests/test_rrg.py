@@ -24,9 +24,9 @@ from generator.charts.rrg import (
     HEIGHT,
     LAYOUT_WIDTH,
     QUADRANT_COLORS,
-    SYMBOL_COLORS,
     rrg_chart,
 )
+from generator.charts.theme import DEFAULT
 from generator.metrics.rrg import (
     RRGParams,
     heading,
@@ -568,7 +568,7 @@ def test_chart_spec() -> None:
 
     quads = spec["datasets"][spec["layer"][0]["data"]["name"]]
     assert [q["quadrant"] for q in quads] == list(QUADRANT_COLORS)
-    assert len(SYMBOL_COLORS) >= 12
+    assert len(set(DEFAULT.palette)) >= 12, "the default theme colours 12 symbols apart"
 
 
 def test_chart_renders_and_labels_do_not_collide() -> None:

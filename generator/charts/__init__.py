@@ -2,7 +2,8 @@
 
 Every chart carries its own labels (price basis, as-of session, parameters) in its title and
 subtitle, so a chart copied out of the page still says what it shows. Long series are thinned to
-weekly points so that no spec ships more than :data:`MAX_POINTS` rows.
+weekly points so that no spec ships more than :data:`MAX_POINTS` rows. Colours come from the
+chart theme passed in (:mod:`generator.charts.theme`; the site's palette by default).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import json
 import altair as alt
 import pandas as pd
 
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.report import PairReport
 
 MAX_POINTS = 3000
 BASIS = "Total return from adjusted closes"
-
-SERIES_COLORS = {"ratio": "#2f6fd0", "ma_short": "#e0861a", "ma_long": "#8a8f98"}
 
 
 def thin(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
@@ -41,8 +42,13 @@ def ratio_chart(
     years: int,
     ma_short: int,
     ma_long: int,
+    theme: Theme = DEFAULT,
 ) -> alt.Chart:
-    """The relative-strength line of a pair with its two moving averages, rebased to 100."""
+    """The relative-strength line of a pair with its two moving averages, rebased to 100.
+
+    The line is the theme's primary colour, the short average its accent (dashed), the long one
+    its neutral (dotted): the dashes keep them apart in print and for colour-blind readers.
+    """
     pair = report.pair
     window = report.ratio.loc[as_of - pd.DateOffset(years=years) :]
     base = window["ratio"].iloc[0]
@@ -58,11 +64,12 @@ def ratio_chart(
     data = thinned.round(3).rename_axis("date").reset_index()
     data["date"] = data["date"].dt.strftime("%Y-%m-%d")
     domain = list(labels.values())
+    colors = {"ratio": theme.primary, "ma_short": theme.accent, "ma_long": theme.neutral}
     # Colour and dash share one legend (same field, same legend settings, so Vega-Lite merges them).
     legend = alt.Legend(title=None, orient="top", direction="horizontal")
     color = alt.Color(
         "series:N",
-        scale=alt.Scale(domain=domain, range=[SERIES_COLORS[k] for k in labels]),
+        scale=alt.Scale(domain=domain, range=[colors[k] for k in labels]),
         legend=legend,
         sort=domain,
     )

@@ -12,12 +12,11 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SERIES_COLORS, thin
+from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.metrics.breadth import MIN_ELIGIBLE
 
-WINDOW_COLORS = ["#e0861a", "#2f6fd0", "#2ca58d", "#8a8f98"]
-"""Line colours of the %-above chart, shortest window first (orange 50-day, blue 200-day)."""
-RULE_COLOR = "#8a8f98"
 MINUS = "\N{MINUS SIGN}"
 SURVIVORSHIP = "today's members: survivorship bias (past leavers missing, joiners counted early)"
 
@@ -51,6 +50,7 @@ def percent_above_chart(
     as_of: pd.Timestamp,
     members: int,
     min_eligible: int = MIN_ELIGIBLE,
+    theme: Theme = DEFAULT,
 ) -> alt.LayerChart:
     """% of members above their own moving averages over time, one line per window, 0-100 %.
 
@@ -58,7 +58,8 @@ def percent_above_chart(
     percent_above_ma` result. The chart starts at the first session with a share for any window,
     stops at ``as_of`` and has a 50 % rule (above it: most members are in uptrends). Sessions
     without a share (fewer than ``min_eligible`` eligible members, the value the frames were
-    computed with) are gaps, never zeros.
+    computed with) are gaps, never zeros. The shortest window takes the theme's accent and the
+    next its primary colour, as the short and long averages do on the ratio charts.
     """
     windows = sorted(frames, key=int)
     keys = {w: f"p{w}" for w in windows}
@@ -76,6 +77,7 @@ def percent_above_chart(
     shown = thin(wide, MAX_POINTS)
     labels = {keys[w]: f"Above {w}-day average" for w in windows}
     domain = list(labels.values())
+    line_colors = [theme.accent, theme.primary, *theme.series]
     windows_text = " and ".join(str(w) for w in windows)
     title = f"{list_name}: % of members above their {_windows_title(windows)} averages"
     lines = (
@@ -97,7 +99,10 @@ def percent_above_chart(
             ),
             color=alt.Color(
                 "series:N",
-                scale=alt.Scale(domain=domain, range=WINDOW_COLORS[: len(domain)]),
+                scale=alt.Scale(
+                    domain=domain,
+                    range=[line_colors[i % len(line_colors)] for i in range(len(domain))],
+                ),
                 legend=alt.Legend(title=None, orient="top", direction="horizontal"),
                 sort=domain,
             ),
@@ -111,7 +116,7 @@ def percent_above_chart(
     )
     rule = (
         alt.Chart(alt.Data(values=[{"y": 50}]))
-        .mark_rule(color=RULE_COLOR, strokeDash=[4, 3], strokeWidth=1)
+        .mark_rule(color=theme.neutral, strokeDash=[4, 3], strokeWidth=1)
         .encode(y="y:Q")
     )
     start = shown.index[0] if len(shown) else pd.Timestamp(as_of)
@@ -141,6 +146,7 @@ def advance_decline_chart(
     as_of: pd.Timestamp,
     members: int,
     min_counted: int = MIN_ELIGIBLE,
+    theme: Theme = DEFAULT,
 ) -> alt.Chart:
     """The cumulative advance-decline line of a list's members up to ``as_of``.
 
@@ -162,7 +168,7 @@ def advance_decline_chart(
     start = frame.index[0] if len(frame) else pd.Timestamp(as_of)
     return (
         alt.Chart(alt.Data(values=_records(shown)))
-        .mark_line(strokeWidth=1.6, color=SERIES_COLORS["ratio"])
+        .mark_line(strokeWidth=1.6, color=theme.primary)
         .encode(
             x=alt.X("date:T", title=None),
             y=alt.Y(

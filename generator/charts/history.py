@@ -14,17 +14,18 @@ import math
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SERIES_COLORS, thin
+from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.metrics import drawdown, moving_average
 from generator.metrics.history import EpisodeRule, drawdown_table, weekly_closes
 
 LEADER_COLORS = {"a": "#1f9e89", "b": "#8e63c7"}
 """Episode shading: teal when A leads, violet when B leads. Mid-tone hues at low opacity read on
-both the light page and vega-embed's dark theme, and stay apart from the blue ratio line and the
-orange average."""
+both the light and the dark page, and stay apart from the theme's default indigo line and deep
+orange average. Not themed: they mean "who leads", not the site's brand."""
 SHADE_OPACITY = {"sustained": 0.24, "short": 0.10}
 """Sustained episodes are shaded more strongly than short ones (fewer than ``min_weeks``)."""
-DRAWDOWN_COLOR = SERIES_COLORS["ratio"]
 SHADE_FIELDS = ["start", "until", "leader", "end", "confirmed", "weeks", "change", "length"]
 
 
@@ -81,12 +82,14 @@ def history_chart(
     b: str,
     as_of: pd.Timestamp,
     rule: EpisodeRule,
+    theme: Theme = DEFAULT,
 ) -> alt.LayerChart:
     """The ratio ``a / b`` since its start (weekly, log scale), its average and its episodes.
 
     Log scale, because over decades the ratio moves by multiples: equal heights are equal
     percentage moves, so a 30 % swing in 2001 looks as large as one in 2025. The line is rebased to
-    100 on the first common session.
+    100 on the first common session. The line takes the theme's primary colour, the average
+    its accent.
     """
     daily = ratio.dropna().loc[:as_of]
     weekly = weekly_closes(daily)
@@ -116,9 +119,7 @@ def history_chart(
             ),
             color=alt.Color(
                 "series:N",
-                scale=alt.Scale(
-                    domain=domain, range=[SERIES_COLORS["ratio"], SERIES_COLORS["ma_short"]]
-                ),
+                scale=alt.Scale(domain=domain, range=[theme.primary, theme.accent]),
                 legend=line_legend,
                 sort=domain,
             ),
@@ -187,13 +188,14 @@ def history_chart(
 
 
 def ratio_drawdown_chart(
-    ratio: pd.Series, *, a: str, b: str, as_of: pd.Timestamp
+    ratio: pd.Series, *, a: str, b: str, as_of: pd.Timestamp, theme: Theme = DEFAULT
 ) -> alt.LayerChart:
     """How far the ratio ``a / b`` stands below its running peak (0 at the top), weekly.
 
     The drawdown is computed on daily closes (the running peak is the highest daily close so far)
     and plotted at each week's last session; the deepest daily point is marked, since a weekly
-    sample can miss a mid-week low.
+    sample can miss a mid-week low. The area takes the theme's primary colour, the mark of the
+    deepest point its accent.
     """
     daily = ratio.dropna().loc[:as_of]
     dd = drawdown(daily)
@@ -203,8 +205,8 @@ def ratio_drawdown_chart(
     area = (
         alt.Chart(data)
         .mark_area(
-            line={"color": DRAWDOWN_COLOR, "strokeWidth": 1.2},
-            color=DRAWDOWN_COLOR,
+            line={"color": theme.primary, "strokeWidth": 1.2},
+            color=theme.primary,
             opacity=0.35,
         )
         .encode(
@@ -240,7 +242,7 @@ def ratio_drawdown_chart(
         }
         layers.append(
             alt.Chart(pd.DataFrame([point]))
-            .mark_point(shape="triangle-up", size=70, filled=True, color=SERIES_COLORS["ma_short"])
+            .mark_point(shape="triangle-up", size=70, filled=True, color=theme.accent)
             .encode(
                 x="date:T",
                 y="drawdown:Q",

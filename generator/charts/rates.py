@@ -13,17 +13,18 @@ import pandas as pd
 
 from generator.charts.risk import (
     CONCAT_WIDTH,
-    LINE_COLORS,
     folded_lines,
+    line_colors,
     wide_data,
     windowed,
     zero_rule,
 )
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.metrics.rates import BETA_DISPLAY_BP, curve_slope
 
 MINUS = "\N{MINUS SIGN}"
 RATES_BASIS = "Yield levels in percent; changes in basis points"
-SLOPE_COLOR = "#2ca58d"
 
 
 def yields_chart(
@@ -33,27 +34,29 @@ def yields_chart(
     years: int = 5,
     long: str = "^TNX",
     short: str = "^IRX",
+    theme: Theme = DEFAULT,
 ) -> alt.VConcatChart:
     """Two panels: the ``long`` and ``short`` yield levels (top), and the slope ``long - short``
     in percentage points with a 0 line (bottom: below 0 = inverted curve).
 
-    ``yields`` is a price frame holding the two yield columns (percent levels).
+    ``yields`` is a price frame holding the two yield columns (percent levels). The slope takes
+    the first of the theme's series colours, apart from the two yield lines.
     """
     slope = curve_slope(yields[long], yields[short])
     levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope})
     data, frequency = wide_data(windowed(levels, as_of, years))
     labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
-    top = folded_lines(data, labels, y_title="Yield (%)", y_format=".2f").properties(
-        width=CONCAT_WIDTH, height=200
-    )
+    top = folded_lines(
+        data, labels, y_title="Yield (%)", y_format=".2f", colors=line_colors(theme)
+    ).properties(width=CONCAT_WIDTH, height=200)
     bottom = alt.layer(
-        zero_rule(0.0),
+        zero_rule(0.0, theme),
         folded_lines(
             data,
             {"slope": f"Slope {long} {MINUS} {short}"},
             y_title="Slope (pp)",
             y_format="+.2f",
-            colors=[SLOPE_COLOR],
+            colors=[theme.series[0]],
             mark="area",
             legend=False,
         ),
@@ -84,6 +87,7 @@ def sensitivity_chart(
     as_of: pd.Timestamp,
     window: int,
     years: int = 5,
+    theme: Theme = DEFAULT,
 ) -> alt.VConcatChart:
     """Rolling correlation (top) and beta (bottom) of ratio returns vs yield changes.
 
@@ -97,25 +101,26 @@ def sensitivity_chart(
     beta = pd.DataFrame({k: sensitivities[label]["beta"] * scale for k, label in keys.items()})
     corr_data, frequency = wide_data(windowed(corr, as_of, years))
     beta_data, _ = wide_data(windowed(beta, as_of, years))
+    colors = line_colors(theme)
     top = alt.layer(
-        zero_rule(0.0),
+        zero_rule(0.0, theme),
         folded_lines(
             corr_data,
             keys,
             y_title=f"Correlation with Δ{yield_symbol}",
             y_format="+.2f",
-            colors=LINE_COLORS,
+            colors=colors,
             y_scale=alt.Scale(domain=[-1, 1]),
         ),
     ).properties(width=CONCAT_WIDTH, height=150)
     bottom = alt.layer(
-        zero_rule(0.0),
+        zero_rule(0.0, theme),
         folded_lines(
             beta_data,
             keys,
             y_title=f"% per +{BETA_DISPLAY_BP:.0f} bp",
             y_format="+.2f",
-            colors=LINE_COLORS,
+            colors=colors,
             legend=False,
         ),
     ).properties(width=CONCAT_WIDTH, height=150)

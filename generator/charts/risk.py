@@ -15,13 +15,19 @@ import altair as alt
 import pandas as pd
 
 from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 
-LINE_COLORS = ["#e0861a", "#2f6fd0", "#2ca58d", "#c8553d", "#9467bd", "#8c6d31"]
-"""Lines in column order (the headline pair: first orange, second blue)."""
 TIMES = "\N{MULTIPLICATION SIGN}"
-ZERO_RULE = {"color": "#8a8f98", "strokeDash": [3, 3], "opacity": 0.8}
+ZERO_RULE = {"strokeDash": [3, 3], "opacity": 0.8}
 CONCAT_WIDTH = 680
 """Panel width inside a vertical concat: with the y-axis labels it fits the page's ~760 px."""
+
+
+def line_colors(theme: Theme) -> list[str]:
+    """Lines in column order: the theme's accent, primary, then its series colours (so the
+    headline pair's two sides are the accent and the primary colour)."""
+    return [theme.accent, theme.primary, *theme.series]
 
 
 def windowed(frame: pd.DataFrame, as_of: pd.Timestamp, years: int) -> pd.DataFrame:
@@ -44,17 +50,18 @@ def folded_lines(
     *,
     y_title: str,
     y_format: str,
-    colors: Sequence[str] = LINE_COLORS,
+    colors: Sequence[str],
     mark: str = "line",
     legend: bool = True,
     y_scale: alt.Scale | None = None,
 ) -> alt.Chart:
-    """Columns ``labels`` (key -> legend label) of ``data`` drawn as one line (or area) each."""
+    """Columns ``labels`` (key -> legend label) of ``data`` drawn as one line (or area) each,
+    coloured by ``colors`` in order (reused from the first when there are more lines)."""
     keys = list(labels)
     domain = list(labels.values())
     color = alt.Color(
         "series:N",
-        scale=alt.Scale(domain=domain, range=list(colors[: len(domain)])),
+        scale=alt.Scale(domain=domain, range=[colors[i % len(colors)] for i in range(len(domain))]),
         sort=domain,
         legend=alt.Legend(title=None, orient="top", direction="horizontal") if legend else None,
     )
@@ -87,9 +94,13 @@ def folded_lines(
     )
 
 
-def zero_rule(value: float = 0.0) -> alt.Chart:
-    """A dashed horizontal reference line."""
-    return alt.Chart(alt.Data(values=[{"y": value}])).mark_rule(**ZERO_RULE).encode(y="y:Q")
+def zero_rule(value: float = 0.0, theme: Theme = DEFAULT) -> alt.Chart:
+    """A dashed horizontal reference line, in the theme's neutral colour."""
+    return (
+        alt.Chart(alt.Data(values=[{"y": value}]))
+        .mark_rule(color=theme.neutral, **ZERO_RULE)
+        .encode(y="y:Q")
+    )
 
 
 def _keys(columns: Sequence[str]) -> dict[str, str]:
@@ -98,13 +109,20 @@ def _keys(columns: Sequence[str]) -> dict[str, str]:
 
 
 def volatility_chart(
-    volatility: pd.DataFrame, *, as_of: pd.Timestamp, window: int, years: int = 5
+    volatility: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    window: int,
+    years: int = 5,
+    theme: Theme = DEFAULT,
 ) -> alt.LayerChart:
     """Rolling annualised volatility, one line per column (symbol), as fractions (0.2 = 20 %)."""
     shown = windowed(volatility, as_of, years)
     keys = _keys(shown.columns)
     data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
-    lines = folded_lines(data, keys, y_title="Annualised volatility", y_format=".0%")
+    lines = folded_lines(
+        data, keys, y_title="Annualised volatility", y_format=".0%", colors=line_colors(theme)
+    )
     return alt.layer(lines).properties(
         width="container",
         height=260,
@@ -126,6 +144,7 @@ def beta_corr_chart(
     as_of: pd.Timestamp,
     window: int,
     years: int = 5,
+    theme: Theme = DEFAULT,
 ) -> alt.VConcatChart:
     """Rolling beta (top) and correlation (bottom) of each symbol against ``benchmark``.
 
@@ -136,17 +155,21 @@ def beta_corr_chart(
     corr = pd.DataFrame({k: stats[s]["corr"] for k, s in keys.items()})
     beta_data, frequency = wide_data(windowed(beta, as_of, years))
     corr_data, _ = wide_data(windowed(corr, as_of, years))
+    colors = line_colors(theme)
     top = alt.layer(
-        zero_rule(1.0),
-        folded_lines(beta_data, keys, y_title=f"Beta vs {benchmark}", y_format=".2f"),
+        zero_rule(1.0, theme),
+        folded_lines(
+            beta_data, keys, y_title=f"Beta vs {benchmark}", y_format=".2f", colors=colors
+        ),
     ).properties(width=CONCAT_WIDTH, height=180)
     bottom = alt.layer(
-        zero_rule(0.0),
+        zero_rule(0.0, theme),
         folded_lines(
             corr_data,
             keys,
             y_title=f"Correlation with {benchmark}",
             y_format=".2f",
+            colors=colors,
             legend=False,
             y_scale=alt.Scale(domainMax=1, zero=True),
         ),
@@ -166,7 +189,7 @@ def beta_corr_chart(
 
 
 def drawdown_chart(
-    drawdowns: pd.DataFrame, *, as_of: pd.Timestamp, years: int = 5
+    drawdowns: pd.DataFrame, *, as_of: pd.Timestamp, years: int = 5, theme: Theme = DEFAULT
 ) -> alt.VConcatChart:
     """Drawdown from the running peak (fractions, ≤ 0): one area panel per column, stacked, on a
     shared scale (overlapping translucent areas of two colours mix into an unreadable grey).
@@ -179,13 +202,14 @@ def drawdown_chart(
     )
     keys = _keys(shown.columns)
     data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
+    colors = line_colors(theme)
     panels = [
         folded_lines(
             data,
             {key: label},
             y_title=f"{label} below peak",
             y_format=".0%",
-            colors=[LINE_COLORS[i % len(LINE_COLORS)]],
+            colors=[colors[i % len(colors)]],
             mark="area",
             legend=False,
             y_scale=alt.Scale(domainMax=0),

@@ -1,9 +1,9 @@
 """The relative rotation graph: RS-Ratio across, RS-Momentum up, one tail per symbol.
 
 Points come from :func:`generator.metrics.rrg.rrg_points`; this module only draws them. Quadrant
-tints are low-opacity fills and every text colour is either a symbol's mid-tone colour or Vega's
-default axis grey, so the chart reads on the light page, under vega-embed's dark theme and in
-the static SVG fallback alike.
+tints are low-opacity fills and every text colour is either a symbol's mid-tone colour (the
+theme's categorical palette) or the theme's axis text, so the chart reads on the light page, on
+the dark one and in the static SVG fallback alike.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from generator.charts import BASIS
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.metrics.rrg import CENTRE, RRGParams
 
 HEIGHT = 460
@@ -31,24 +33,8 @@ QUADRANT_COLORS = {
     "Lagging": "#d64545",
     "Improving": "#3b7fd4",
 }
+"""The quadrants' meaning (green leads, red lags), not the site's brand: not themed."""
 QUADRANT_OPACITY = 0.1
-
-SYMBOL_COLORS = [
-    "#3b82c4",  # blue
-    "#e8772e",  # orange
-    "#2ca02c",  # green
-    "#d62728",  # red
-    "#9467bd",  # purple
-    "#17becf",  # cyan
-    "#e377c2",  # pink
-    "#b8860b",  # dark gold
-    "#8c8c8c",  # mid grey
-    "#bcbd22",  # olive
-    "#b0764f",  # brown
-    "#1f9e89",  # teal
-]
-"""Twelve mid-tone colours, distinguishable from each other and legible as text on a light or a
-dark background (the 13th symbol reuses the first colour)."""
 
 _CHAR_WIDTH = 7.0
 _LABEL_HEIGHT = 12.0
@@ -189,6 +175,7 @@ def rrg_chart(
     params: RRGParams,
     benchmark: str,
     title: str,
+    theme: Theme = DEFAULT,
 ) -> alt.LayerChart:
     """The classic RRG: quadrant tints, one tail per symbol over the last ``params.tail`` weeks
     and a labelled head at the symbol's latest week on or before ``as_of``.
@@ -198,7 +185,8 @@ def rrg_chart(
     cover the last ``params.tail`` weekly dates of all points up to ``as_of``; a symbol whose
     data stopped earlier keeps the points it has in that span (its head is then an older week,
     which its tooltip shows), and a symbol with none is left out. Axes are centred on 100 with a
-    symmetric span covering every point drawn.
+    symmetric span covering every point drawn. Symbols take the theme's categorical palette in
+    order (the default has twelve colours; a 13th symbol reuses the first).
     """
     upto = points[points["date"] <= as_of]
     weeks = np.sort(upto["date"].unique())[-params.tail :]
@@ -272,14 +260,15 @@ def rrg_chart(
         )
     )
     centre_lines = alt.Chart(pd.DataFrame({"c": [CENTRE]})).mark_rule(
-        color="#8a8f98", strokeWidth=1, opacity=0.6
+        color=theme.neutral, strokeWidth=1, opacity=0.6
     ).encode(x=alt.X("c:Q", scale=x_scale, axis=x_axis, title=X_TITLE)) + alt.Chart(
         pd.DataFrame({"c": [CENTRE]})
-    ).mark_rule(color="#8a8f98", strokeWidth=1, opacity=0.6).encode(
+    ).mark_rule(color=theme.neutral, strokeWidth=1, opacity=0.6).encode(
         y=alt.Y("c:Q", scale=y_scale, axis=y_axis, title=Y_TITLE)
     )
 
-    colors = [SYMBOL_COLORS[i % len(SYMBOL_COLORS)] for i in range(len(symbols))]
+    palette = theme.palette
+    colors = [palette[i % len(palette)] for i in range(len(symbols))]
     color = alt.Color("symbol:N", scale=alt.Scale(domain=symbols, range=colors), legend=None)
     tooltip = [
         alt.Tooltip("symbol:N", title="Symbol"),

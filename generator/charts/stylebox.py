@@ -15,16 +15,18 @@ import numpy as np
 import pandas as pd
 
 from generator.charts import BASIS
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.metrics.stylebox import SIZES, STYLES
 
+# The cell colours mean up and down, not the site's brand: they are not themed. The theme's
+# neutral grey draws the cell borders and the cells without a value.
 NEGATIVE = "#c8553d"
 """Falling cells: a muted red."""
 POSITIVE = "#2f7fb8"
 """Rising cells: a muted blue (red/blue stays readable for red-green colour blindness)."""
 NEUTRAL = "#b9bdc4"
 """Zero: a mid grey, a cell on both a white and a near-black page."""
-NA_FILL = "#8a8f98"
-"""Cells without a value: the palette's grey, drawn faint."""
 INK = {"dark": "#1d2026", "light": "#ffffff"}
 """Text inside a cell, chosen against the cell's own fill (never the page's)."""
 STRONG = 0.45
@@ -62,7 +64,7 @@ def _panel_data(grid_frame: pd.DataFrame, period: str) -> tuple[list[dict], floa
     return records, extent
 
 
-def _panel(grid_frame: pd.DataFrame, period: str, *, first: bool) -> alt.LayerChart:
+def _panel(grid_frame: pd.DataFrame, period: str, *, first: bool, theme: Theme) -> alt.LayerChart:
     records, extent = _panel_data(grid_frame, period)
     base = alt.Chart(alt.Data(values=records)).encode(
         x=alt.X(
@@ -96,8 +98,9 @@ def _panel(grid_frame: pd.DataFrame, period: str, *, first: bool) -> alt.LayerCh
         ),
         legend=None,
     )
-    rects = base.mark_rect(stroke="#8a8f98", strokeOpacity=0.35, strokeWidth=1).encode(
-        color=alt.condition("isValid(datum.value)", fill, alt.value(NA_FILL)),
+    rects = base.mark_rect(stroke=theme.neutral, strokeOpacity=0.35, strokeWidth=1).encode(
+        # A cell without a value: the theme's neutral grey, drawn faint.
+        color=alt.condition("isValid(datum.value)", fill, alt.value(theme.neutral)),
         opacity=alt.condition("isValid(datum.value)", alt.value(1.0), alt.value(0.18)),
     )
     text = base.mark_text(fontSize=11, fontWeight="bold", baseline="middle").encode(
@@ -139,6 +142,7 @@ def stylebox_chart(
     as_of: pd.Timestamp,
     periods: Sequence[str],
     title: str,
+    theme: Theme = DEFAULT,
 ) -> alt.HConcatChart:
     """One heatmap per period (from :func:`generator.metrics.stylebox.style_grid`), side by side.
 
@@ -161,7 +165,7 @@ def stylebox_chart(
     for key, ps in reasons.items():
         which = "all periods" if len(ps) == len(periods) else ", ".join(ps)
         subtitle.append(f"n/a — {key} ({which})")
-    panels = [_panel(grid_frame, p, first=i == 0) for i, p in enumerate(periods)]
+    panels = [_panel(grid_frame, p, first=i == 0, theme=theme) for i, p in enumerate(periods)]
     return (
         alt.hconcat(*panels, spacing=8)
         .resolve_scale(color="independent")

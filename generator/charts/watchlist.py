@@ -16,12 +16,11 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SERIES_COLORS, thin
+from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts.theme import DEFAULT
+from generator.config import Theme
 from generator.metrics.groups import group_line, rebased
 
-AVERAGE_COLOR = SERIES_COLORS["ratio"]
-MEMBER_COLORS = ["#e0861a", "#2ca58d", "#c8553d", "#9467bd", "#8c6d31", "#d45f9e"]
-"""Member lines (no blue: blue is the group average's)."""
 PANEL_WIDTH = 196
 PANEL_HEIGHT = 150
 COLUMNS = 3
@@ -39,13 +38,15 @@ def watchlist_chart(
     *,
     as_of: pd.Timestamp,
     start: pd.Timestamp,
+    theme: Theme = DEFAULT,
 ) -> alt.ConcatChart:
     """Small multiples: per group, members rebased to 100 at ``start`` and their average.
 
     ``prices`` is a price frame (adjusted closes); ``names`` maps symbols to display names (for
     tooltips). A member with no prices, or no close on or before ``start``, gets no line and is
     named in its panel's subtitle; a group with no member left is listed in the chart subtitle.
-    Rows after ``as_of`` are ignored.
+    Rows after ``as_of`` are ignored. The average is the theme's primary colour; members take
+    the rest of its palette (accent, then series), never the average's colour.
     """
     lines: dict[str, pd.Series] = {}
     panels_spec: list[tuple[str, list[str], list[str]]] = []
@@ -86,11 +87,11 @@ def watchlist_chart(
         sub = [f"average {last - 100:+.1f}% ({n_now} of {len(have) + len(without)} members)"]
         if without:
             sub.append(f"no line: {', '.join(without)}")
-        panels.append(_panel(data, group, labels, names, sub))
+        panels.append(_panel(data, group, labels, names, sub, theme=theme))
     subtitle = [
         f"{BASIS} · as of {as_of:%Y-%m-%d} · each line = 100 at the last close on or before "
         f"{start:%Y-%m-%d} ({start_session:%Y-%m-%d}) · {frequency}",
-        "Thick blue line: the group's equal-weight average (equal amounts at the start, "
+        "Thickest line: the group's equal-weight average (equal amounts at the start, "
         "not rebalanced); dashed: 100",
     ]
     if empty:
@@ -108,12 +109,15 @@ def _panel(
     labels: dict[str, str],
     names: Mapping[str, str],
     subtitle: list[str],
+    *,
+    theme: Theme,
 ) -> alt.LayerChart:
     member_keys = [k for k in labels if k != _key(group)]
     average_keys = [k for k in labels if k == _key(group)]
     domain = list(labels.values())
-    colors = [MEMBER_COLORS[i % len(MEMBER_COLORS)] for i in range(len(member_keys))]
-    colors += [AVERAGE_COLOR] * len(average_keys)
+    member_colors = [c for c in theme.palette if c != theme.primary] or [theme.accent]
+    colors = [member_colors[i % len(member_colors)] for i in range(len(member_keys))]
+    colors += [theme.primary] * len(average_keys)
     full_names = {k: names.get(k, k) for k in member_keys}
     full_names |= {k: f"{group}: {AVERAGE_LABEL.lower()}" for k in average_keys}
     color = alt.Color(
@@ -161,7 +165,7 @@ def _panel(
 
     base = (
         alt.Chart(alt.Data(values=[{"y": 100}]))
-        .mark_rule(color="#8a8f98", strokeDash=[3, 3], opacity=0.7)
+        .mark_rule(color=theme.neutral, strokeDash=[3, 3], opacity=0.7)
         .encode(y="y:Q")
     )
     # The average is its own layer, drawn last so it stays on top of the members. A group of one

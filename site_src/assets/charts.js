@@ -6,13 +6,50 @@
  * Material's document$ observable (first load and every navigation), and a MutationObserver on
  * the palette attribute re-renders when the reader toggles dark mode. Everything is served by the
  * site itself: vegaEmbed comes from assets/vega/vega-bundle.js, never from a CDN.
+ *
+ * Colours of text, grid and axes come from the chart theme of rotation.yml, which the build
+ * publishes beside this file as chart-theme.json: a Vega-Lite config for the light scheme and
+ * one for the dark. It is fetched once per page load (instant navigation keeps this script and
+ * its promise alive) and the config of the scheme the page shows is applied at each render.
  */
 (function () {
   "use strict";
   let views = [];
   let generation = 0;
 
+  // Beside this script. Resolved now: document.currentScript is only set while it first runs.
+  const self = document.currentScript || document.querySelector('script[src$="assets/charts.js"]');
+  const themeUrl = new URL("chart-theme.json", self.src).href;
+  let themePromise = null;
+
   const isDark = () => document.body.getAttribute("data-md-color-scheme") === "slate";
+
+  function chartTheme() {
+    if (!themePromise) {
+      themePromise = fetch(themeUrl).then((response) => {
+        if (!response.ok) throw new Error(`${response.status} for ${response.url}`);
+        return response.json();
+      });
+    }
+    return themePromise;
+  }
+
+  async function embedOptions() {
+    try {
+      const theme = await chartTheme();
+      return { actions: false, renderer: "svg", config: theme[isDark() ? "dark" : "light"] };
+    } catch (err) {
+      // Without the theme, charts still render legibly with vega-embed's own light/dark theme.
+      console.error("Rotation Monitor: chart theme not loaded:", err);
+      themePromise = null;
+      return {
+        actions: false,
+        renderer: "svg",
+        theme: isDark() ? "dark" : undefined,
+        config: { background: null },
+      };
+    }
+  }
 
   function specUrl(el) {
     const img = el.querySelector("img");
@@ -23,7 +60,11 @@
     const mine = ++generation;
     views.forEach((v) => v.finalize());
     views = [];
-    for (const el of document.querySelectorAll(".rm-chart")) {
+    const charts = document.querySelectorAll(".rm-chart");
+    if (!charts.length) return;
+    const options = await embedOptions();
+    if (mine !== generation) return;
+    for (const el of charts) {
       try {
         if (!el.rmSpec) {
           const response = await fetch(specUrl(el));
@@ -37,12 +78,7 @@
           target.className = "rm-chart__live";
           el.appendChild(target);
         }
-        const result = await window.vegaEmbed(target, el.rmSpec, {
-          actions: false,
-          renderer: "svg",
-          theme: isDark() ? "dark" : undefined,
-          config: { background: null },
-        });
+        const result = await window.vegaEmbed(target, el.rmSpec, options);
         if (mine !== generation) {
           result.finalize();
           return;

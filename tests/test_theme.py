@@ -1,0 +1,211 @@
+"""The chart theme: configured in rotation.yml, validated, and found in every chart it colours."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+
+import pandas as pd
+import pytest
+import yaml
+from PIL import Image
+
+from generator import render, sections, views
+from generator.charts import theme as chart_theme
+from generator.charts.theme import DEFAULT, balanced_blend, contrast, legibility
+from generator.config import Theme, load_config
+from generator.errors import ConfigError
+from generator.sources import load_member_prices
+from tests_support import REPO, REPO_CONFIG, sample_report
+
+CUSTOM = {
+    "primary": "#aa3377",
+    "accent": "#117733",
+    "neutral": "#777788",
+    "series": ["#332288", "#44aa99", "#999933", "#cc6677", "#882255", "#6699cc"],
+    "light": {"text": "#101820", "muted": "#505a64", "background": "#fafafa"},
+    "dark": {"text": "#e8e0d0", "background": "#202020"},
+}
+HEX = re.compile(r"#[0-9a-f]{6}\b")
+OLD_BRAND = {"#2f6fd0", "#e0861a"}
+"""The blue and orange the charts hard-coded before the theme existed."""
+
+
+def config_with(tmp_path, theme: object):
+    data = yaml.safe_load(REPO_CONFIG.read_text())
+    data["theme"] = theme
+    for item in data["breadth"]["lists"]:
+        item["file"] = str((REPO / item["file"]).resolve())
+    path = tmp_path / "rotation.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def theme_problems(tmp_path, theme: object) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(config_with(tmp_path, theme))
+    return info.value.problems
+
+
+THEMES = {"default": DEFAULT, "custom": Theme.model_validate(CUSTOM)}
+
+
+@functools.cache
+def chart_colours(name: str) -> dict[str, set[str]]:
+    """Every hex colour in every chart spec of the sample site drawn in ``THEMES[name]``."""
+    config = load_config(REPO_CONFIG).model_copy(update={"theme": THEMES[name]})
+    report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
+    start = report.as_of - pd.DateOffset(years=4)
+    parts = sections.build_sections(report, load_member_prices(config, "sample", REPO, start=start))
+    every = render.build_charts(report) | views.section_charts(report, parts)
+    return {name: set(HEX.findall(json.dumps(chart.to_dict()))) for name, chart in every.items()}
+
+
+# --- the config
+
+
+def test_theme_is_optional_and_defaults_to_the_site_palette(tmp_path):
+    data = yaml.safe_load(REPO_CONFIG.read_text())
+    data.pop("theme", None)
+    path = tmp_path / "rotation.yml"
+    path.write_text(yaml.safe_dump(data))
+    assert load_config(path).theme == DEFAULT
+    assert load_config(REPO_CONFIG).theme == DEFAULT, "rotation.yml spells out the defaults"
+
+
+def test_configured_colours_are_read_and_normalised(tmp_path):
+    theme = load_config(
+        config_with(tmp_path, {"primary": "#AB3", "dark": {"text": "#E8E0D0"}})
+    ).theme
+    assert theme.primary == "#aabb33"
+    assert theme.dark.text == "#e8e0d0"
+    assert theme.dark.grid == DEFAULT.dark.grid, "an unset key of a scheme keeps its default"
+    assert theme.light == DEFAULT.light
+    assert theme.palette[:2] == ("#aabb33", DEFAULT.accent)
+
+
+@pytest.mark.parametrize(
+    ("theme", "expected"),
+    [
+        (
+            {"light": {"text": "red"}},
+            "theme.light.text: 'red' is not a hex colour (#rrggbb or #rgb, e.g. #3f51b5)",
+        ),
+        ({"accent": "#12345"}, "theme.accent: '#12345' is not a hex colour"),
+        ({"series": ["#123456", "blue"]}, "theme.series[1]: 'blue' is not a hex colour"),
+        # `primary: #5d6cc0` unquoted: YAML reads a comment, the key arrives empty.
+        ({"primary": None}, 'theme.primary: no colour: write it in quotes, e.g. "#5d6cc0"'),
+        ({"series": []}, "theme.series: "),
+        ({"dark": {"txt": "#ffffff"}}, "theme.dark.txt: unknown key (did you mean 'text'?)"),
+    ],
+)
+def test_invalid_colour_names_the_key(tmp_path, theme, expected):
+    found = theme_problems(tmp_path, theme)
+    assert len(found) == 1, found
+    assert found[0].startswith(expected), found
+
+
+def test_unquoted_colour_in_yaml_is_explained(tmp_path):
+    path = config_with(tmp_path, {})
+    path.write_text(path.read_text().replace("theme: {}", "theme:\n  primary: #5d6cc0\n"))
+    with pytest.raises(ConfigError, match=r"theme\.primary: no colour: write it in quotes"):
+        load_config(path)
+
+
+# --- the colours themselves
+
+
+def test_default_theme_is_legible_on_both_schemes():
+    assert legibility(DEFAULT) == []
+    for scheme in (DEFAULT.light, DEFAULT.dark):
+        assert contrast(scheme.text, scheme.background) >= 7.0
+        assert contrast(scheme.muted, scheme.background) >= 4.5
+    assert len(set(DEFAULT.palette)) == len(DEFAULT.palette) >= 12
+
+
+def test_legibility_names_each_colour_lost_on_a_background():
+    pale = DEFAULT.model_copy(update={"series": ("#ffeb3b", "#2ca02c"), "accent": "#202530"})
+    problems = legibility(pale)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("theme.accent: #202530 has a contrast of 1.")
+    assert "on the dark background #1e2129" in problems[0]
+    assert problems[1].startswith("theme.series[0]: #ffeb3b has a contrast of 1.")
+    assert "on the light background #ffffff" in problems[1]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "on_a", "on_b"),
+    [
+        (DEFAULT.light.text, DEFAULT.dark.text, DEFAULT.light.background, DEFAULT.dark.background),
+        ("#000000", "#ffffff", "#ffffff", "#000000"),
+        ("#101820", "#e8e0d0", "#fafafa", "#202020"),
+    ],
+)
+def test_fallback_ink_has_the_same_contrast_on_both_backgrounds(a, b, on_a, on_b):
+    ink = balanced_blend(a, b, on_a, on_b)
+    assert contrast(ink, on_a) == pytest.approx(contrast(ink, on_b), rel=0.03)
+    assert contrast(ink, on_a) >= 3.0
+
+
+# --- where the theme goes
+
+
+def test_every_brand_colour_of_every_chart_comes_from_the_theme():
+    default, custom, theme = chart_colours("default"), chart_colours("custom"), THEMES["custom"]
+    assert set(default) == set(custom)
+    brand = {DEFAULT.primary, DEFAULT.accent, DEFAULT.neutral, *DEFAULT.series}
+    for name, colours in custom.items():
+        assert not colours & (brand | OLD_BRAND), f"{name}: default colours left in a themed chart"
+    themed = [name for name, colours in default.items() if colours & {DEFAULT.primary}]
+    for name in themed:
+        assert theme.primary in custom[name], name
+    assert {"ratio-iwn-vs-iwf", "breadth-equal-weight", "watchlist", "history-ratio"} <= set(themed)
+    assert {"history-drawdown", "risk-volatility", "rrg-sectors"} <= set(themed)
+    ratio = custom["ratio-iwn-vs-iwf"]
+    assert {theme.primary, theme.accent, theme.neutral} <= ratio
+    assert set(theme.palette[:11]) <= custom["rrg-sectors"], "11 sectors, 11 palette colours"
+
+
+def test_text_colours_are_not_in_specs_but_in_the_theme_file():
+    """Text and grid colours depend on the reader's scheme: the live chart takes them from
+    assets/chart-theme.json, never from its spec (which serves both schemes)."""
+    custom, theme = chart_colours("custom"), THEMES["custom"]
+    scheme_colours = {theme.light.text, theme.light.muted, theme.dark.text}
+    assert not any(colours & scheme_colours for colours in custom.values())
+    document = json.loads(chart_theme.theme_file(theme))
+    assert document["light"]["axis"]["labelColor"] == "#101820"
+    assert document["light"]["title"]["subtitleColor"] == "#505a64"
+    assert document["dark"]["axis"]["labelColor"] == "#e8e0d0"
+    assert document["dark"]["axis"]["gridColor"] == DEFAULT.dark.grid
+    assert document["light"]["range"]["category"][:3] == ["#aa3377", "#117733", "#332288"]
+    assert document["light"]["background"] == document["dark"]["background"] == "transparent"
+
+
+def test_site_files_publish_the_configured_theme(tmp_path):
+    config = load_config(config_with(tmp_path, CUSTOM))
+    report = sample_report(config)
+    files = render.site_files(
+        report, render.site_pages(report, sections.Sections()), cache_dir=REPO / ".cache"
+    )
+    published = json.loads(files[render.CHART_THEME])
+    assert published == json.loads(chart_theme.theme_file(config.theme))
+    assert published["dark"]["title"]["color"] == "#e8e0d0"
+
+
+def test_static_images_use_the_theme_for_both_backgrounds():
+    import altair as alt
+
+    theme = Theme.model_validate(CUSTOM)
+    frame = pd.DataFrame({"date": ["2026-07-30", "2026-07-31"], "v": [1.0, 2.0]})
+    chart = alt.Chart(frame).mark_line().encode(x="date:T", y="v:Q").properties(title="T")
+    files = render.chart_files("t", chart, png=True, theme=theme)
+    svg = files["charts/t.svg"].decode()
+    ink = chart_theme.fallback_config(theme)["axis"]["labelColor"]
+    assert ink == balanced_blend("#101820", "#e8e0d0", "#fafafa", "#202020")
+    assert f'fill="{ink}"' in svg
+    assert "#101820" not in svg, "the SVG serves the dark page too: no light-only ink"
+    with Image.open(io.BytesIO(files["charts/t.png"])) as image:
+        corner = image.convert("RGB").getpixel((1, 1))
+    assert corner == (0xFA, 0xFA, 0xFA), "PNGs for mail and feeds are drawn on light.background"
