@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
@@ -66,13 +67,27 @@ BLOG = "blog"
 """The blog plugin's folder: its index is in the generated nav, its posts never in any nav."""
 
 
-def authored_pages(docs_dir: Path) -> list[str]:
-    """Hand-written Markdown pages outside the generated and blog folders, for the navigation."""
-    return sorted(
-        p.relative_to(docs_dir).as_posix()
+def authored_pages(docs_dir: Path) -> list[Any]:
+    """Hand-written Markdown pages outside the generated and blog folders, for the navigation:
+    pages at the top of ``site_src/`` one by one, those in a folder as one section named after
+    it (``site_src/guide/*.md`` -> "Guide"), each in file-name order."""
+    pages = sorted(
+        p.relative_to(docs_dir)
         for p in docs_dir.rglob("*.md")
         if p.relative_to(docs_dir).parts[0] not in (GENERATED, BLOG) and not p.name.startswith(".")
     )
+    nav: list[Any] = []
+    sections: dict[str, list[str]] = {}
+    for page in pages:
+        if len(page.parts) == 1:
+            nav.append(page.as_posix())
+            continue
+        title = page.parts[0].replace("-", " ").replace("_", " ").capitalize()
+        if title not in sections:
+            sections[title] = []
+            nav.append({title: sections[title]})
+        sections[title].append(page.as_posix())
+    return nav
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

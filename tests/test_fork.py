@@ -41,8 +41,12 @@ GENERATED = [
     "configuration/index.html",
     "blog/index.html",
 ]
-AUTHORED = ["customise/index.html", "publish/index.html", "maintaining/index.html"]
-DOCUMENTATION = {"configuration/index.html", "customise/index.html", "search/search_index.json"}
+AUTHORED = [f"guide/{name}/index.html" for name in ("customise", "publish", "maintaining")]
+DOCUMENTATION = {
+    "configuration/index.html",
+    "guide/customise/index.html",
+    "search/search_index.json",
+}
 """Pages that quote the default configuration (all 11 sectors) as documentation."""
 
 
