@@ -151,6 +151,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
     result = run_fetch(args.config, args.source)
     log.info("fetch: %s in %.1f s", describe(result.outcomes), result.seconds)
+    if result.members:
+        log.info("breadth members: %s", describe(result.members))
     return 0
 
 

@@ -450,6 +450,10 @@ class Config(_Model):
     """Chart colours, light and dark."""
     store: str = "data/store"
     """Folder of the local price store, relative to the config file."""
+    members_store: str = "data/members"
+    """Folder of the breadth lists' member prices, relative to the config file: filled by
+    ``rotation fetch`` beside the price store, read by ``--offline`` builds. Not committed (a few
+    thousand files rewritten every week); a run without it fetches them anew."""
     posts: str = "data/posts"
     """Folder of the weekly posts archive, relative to the config file (one folder per source
     kind: ``market`` for real prices, ``sample`` for the built-in synthetic data)."""

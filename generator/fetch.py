@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -31,7 +31,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from generator import calendar
-from generator.config import DataPolicy
+from generator.config import Config, DataPolicy
 from generator.errors import DataError, SourceError
 from generator.sources import LoadResult
 from generator.store import PriceStore
@@ -337,6 +337,8 @@ class FetchResult:
     outcomes: list[Outcome]
     run_report: RunReport
     seconds: float
+    members: list[Outcome] = field(default_factory=list)
+    """The breadth lists' members, refreshed after the universe (never fatal)."""
 
 
 def run_fetch(
@@ -366,4 +368,43 @@ def run_fetch(
     report.write(project / RUN_REPORT)
     report.log(log, project / RUN_REPORT)
     enforce_policy(config, report)
-    return FetchResult(outcomes, report, time.perf_counter() - started)
+    members = fetch_members(config, project, spec, session=session, now=now, sleep=sleep)
+    return FetchResult(outcomes, report, time.perf_counter() - started, members)
+
+
+def fetch_members(
+    config: Config,
+    project: Path,
+    spec: str,
+    *,
+    session=None,
+    now: pd.Timestamp | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Outcome]:
+    """Refresh the breadth lists' member prices into their own store (``members_store``).
+
+    Done after the universe passed the policy, and never fatal: breadth rests on whatever
+    members have prices, and its page states the coverage. An unreadable list is logged and
+    skipped (the build says the same on the Breadth page).
+    """
+    from generator.members import read_members
+
+    if config.breadth is None:
+        return []
+    tickers: dict[str, None] = {}
+    for item in config.breadth.lists:
+        try:
+            tickers.update(dict.fromkeys(m.ticker for m in read_members(project / item.file)))
+        except DataError as exc:
+            log.warning("breadth list %s skipped: %s", item.name, exc)
+    if not tickers:
+        return []
+    store = PriceStore(project / config.members_store)
+    try:
+        _, outcomes = update_store(
+            store, list(tickers), spec, policy=config.data, session=session, now=now, sleep=sleep
+        )
+    except (SourceError, DataError) as exc:
+        log.warning("members not refreshed (the breadth pages keep the stored prices): %s", exc)
+        return []
+    return outcomes

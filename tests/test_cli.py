@@ -177,6 +177,63 @@ def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
     assert (root / "site" / "index.html").is_file()
 
 
+@pytest.mark.slow
+def test_fetch_stores_breadth_members_and_an_offline_build_uses_them(capsys, project, csv_dir):
+    """Members go to their own store (data/members, not committed); one missing from the source
+    is counted on the Breadth page, and none of this can fail the fetch or the build."""
+    universe = ["SPY", "RSP", "IWN", "IWF"]
+    root = project(
+        {
+            "universe": [{"symbol": s, "name": s} for s in universe],
+            "pairs": [{"a": "IWN", "b": "IWF"}],
+            **dict.fromkeys(("style_box", "rotation", "rates")),
+            "breadth": {
+                "lists": [{"name": "Tiny index", "file": "members.csv"}],
+                "min_members": 1,
+            },
+            "watchlist": [],
+        }
+    )
+    (root / "members.csv").write_text("ticker,sector\nAAA,Energy\nBBB,Financials\nCCC,\n")
+    folder = csv_dir(
+        {s: closes(300, level=40 + i) for i, s in enumerate([*universe, "AAA", "BBB"])}
+    )
+    config = str(root / "rotation.yml")
+    code, _, err = run(capsys, "fetch", "--config", config, "--source", f"csv:{folder}")
+    assert code == 0, err
+    assert "breadth members: 2 new, 0 updated, 0 current, 0 re-fetched, 1 failed" in err
+    assert sorted(p.name for p in (root / "data" / "members").glob("*.parquet")) == [
+        "sym-AAA.parquet",
+        "sym-BBB.parquet",
+    ]
+    assert not list((root / "data" / "store").glob("sym-AAA*"))
+    code, _, err = run(capsys, "build", "--config", config, "--offline")
+    assert code == 0, err
+    breadth = (root / "site" / "breadth" / "index.html").read_text()
+    assert "3 members listed; 2 with prices" in breadth
+
+
+def test_offline_build_without_member_prices_still_builds(capsys, project, csv_dir):
+    universe = ["SPY", "RSP", "IWN", "IWF"]
+    root = project(
+        {
+            "universe": [{"symbol": s, "name": s} for s in universe],
+            "pairs": [{"a": "IWN", "b": "IWF"}],
+            **dict.fromkeys(("style_box", "rotation", "rates")),
+            "breadth": {"lists": [{"name": "Tiny index", "file": "members.csv"}]},
+            "watchlist": [],
+        }
+    )
+    (root / "members.csv").write_text("ticker,sector\nAAA,Energy\n")
+    folder = csv_dir({s: closes(300, level=40 + i) for i, s in enumerate(universe)})
+    config = str(root / "rotation.yml")
+    code, _, err = run(capsys, "fetch", "--config", config, "--source", f"csv:{folder}")
+    assert code == 0, err
+    code, _, err = run(capsys, "build", "--config", config, "--offline")
+    assert code == 0, err
+    assert (root / "site" / "breadth" / "index.html").is_file()
+
+
 def test_error_in_a_user_template_is_one_line_with_file_and_line(capsys, project):
     root = project(
         {

@@ -70,11 +70,17 @@ def tidy(frame: pd.DataFrame, symbols: list[str] | None = None) -> pd.DataFrame:
 
 
 def load_prices(
-    spec: str, symbols: list[str], *, store_root: Path, policy: DataPolicy | None = None
+    spec: str,
+    symbols: list[str],
+    *,
+    store_root: Path,
+    policy: DataPolicy | None = None,
+    require_any: bool = True,
 ) -> LoadResult:
     """Dispatch on a ``--source`` value: ``sample``, ``csv:DIR``, ``yahoo`` or ``store``.
 
-    ``store`` reads the local price store alone (``--offline``).
+    ``store`` reads the local price store alone (``--offline``); with ``require_any`` (the
+    universe) a store holding none of ``symbols`` is an error that says to run ``rotation fetch``.
 
     Imports are local so that a build from the sample or a CSV folder never imports yfinance.
     """
@@ -97,7 +103,7 @@ def load_prices(
 
         store = PriceStore(store_root)
         if spec == "store":
-            return store.load(symbols, require_any=True)
+            return store.load(symbols, require_any=require_any)
         return update_store(store, symbols, "yahoo", policy=policy or DataPolicy())[0]
     raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")
 
@@ -136,6 +142,12 @@ def load_member_prices(
             except DataError as exc:
                 out[item.name] = (None, [], str(exc))
                 continue
-        loaded = load_prices(spec, tickers, store_root=project / config.store, policy=policy)
+        loaded = load_prices(
+            spec,
+            tickers,
+            store_root=project / config.members_store,
+            policy=policy,
+            require_any=False,
+        )
         out[item.name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
     return out
