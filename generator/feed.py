@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,14 @@ import jinja2
 from feedgen.feed import FeedGenerator
 
 from generator.config import Config
-from generator.posts import ArchivedPost, post_assets, post_context, post_url, render_template
+from generator.posts import (
+    ArchivedPost,
+    chart_alt,
+    post_assets,
+    post_context,
+    post_url,
+    render_template,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +46,17 @@ def reader_context(post: ArchivedPost, config: Config, site_url: str) -> dict[st
     base = f"{site_url}{post_assets(post.session)}"
     pngs = [f"charts/{p.name}" for p in sorted((post.folder / "charts").glob("*.png"))]
     pngs.sort(key=lambda n: not n.startswith("charts/ratio-"))  # the headline chart first
-    context["charts"] = [{"src": base + name, "alt": _alt(name, context)} for name in pngs]
+    h = context["headline"]
+    context["charts"] = [
+        {"src": base + name, "alt": chart_alt(Path(name).stem, h["a"], h["b"], context["as_of"])}
+        for name in pngs
+    ]
     context |= {
         "post_url": site_url + post_url(post.session),
         "site_url": site_url,
         "feed_url": site_url + FEED,
     }
     return context
-
-
-def _alt(name: str, context: dict[str, Any]) -> str:
-    h = context["headline"]
-    if name.startswith("charts/ratio-"):
-        return f"{h['a']} / {h['b']} relative strength, as of {context['as_of']}"
-    return f"Relative rotation graph, as of {context['as_of']}"
 
 
 def feed_xml(

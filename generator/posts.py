@@ -376,17 +376,18 @@ def render_post(
     context = post_context(doc, config)
     for name, chart in post_charts(report, rotation).items():
         files |= render.chart_files(name, chart, png=True, theme=config.theme)
-        context["charts"].append(render.ChartRef(name, chart_alt(name, report)))
+        alt = chart_alt(name, context["headline"]["a"], context["headline"]["b"], doc["as_of"])
+        context["charts"].append(render.ChartRef(name, alt))
     context["downloads"] = sorted(n for n in files if "/" not in n)
     files["index.md"] = render_template(env, POST_TEMPLATE, context)
     return files
 
 
-def chart_alt(name: str, report: Report) -> str:
-    pair = report.headline.pair
+def chart_alt(name: str, a: str, b: str, as_of: str) -> str:
+    """The alternative text of a post's chart (the page, the feed and the e-mail use it)."""
     if name.startswith("ratio-"):
-        return f"{pair.a} / {pair.b} relative strength, as of {report.as_of:%Y-%m-%d}"
-    return f"Relative rotation graph, as of {report.as_of:%Y-%m-%d}"
+        return f"{a} / {b} relative strength, as of {as_of}"
+    return f"Relative rotation graph, as of {as_of}"
 
 
 def render_template(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -> bytes:
