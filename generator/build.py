@@ -118,23 +118,24 @@ def build(options: BuildOptions) -> BuildResult:
     with timings.stage("charts"):
         files = render.render_charts(report, report_sections)
     with timings.stage("posts"):
-        weekly = posts.published_posts(options.config_path, config, options.source, as_of)
-        files |= posts.post_site_files(weekly)
+        archive = posts.published_posts(options.config_path, config, options.source, as_of)
+        files |= posts.post_site_files(archive)
     with timings.stage("render"):
         env = render.make_environment(project / "templates", project / "overrides")
         pages = render.site_pages(report, report_sections)
         data_files = export.files(report, report_sections)
-        reader_files = feed.reader_files(env, weekly, config, config.site.url)
+        reader_files = feed.reader_files(env, archive, config, config.site.url)
+        has_feed = feed.FEED in reader_files
         context = render.page_context(
             report,
             report_sections,
-            latest_post=posts.latest_link(weekly),
+            latest_post=posts.latest_link(archive),
             downloads=sorted(data_files),
-            has_feed=feed.FEED in reader_files,
+            has_feed=has_feed,
         )
         files |= render.render_pages(env, context, pages) | data_files | reader_files
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
-        files |= render.site_files(report, pages, cache_dir=cache, feed=feed.FEED in reader_files)
+        files |= render.site_files(report, pages, cache_dir=cache, feed=has_feed)
     site_dir = options.site_dir or project / "site"
     with timings.stage("mkdocs"):
         publish(

@@ -64,8 +64,8 @@ def feed_xml(
 ) -> bytes:
     """RSS 2.0 of the newest ``weekly.feed_items`` posts, newest first."""
     newest = list(reversed(posts))[: config.weekly.feed_items]
-    sample = newest[0].document["sample"] if newest else False
-    prefix = "Sample data — " if sample else ""
+    contexts = [reader_context(post, config, site_url) for post in newest]
+    prefix = "Sample data — " if contexts and contexts[0]["is_sample"] else ""
     fg = FeedGenerator()
     fg.title(f"{prefix}{config.site.title}: weekly reports")
     fg.link(href=site_url + FEED, rel="self")
@@ -76,8 +76,7 @@ def feed_xml(
     if newest:
         fg.lastBuildDate(published_at(newest[0]))
         fg.pubDate(published_at(newest[0]))
-    for post in newest:
-        context = reader_context(post, config, site_url)
+    for post, context in zip(newest, contexts, strict=True):
         entry = fg.add_entry(order="append")
         entry.title(f"{prefix}{context['title']}")
         entry.link(href=context["post_url"])

@@ -15,6 +15,7 @@ were; appending later prices changes no earlier post.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -34,7 +35,7 @@ from generator import __version__, calendar, charts, export, render, sections, v
 from generator.charts import rrg as rrg_charts
 from generator.config import Config, load_config, slug
 from generator.errors import DataError
-from generator.formatting import NA, fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
+from generator.formatting import fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
 from generator.metrics.rrg import RRGParams
 from generator.report import Report, as_of_session, build_report
 from generator.sources import LoadResult, load_member_prices, load_prices, tidy
@@ -215,14 +216,10 @@ class Metric:
         return self.text
 
 
-def _share(value: float | None) -> str:
-    return fmt_pct(value, 0, signed=False) if value is not None else NA
-
-
 FORMATS = {
-    "pct": lambda v: fmt_pct(v) if v is not None else NA,
-    "pp": lambda v: fmt_pp(v) if v is not None else NA,
-    "share": _share,
+    "pct": fmt_pct,
+    "pp": fmt_pp,
+    "share": functools.partial(fmt_pct, digits=0, signed=False),
     "sessions": fmt_sessions,
     "date": lambda v: v or "",
     "int": str,
@@ -297,8 +294,6 @@ def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:
         "pairs": pairs,
         "quadrant_moves": moves,
         "breadth": breadth,
-        "downloads": [],
-        "charts": [],
         "params": {
             "ma_short": str(config.metrics.ma_short),
             "ma_long": str(config.metrics.ma_long),
@@ -374,11 +369,13 @@ def render_post(
     doc = export.document(report, rotation, breadth, week)
     files = {"metrics.json": export.to_json(doc), **export.tables(doc)}
     context = post_context(doc, config)
+    head = context["headline"]
+    refs = []
     for name, chart in post_charts(report, rotation).items():
         files |= render.chart_files(name, chart, png=True, theme=config.theme)
-        alt = chart_alt(name, context["headline"]["a"], context["headline"]["b"], doc["as_of"])
-        context["charts"].append(render.ChartRef(name, alt))
-    context["downloads"] = sorted(n for n in files if "/" not in n)
+        refs.append(render.ChartRef(name, chart_alt(name, head["a"], head["b"], doc["as_of"])))
+    downloads = sorted(n for n in files if "/" not in n)
+    context |= {"charts": refs, "downloads": downloads}
     files["index.md"] = render_template(env, POST_TEMPLATE, context)
     return files
 
@@ -491,11 +488,7 @@ def latest_link(posts: list[ArchivedPost]) -> dict[str, str] | None:
     if not posts:
         return None
     session = posts[-1].session
-    return {
-        "title": post_title(session),
-        "link": f"posts/{session:%Y-%m-%d}/index.md",
-        "as_of": f"{session:%Y-%m-%d}",
-    }
+    return {"title": post_title(session), "link": f"posts/{session:%Y-%m-%d}/index.md"}
 
 
 def post_site_files(posts: list[ArchivedPost]) -> dict[str, bytes]:

@@ -30,9 +30,10 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_prices() -> Path:
-    """The real market data beside the project; skipped (with the reason) in a fork without it."""
+    """The real market data beside the project; skipped (with the reason) in a fork without it.
+    Session-scoped, so that module- and session-scoped builds can ask for it too."""
     if not SHARED_PRICES.is_dir():
         pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
     return SHARED_PRICES

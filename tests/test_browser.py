@@ -41,7 +41,7 @@ import yaml
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from conftest import REPO, SHARED_PRICES, project_copy
+from conftest import REPO, project_copy
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
@@ -197,11 +197,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def real_site(tmp_path_factory: pytest.TempPathFactory, shared_prices: Path) -> Iterator[Site]:
     """The site built from ../shared/market-data (skipped where that folder is absent)."""
-    if not SHARED_PRICES.is_dir():
-        pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
-    with _served_build(tmp_path_factory.mktemp("browser-real"), f"csv:{SHARED_PRICES}") as served:
+    with _served_build(tmp_path_factory.mktemp("browser-real"), f"csv:{shared_prices}") as served:
         yield served
 
 

@@ -11,6 +11,26 @@ import pytest
 from generator.cli import main
 from tests_support import REPO, error_line, run
 
+SMALL = ["SPY", "IWN", "IWF"]
+"""The smallest universe a build takes: the benchmark and the headline pair."""
+
+
+def small_config(universe: list[str], **changes) -> dict:
+    """Config changes for a project of ``universe`` alone: the pair IWN/IWF, no section that
+    needs other symbols (``changes`` may turn one back on)."""
+    return {
+        "universe": [{"symbol": s, "name": s} for s in universe],
+        "pairs": [{"a": "IWN", "b": "IWF"}],
+        **dict.fromkeys(("style_box", "rotation", "breadth", "rates")),
+        "watchlist": [],
+        **changes,
+    }
+
+
+def tiny_breadth(**changes) -> dict:
+    """Breadth over one member list, ``members.csv`` in the project (needs RSP and SPY)."""
+    return {"lists": [{"name": "Tiny index", "file": "members.csv"}], **changes}
+
 
 def closes(n: int, start: str = "2025-01-02", level: float = 100.0) -> pd.Series:
     index = pd.bdate_range(start, periods=n)
@@ -151,18 +171,7 @@ def test_offline_build_with_an_empty_store_says_what_to_run(capsys, project):
 
 
 def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
-    root = project(
-        {
-            "universe": [
-                {"symbol": "SPY", "name": "S&P 500"},
-                {"symbol": "IWN", "name": "Small value"},
-                {"symbol": "IWF", "name": "Large growth"},
-            ],
-            "pairs": [{"a": "IWN", "b": "IWF"}],
-            **dict.fromkeys(("style_box", "rotation", "breadth", "rates")),
-            "watchlist": [],
-        }
-    )
+    root = project(small_config(SMALL))
     folder = csv_dir(
         {"SPY": closes(300), "IWN": closes(300, level=50), "IWF": closes(300, level=80)}
     )
@@ -181,19 +190,8 @@ def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
 def test_fetch_stores_breadth_members_and_an_offline_build_uses_them(capsys, project, csv_dir):
     """Members go to their own store (data/members, not committed); one missing from the source
     is counted on the Breadth page, and none of this can fail the fetch or the build."""
-    universe = ["SPY", "RSP", "IWN", "IWF"]
-    root = project(
-        {
-            "universe": [{"symbol": s, "name": s} for s in universe],
-            "pairs": [{"a": "IWN", "b": "IWF"}],
-            **dict.fromkeys(("style_box", "rotation", "rates")),
-            "breadth": {
-                "lists": [{"name": "Tiny index", "file": "members.csv"}],
-                "min_members": 1,
-            },
-            "watchlist": [],
-        }
-    )
+    universe = [*SMALL, "RSP"]
+    root = project(small_config(universe, breadth=tiny_breadth(min_members=1)))
     (root / "members.csv").write_text("ticker,sector\nAAA,Energy\nBBB,Financials\nCCC,\n")
     folder = csv_dir(
         {s: closes(300, level=40 + i) for i, s in enumerate([*universe, "AAA", "BBB"])}
@@ -214,16 +212,8 @@ def test_fetch_stores_breadth_members_and_an_offline_build_uses_them(capsys, pro
 
 
 def test_offline_build_without_member_prices_still_builds(capsys, project, csv_dir):
-    universe = ["SPY", "RSP", "IWN", "IWF"]
-    root = project(
-        {
-            "universe": [{"symbol": s, "name": s} for s in universe],
-            "pairs": [{"a": "IWN", "b": "IWF"}],
-            **dict.fromkeys(("style_box", "rotation", "rates")),
-            "breadth": {"lists": [{"name": "Tiny index", "file": "members.csv"}]},
-            "watchlist": [],
-        }
-    )
+    universe = [*SMALL, "RSP"]
+    root = project(small_config(universe, breadth=tiny_breadth()))
     (root / "members.csv").write_text("ticker,sector\nAAA,Energy\n")
     folder = csv_dir({s: closes(300, level=40 + i) for i, s in enumerate(universe)})
     config = str(root / "rotation.yml")
@@ -235,18 +225,7 @@ def test_offline_build_without_member_prices_still_builds(capsys, project, csv_d
 
 
 def test_error_in_a_user_template_is_one_line_with_file_and_line(capsys, project):
-    root = project(
-        {
-            "universe": [
-                {"symbol": "SPY", "name": "S&P 500"},
-                {"symbol": "IWN", "name": "Small value"},
-                {"symbol": "IWF", "name": "Large growth"},
-            ],
-            "pairs": [{"a": "IWN", "b": "IWF"}],
-            **dict.fromkeys(("style_box", "rotation", "breadth", "rates")),
-            "watchlist": [],
-        }
-    )
+    root = project(small_config(SMALL))
     override = root / "overrides" / "pages" / "pairs.md.j2"
     override.parent.mkdir(parents=True)
     override.write_text(

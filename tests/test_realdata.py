@@ -56,20 +56,18 @@ def table_row(page: str, symbol: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory):
-    from conftest import SHARED_PRICES, project_copy
+def real_site(tmp_path_factory, shared_prices):
+    from conftest import project_copy
 
-    if not SHARED_PRICES.is_dir():
-        pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
     root = project_copy(tmp_path_factory.mktemp("real") / "project")
     result = build(
         BuildOptions(
             config_path=root / "rotation.yml",
-            source=f"csv:{SHARED_PRICES}",
+            source=f"csv:{shared_prices}",
             as_of=dt.date(2026, 3, 9),
         )
     )
-    return SHARED_PRICES, root, result
+    return shared_prices, root, result
 
 
 def test_headline_numbers_match_raw_csv(real_site):
@@ -155,23 +153,21 @@ def test_streak_record_matches_independent_count(real_site):
 
 
 @pytest.fixture(scope="module")
-def real_posts(tmp_path_factory):
+def real_posts(tmp_path_factory, shared_prices):
     """Weekly posts from the real data for July 2026 (Independence Day closes Friday 3 July)."""
-    from conftest import SHARED_PRICES, project_copy
+    from conftest import project_copy
     from generator.posts import BackfillOptions, backfill
 
-    if not SHARED_PRICES.is_dir():
-        pytest.skip(f"real market data not found at {SHARED_PRICES} (only present in CI and dev)")
     root = project_copy(tmp_path_factory.mktemp("real-posts") / "project")
     result = backfill(
         BackfillOptions(
             root / "rotation.yml",
-            f"csv:{SHARED_PRICES}",
+            f"csv:{shared_prices}",
             since=dt.date(2026, 6, 29),
             until=dt.date(2026, 7, 31),
         )
     )
-    return SHARED_PRICES, result
+    return shared_prices, result
 
 
 def test_real_weekly_posts_match_raw_csv(real_posts):
