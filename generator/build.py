@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from generator import export, feed, posts, render, sections, validate
+from generator import export, feed, pipeline, posts, render, snapshot, validate
 from generator.charts import theme as chart_theme
 from generator.config import load_config
 from generator.errors import BuildError
-from generator.report import as_of_session, build_report
-from generator.sources import load_member_prices, load_prices, tidy
+from generator.sources import load_member_prices, load_prices
+from generator.templating import make_environment
 
 log = logging.getLogger(__name__)
 
@@ -91,22 +91,14 @@ def build(options: BuildOptions) -> BuildResult:
             options.source, config.symbols, store_root=project / config.store, policy=config.data
         )
     with timings.stage("validate"):
-        usable, run_report = validate.check_load(loaded, config, requested)
-        run_report.write(project / validate.RUN_REPORT)
-        run_report.log(log, project / validate.RUN_REPORT)
-        validate.enforce_policy(config, run_report)
-    with timings.stage("metrics"):
-        prices = tidy(pd.DataFrame(usable), config.symbols)
-        as_of = as_of_session(prices, config.benchmark, requested)
-        report = build_report(
-            config,
-            prices,
-            as_of,
-            source=loaded.source,
-            is_sample=loaded.is_sample,
-            status=run_report,
-        )
-    with timings.stage("sections"):
+
+        def record(run: validate.RunReport) -> None:
+            run.write(project / validate.RUN_REPORT)
+            run.log(log, project / validate.RUN_REPORT)
+
+        checked = pipeline.check_prices(loaded, config, requested, record=record)
+        as_of = checked.as_of
+    with timings.stage("members"):
         members = load_member_prices(
             config,
             options.source,
@@ -114,28 +106,35 @@ def build(options: BuildOptions) -> BuildResult:
             start=as_of - pd.DateOffset(years=BREADTH_YEARS),
             policy=config.data,
         )
-        report_sections = sections.build_sections(report, members)
-    with timings.stage("charts"):
-        files = render.render_charts(report, report_sections)
+    with timings.stage("snapshot"):
+        snap = snapshot.take(
+            config,
+            checked.prices,
+            as_of,
+            members=members,
+            source=loaded.source,
+            is_sample=loaded.is_sample,
+            status=checked.status,
+        )
     with timings.stage("posts"):
         archive = posts.published_posts(options.config_path, config, options.source, as_of)
-        files |= posts.post_site_files(archive)
+        files = posts.post_site_files(archive)
     with timings.stage("render"):
-        env = render.make_environment(project / "templates", project / "overrides")
-        pages = render.site_pages(report, report_sections)
-        data_files = export.files(report, report_sections)
+        env = make_environment(project / "templates", project / "overrides")
+        pages = snap.pages()
+        data_files = export.files(snap)
         reader_files = feed.reader_files(env, archive, config, config.site.url)
         has_feed = feed.FEED in reader_files
-        context = render.page_context(
-            report,
-            report_sections,
+        files |= render.render_site(
+            env,
+            snap,
             latest_post=posts.latest_link(archive),
             downloads=sorted(data_files),
             has_feed=has_feed,
         )
-        files |= render.render_pages(env, context, pages) | data_files | reader_files
+        files |= data_files | reader_files
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
-        files |= render.site_files(report, pages, cache_dir=cache, feed=has_feed)
+        files |= render.site_files(snap, pages, cache_dir=cache, feed=has_feed)
     site_dir = options.site_dir or project / "site"
     with timings.stage("mkdocs"):
         publish(
@@ -150,7 +149,7 @@ def build(options: BuildOptions) -> BuildResult:
         site_dir=site_dir,
         pages=sum(1 for name in files if name.endswith(".md")),
         charts=sum(1 for name in files if name.endswith(".vl.json")),
-        run_report=run_report,
+        run_report=checked.status,
         timings=timings,
     )
 

@@ -12,33 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from generator import charts
-from generator.formatting import fmt_date
+from generator import charts, schema
+from generator.formatting import json_date as _date
+from generator.formatting import json_number as number
 from generator.metrics import Streak, StreakSummary
 from generator.report import PairReport, Report
-from generator.sections import MemberBreadth, RotationGroup, Sections
+from generator.snapshot import Snapshot
 from generator.weekly import Week
-
-SCHEMA_VERSION = 1
-DIGITS = 8
-SCHEMA_FILE = Path(__file__).parent / "schemas" / "metrics.schema.json"
-
-
-def number(value: Any, digits: int = DIGITS) -> float | None:
-    """A JSON number: rounded, ``None`` for NaN or missing."""
-    if value is None or pd.isna(value):
-        return None
-    value = round(float(value), digits)
-    return 0.0 if value == 0 else value  # no "-0.0" in the file
-
-
-def _date(value: Any) -> str | None:
-    return fmt_date(value) or None
 
 
 def _run(streak: Streak) -> dict[str, Any]:
@@ -104,47 +88,6 @@ def _pair(pr: PairReport) -> dict[str, Any]:
     }
 
 
-def _rotation(groups: tuple[RotationGroup, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "group": g.name,
-            "symbols": [
-                {
-                    "symbol": sym,
-                    "week": _date(row["date"]),
-                    "quadrant": row["quadrant"],
-                    "previous_quadrant": None
-                    if pd.isna(row["previous_quadrant"])
-                    else row["previous_quadrant"],
-                    "rs_ratio": number(row["rs_ratio"], 4),
-                    "rs_momentum": number(row["rs_momentum"], 4),
-                }
-                for sym, row in g.table.iterrows()
-            ],
-        }
-        for g in groups
-    ]
-
-
-def _breadth(lists: tuple[MemberBreadth, ...]) -> list[dict[str, Any]]:
-    rows = []
-    for item in lists:
-        for window, frame in item.frames.items():
-            if frame.empty:
-                continue
-            last = frame.iloc[-1]
-            rows.append(
-                {
-                    "list": item.name,
-                    "window": window,
-                    "share": number(last["share"]),
-                    "eligible": int(last["eligible"]),
-                    "above": int(last["above"]),
-                }
-            )
-    return rows
-
-
 def _week(week: Week) -> dict[str, Any]:
     return {
         "start": _date(week.previous),
@@ -185,16 +128,12 @@ def _week(week: Week) -> dict[str, Any]:
     }
 
 
-def document(
-    report: Report,
-    rotation: tuple[RotationGroup, ...],
-    breadth: tuple[MemberBreadth, ...],
-    week: Week | None = None,
-) -> dict[str, Any]:
-    """The ``metrics.json`` of a report; with ``week``, of that week's post."""
+def document(snap: Snapshot, week: Week | None = None) -> dict[str, Any]:
+    """The ``metrics.json`` of a snapshot; with ``week``, of that week's post."""
+    report = snap.report
     cfg = report.config
     doc: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema.SCHEMA_VERSION,
         "kind": "weekly" if week else "dashboard",
         "as_of": _date(report.as_of),
         "source": report.source,
@@ -212,8 +151,7 @@ def document(
         "headline": cfg.headline_pair.key,
         "universe": _universe(report),
         "pairs": [_pair(pr) for pr in report.pairs],
-        "rotation": _rotation(rotation),
-        "breadth": _breadth(breadth),
+        **snap.exports(),
     }
     if week is not None:
         doc["week"] = _week(week)
@@ -261,33 +199,11 @@ def tables(doc: dict[str, Any]) -> dict[str, bytes]:
     return {f"{name}.csv": _csv(table) for name, table in rows.items() if table}
 
 
-def files(report: Report, sections: Sections) -> dict[str, bytes]:
+def files(snap: Snapshot) -> dict[str, bytes]:
     """The dashboard's ``metrics.json``, its CSV tables and the schema, for the site root."""
-    doc = document(report, sections.rotation, sections.breadth)
+    doc = document(snap)
     return {
         "metrics.json": to_json(doc),
         **tables(doc),
-        "metrics.schema.json": SCHEMA_FILE.read_bytes(),
+        "metrics.schema.json": schema.SCHEMA_FILE.read_bytes(),
     }
-
-
-def schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-
-
-def schema_fields(node: dict[str, Any] | None = None, path: str = "") -> list[dict[str, str]]:
-    """Every property of the schema as (path, type, description), depth first, for the docs."""
-    node = schema() if node is None else node
-    out = []
-    for name, prop in node.get("properties", {}).items():
-        here = f"{path}.{name}" if path else name
-        kind = prop.get("type", "")
-        kind = " or ".join(kind) if isinstance(kind, list) else kind
-        out.append({"path": here, "type": kind, "description": prop.get("description", "")})
-        if "properties" in prop:
-            out += schema_fields(prop, here)
-        if isinstance(prop.get("items"), dict):
-            out += schema_fields(prop["items"], f"{here}[]")
-        if isinstance(prop.get("additionalProperties"), dict):
-            out += schema_fields(prop["additionalProperties"], f"{here}.{{period}}")
-    return out

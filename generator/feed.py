@@ -24,8 +24,8 @@ from generator.posts import (
     post_assets,
     post_context,
     post_url,
-    render_template,
 )
+from generator.templating import render_template
 
 log = logging.getLogger(__name__)
 

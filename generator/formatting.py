@@ -35,3 +35,20 @@ def fmt_long_date(value: pd.Timestamp) -> str:
 
 def fmt_sessions(n: int) -> str:
     return f"{n} session{'s' if n != 1 else ''}"
+
+
+JSON_DIGITS = 8
+"""Decimals kept for a number in ``metrics.json`` (``0.0123`` is +1.23 %)."""
+
+
+def json_number(value: object, digits: int = JSON_DIGITS) -> float | None:
+    """A JSON number: rounded, ``None`` for NaN or missing (never a made-up value)."""
+    if value is None or pd.isna(value):
+        return None
+    rounded = round(float(value), digits)  # type: ignore[arg-type]
+    return 0.0 if rounded == 0 else rounded  # no "-0.0" in the file
+
+
+def json_date(value: object) -> str | None:
+    """A session as ``2026-07-31`` in JSON; ``None`` for a missing date."""
+    return fmt_date(value) or None

@@ -31,14 +31,15 @@ import jinja2
 import pandas as pd
 from markupsafe import escape
 
-from generator import __version__, calendar, charts, export, render, sections, validate, weekly
-from generator.charts import rrg as rrg_charts
-from generator.config import Config, load_config, slug
+from generator import __version__, calendar, export, pipeline, snapshot, weekly
+from generator.chartfiles import figure_files
+from generator.config import Config, load_config
 from generator.errors import DataError
 from generator.formatting import fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
-from generator.metrics.rrg import RRGParams
-from generator.report import Report, as_of_session, build_report
-from generator.sources import LoadResult, load_member_prices, load_prices, tidy
+from generator.sections import pairs, rotation
+from generator.sections.base import ChartRef, Figure
+from generator.sources import LoadResult, load_member_prices, load_prices
+from generator.templating import make_environment, render_template
 
 log = logging.getLogger(__name__)
 
@@ -303,36 +304,18 @@ def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:
     }
 
 
-def post_charts(report: Report, rotation: tuple[sections.RotationGroup, ...]) -> dict[str, Any]:
+POST_SECTIONS = ("rotation", "breadth")
+"""What a post computes besides the pairs: its second chart and quadrant moves, its breadth."""
+
+
+def post_figures(snap: snapshot.Snapshot) -> list[Figure]:
     """The week's key charts: the headline ratio line and the first rotation graph."""
-    cfg = report.config
-    out: dict[str, Any] = {
-        f"ratio-{report.headline.pair.key}": charts.ratio_chart(
-            report.headline,
-            as_of=report.as_of,
-            years=cfg.weekly.chart_years,
-            ma_short=cfg.metrics.ma_short,
-            ma_long=cfg.metrics.ma_long,
-            theme=cfg.theme,
-        )
-    }
-    if rotation and cfg.rotation is not None:
-        group = rotation[0]
-        names = {inst.symbol: inst.name for inst in cfg.universe}
-        out[f"rrg-{slug(group.name)}"] = rrg_charts.rrg_chart(
-            group.points,
-            names,
-            as_of=report.as_of,
-            params=RRGParams(
-                window=cfg.rotation.window,
-                momentum_lag=cfg.rotation.momentum_lag,
-                tail=cfg.rotation.tail,
-            ),
-            benchmark=cfg.rotation.benchmark,
-            title=f"{group.name}: relative rotation vs {cfg.rotation.benchmark}",
-            theme=cfg.theme,
-        )
-    return out
+    report = snap.report
+    figures = [pairs.ratio_figure(report.headline, report, years=snap.config.weekly.chart_years)]
+    groups = snap.data.get("rotation")
+    if groups:
+        figures.append(rotation.rrg_figure(groups[0], report))
+    return figures
 
 
 def render_post(
@@ -343,37 +326,43 @@ def render_post(
     session: pd.Timestamp,
 ) -> dict[str, bytes]:
     """Every file of the post of the week ending at ``session``, from prices up to it alone."""
-    usable, run = validate.check_load(loaded, config, session)
     try:
-        validate.enforce_policy(config, run)
+        checked = pipeline.check_prices(loaded, config, session)
     except DataError as exc:
         raise DataError(f"week of {session:%Y-%m-%d}: {exc}") from None
-    prices = tidy(pd.DataFrame(usable), config.symbols)
-    as_of = as_of_session(prices, config.benchmark, session)
-    if as_of != session:
+    if checked.as_of != session:
         raise DataError(
             f"week of {session:%Y-%m-%d}: {config.benchmark} has no close that day "
-            f"(last {as_of:%Y-%m-%d})"
+            f"(last {checked.as_of:%Y-%m-%d})"
         )
-    report = build_report(
-        config, prices, as_of, source=loaded.source, is_sample=loaded.is_sample, status=run
-    )
     cut = {
         name: (None if frame is None else _member_window(frame, session), tickers, problem)
         for name, (frame, tickers, problem) in members.items()
     }
-    rotation = sections.rotation_groups(report)
-    breadth = sections.breadth_lists(report, cut)
+    snap = snapshot.take(
+        config,
+        checked.prices,
+        checked.as_of,
+        members=cut,
+        source=loaded.source,
+        is_sample=loaded.is_sample,
+        status=checked.status,
+        only=POST_SECTIONS,
+    )
+    breadth = snap.data["breadth"]
     previous = calendar.week_ends(session - pd.Timedelta(days=14), session)[-2]
-    week = weekly.week_facts(report, rotation, breadth, previous)
-    doc = export.document(report, rotation, breadth, week)
+    week = weekly.week_facts(
+        snap.report, snap.data["rotation"] or (), breadth.lists if breadth else (), previous
+    )
+    doc = export.document(snap, week)
     files = {"metrics.json": export.to_json(doc), **export.tables(doc)}
     context = post_context(doc, config)
     head = context["headline"]
-    refs = []
-    for name, chart in post_charts(report, rotation).items():
-        files |= render.chart_files(name, chart, png=True, theme=config.theme)
-        refs.append(render.ChartRef(name, chart_alt(name, head["a"], head["b"], doc["as_of"])))
+    figures = post_figures(snap)
+    files |= figure_files(figures, theme=config.theme, png=True)
+    refs = [
+        ChartRef(f.name, chart_alt(f.name, head["a"], head["b"], doc["as_of"])) for f in figures
+    ]
     downloads = sorted(n for n in files if "/" not in n)
     context |= {"charts": refs, "downloads": downloads}
     files["index.md"] = render_template(env, POST_TEMPLATE, context)
@@ -385,10 +374,6 @@ def chart_alt(name: str, a: str, b: str, as_of: str) -> str:
     if name.startswith("ratio-"):
         return f"{a} / {b} relative strength, as of {as_of}"
     return f"Relative rotation graph, as of {as_of}"
-
-
-def render_template(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -> bytes:
-    return render.render_pages(env, context, [render.Page("out", template, "")])["out"]
 
 
 # --- backfill
@@ -450,7 +435,7 @@ def backfill(options: BackfillOptions) -> BackfillResult:
         start=sessions_[0] - pd.DateOffset(years=MEMBER_YEARS),
         policy=config.data,
     )
-    env = render.make_environment(project / "templates", project / "overrides")
+    env = make_environment(project / "templates", project / "overrides")
     code = code_digest(project)
     existing = {p.session: p for p in archived(folder)}
     written, unchanged = [], []

@@ -56,24 +56,6 @@ class Report:
         return next(pr for pr in self.pairs if pr.pair == wanted)
 
 
-def as_of_session(
-    prices: pd.DataFrame, benchmark: str, requested: pd.Timestamp | None
-) -> pd.Timestamp:
-    """The report's session: the last benchmark close on or before ``requested`` (or at all)."""
-    closes = prices[benchmark].dropna()
-    if closes.empty:
-        raise DataError(f"{benchmark}: the benchmark has no prices")
-    if requested is None:
-        return closes.index[-1]
-    eligible = closes.loc[:requested]
-    if eligible.empty:
-        raise DataError(
-            f"--as-of {requested:%Y-%m-%d} is before the first session of {benchmark} "
-            f"({closes.index[0]:%Y-%m-%d})"
-        )
-    return eligible.index[-1]
-
-
 def build_report(
     config: Config,
     prices: pd.DataFrame,

@@ -202,6 +202,25 @@ def newest_session(series: Mapping[str, pd.Series]) -> pd.Timestamp | None:
     return max(lasts) if lasts else None
 
 
+def as_of_session(
+    closes: pd.Series, benchmark: str, requested: pd.Timestamp | None
+) -> pd.Timestamp:
+    """The session a run is as of: the benchmark's last close on or before ``requested`` (or at
+    all). The one place this is decided, for the site, every weekly post and validation."""
+    closes = closes.dropna().sort_index()
+    if closes.empty:
+        raise DataError(f"{benchmark}: the benchmark has no prices")
+    if requested is None:
+        return closes.index[-1]
+    eligible = closes.loc[:requested]
+    if eligible.empty:
+        raise DataError(
+            f"--as-of {requested:%Y-%m-%d} is before the first session of {benchmark} "
+            f"({closes.index[0]:%Y-%m-%d})"
+        )
+    return eligible.index[-1]
+
+
 def check_load(
     loaded: LoadResult, config: Config, requested: pd.Timestamp | None
 ) -> tuple[dict[str, pd.Series], RunReport]:
@@ -213,12 +232,7 @@ def check_load(
     """
     bench = loaded.series.get(config.benchmark)
     if requested is not None and bench is not None and not bench.dropna().empty:
-        first = bench.dropna().index.min()
-        if requested < first:
-            raise DataError(
-                f"--as-of {requested:%Y-%m-%d} is before the first session of "
-                f"{config.benchmark} ({first:%Y-%m-%d})"
-            )
+        as_of_session(bench, config.benchmark, requested)  # fails early on a date before all data
     series = {
         s: (ser[ser.index <= requested] if requested is not None else ser)
         for s, ser in loaded.series.items()

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.breadth import advance_decline_chart, percent_above_chart
 from generator.errors import DataError
@@ -26,7 +27,6 @@ from generator.metrics.breadth import (
     own_moving_average,
     percent_above_ma,
 )
-from generator.render import chart_files
 
 NAN = math.nan
 FAST = settings(max_examples=40, deadline=None)

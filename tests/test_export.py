@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator import export, sections
+from generator import export, schema
+from generator.formatting import json_number
 from generator.sources import load_member_prices
-from tests_support import REPO, render_sample_post, sample_report
+from tests_support import REPO, render_sample_post, sample_report, snapshot_of
 
-VALIDATOR = jsonschema.Draft202012Validator(export.schema())
+VALIDATOR = jsonschema.Draft202012Validator(schema.load())
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +24,11 @@ def dashboard() -> dict:
     report = sample_report(as_of=pd.Timestamp("2026-07-31"))
     start = report.as_of - pd.DateOffset(years=2)
     members = load_member_prices(report.config, "sample", REPO, start=start)
-    parts = sections.build_sections(report, members)
-    return json.loads(export.files(report, parts)["metrics.json"])
+    return json.loads(export.files(snapshot_of(report, members))["metrics.json"])
 
 
 def test_the_schema_is_valid_json_schema():
-    jsonschema.Draft202012Validator.check_schema(export.schema())
+    jsonschema.Draft202012Validator.check_schema(schema.load())
 
 
 def test_dashboard_document_follows_the_schema(dashboard):
@@ -49,7 +49,7 @@ def test_post_document_follows_the_schema():
 
 
 def test_every_field_is_described_and_listed_on_the_downloads_page():
-    fields = export.schema_fields()
+    fields = schema.fields()
     assert len(fields) > 80
     undocumented = [f["path"] for f in fields if not f["description"].strip()]
     assert undocumented == []
@@ -72,7 +72,7 @@ def test_missing_numbers_are_null_in_json_and_empty_in_csv():
         is_sample=True,
         status=report.status,
     )
-    doc = export.document(report, (), ())
+    doc = export.document(snapshot_of(report, members={}, only=("rotation", "breadth")))
     VALIDATOR.validate(doc)
     row = next(r for r in doc["universe"] if r["symbol"] == "XLK")
     assert row["returns"]["1Y"] is None
@@ -99,8 +99,8 @@ def test_csv_tables_hold_the_documents_numbers(dashboard):
 
 
 def test_numbers_are_rounded_and_never_negative_zero():
-    assert export.number(0.123456789123) == 0.12345679
-    assert export.number(-1e-12) == 0.0
-    assert str(export.number(-1e-12)) == "0.0"
-    assert export.number(float("nan")) is None
-    assert export.number(None) is None
+    assert json_number(0.123456789123) == 0.12345679
+    assert json_number(-1e-12) == 0.0
+    assert str(json_number(-1e-12)) == "0.0"
+    assert json_number(float("nan")) is None
+    assert json_number(None) is None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generator import feed, posts, render
+from generator import feed, posts, templating
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from tests_support import run
@@ -154,7 +154,7 @@ def test_feed_escapes_names_from_the_config_and_the_data(site):
         },
     )
     tampered = posts.archived(folder.parent)
-    env = render.make_environment(site / "templates")
+    env = templating.make_environment(site / "templates")
     rss = feed.feed_xml(env, tampered, config, URL).decode()
     body = ET.fromstring(rss).find("./channel/item").findtext("description")
     assert "<script>" not in body

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import metrics
+from generator.chartfiles import chart_files
 from generator.charts import BASIS
 from generator.charts.history import history_chart, ratio_drawdown_chart
 from generator.metrics.history import (
@@ -27,11 +28,11 @@ from generator.metrics.history import (
     drawdown_table,
     episodes,
     pair_episodes,
+    ratio_lines,
     regime_states,
     streak_records,
     weekly_closes,
 )
-from generator.render import chart_files
 from generator.sources.sample import sample_prices
 
 FAST = settings(max_examples=60, deadline=None)
@@ -394,13 +395,27 @@ def sample_ratio() -> pd.Series:
     return metrics.ratio_line(prices["IWN"], prices["IWF"])
 
 
+def ratio_history_chart(ratio: pd.Series, eps: pd.DataFrame, **kwargs):
+    """The History page's ratio chart of ``ratio`` up to ``as_of``, as its section draws it."""
+    cut = ratio.dropna().loc[: kwargs["as_of"]]
+    lines = ratio_lines(cut, kwargs["rule"].ma_weeks)
+    return history_chart(lines, eps, first=cut.index[0], **kwargs)
+
+
+def drawdown_chart_of(ratio: pd.Series, *, as_of: pd.Timestamp, **kwargs):
+    """The History page's drawdown chart of ``ratio`` up to ``as_of``, as its section draws it."""
+    cut = ratio.dropna().loc[:as_of]
+    return ratio_drawdown_chart(
+        metrics.drawdown(cut), drawdown_table(cut, 5), as_of=as_of, **kwargs
+    )
+
+
 def test_history_chart_spec(sample_ratio: pd.Series) -> None:
     as_of = pd.Timestamp("2025-06-30")  # a Monday: the last week is under way
     rule = EpisodeRule()
     cut = sample_ratio.loc[:as_of]
     eps = episodes(cut, rule)
-    # The full ratio is passed on purpose: nothing after as-of may reach the chart.
-    chart = history_chart(sample_ratio, eps, a="IWN", b="IWF", as_of=as_of, rule=rule)
+    chart = ratio_history_chart(cut, eps, a="IWN", b="IWF", as_of=as_of, rule=rule)
     spec = chart.to_dict()
     assert spec["title"]["text"].startswith("IWN / IWF since 2000")
     subtitle = " ".join(spec["title"]["subtitle"])
@@ -437,7 +452,7 @@ def test_ratio_drawdown_chart_spec() -> None:
     days = sessions(11)  # Mon 2024-01-01 .. Mon 2024-01-15
     ratio = pd.Series([100.0, 90, 95, 99, 80, 100, 110, 99, 105, 77, 90], index=days)
     as_of = days[-1]
-    chart = ratio_drawdown_chart(ratio, a="IWM", b="SPY", as_of=as_of)
+    chart = drawdown_chart_of(ratio, a="IWM", b="SPY", as_of=as_of)
     spec = chart.to_dict()
     area, point = datasets(spec)
     # Week ends: Fri 2024-01-05 (80, -20 %), Fri 2024-01-12 (77 / 110 - 1), Mon 2024-01-15.
@@ -459,20 +474,20 @@ def test_ratio_drawdown_chart_spec() -> None:
     assert spec["layer"][0]["encoding"]["y"]["scale"]["domainMax"] == 0
     files = chart_files("history-drawdown", chart)
     assert files["charts/history-drawdown.svg"].startswith(b"<svg")
-    cut = ratio_drawdown_chart(ratio, a="IWM", b="SPY", as_of=days[5]).to_dict()
+    cut = drawdown_chart_of(ratio, a="IWM", b="SPY", as_of=days[5]).to_dict()
     assert max(row["date"] for rows in datasets(cut) for row in rows) <= "2024-01-08"
 
 
 def test_history_charts_on_a_short_series_without_episodes() -> None:
     ratio = pd.Series(np.linspace(100, 120, 30), index=sessions(30))
     rule = EpisodeRule()
-    chart = history_chart(
+    chart = ratio_history_chart(
         ratio, episodes(ratio, rule), a="IWN", b="IWF", as_of=ratio.index[-1], rule=rule
     )
     shades, lines = datasets(chart.to_dict())
     assert shades == []
     assert len(lines) == 6
-    spec = ratio_drawdown_chart(ratio, a="IWN", b="IWF", as_of=ratio.index[-1]).to_dict()
+    spec = drawdown_chart_of(ratio, a="IWN", b="IWF", as_of=ratio.index[-1]).to_dict()
     assert len(spec["layer"]) == 1
     assert "no drawdown" in " ".join(spec["title"]["subtitle"])
     assert json.dumps(spec)

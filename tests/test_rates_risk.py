@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import metrics
+from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.rates import RATES_BASIS, sensitivity_chart, yields_chart
 from generator.charts.risk import beta_corr_chart, drawdown_chart, volatility_chart
 from generator.metrics.rates import curve_slope, rolling_sensitivity, yield_changes_bp
 from generator.metrics.risk import log_returns, rolling_beta_corr, rolling_volatility
-from generator.render import chart_files
 from generator.sources import tidy
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
@@ -352,8 +352,12 @@ def check_common(spec: dict, files: dict[str, bytes], name: str) -> None:
     assert len(files[f"charts/{name}.vl.json"]) < 300_000
 
 
+def slope_of(yields: pd.DataFrame) -> pd.Series:
+    return curve_slope(yields["^TNX"], yields["^IRX"])
+
+
 def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.DataFrame) -> None:
-    chart = yields_chart(sample, as_of=AS_OF, years=5)
+    chart = yields_chart(sample, slope_of(sample), as_of=AS_OF, years=5)
     spec = chart.to_dict()
     files = chart_files("yields", chart)
     check_common(spec, files, "yields")
@@ -377,7 +381,7 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
 
 
 def test_yields_chart_thins_a_long_history_to_weekly(sample: pd.DataFrame) -> None:
-    spec = yields_chart(sample, as_of=AS_OF, years=30).to_dict()
+    spec = yields_chart(sample, slope_of(sample), as_of=AS_OF, years=30).to_dict()
     assert "weekly points" in spec["title"]["subtitle"][0]
     assert all(len(rows) <= MAX_POINTS for rows in spec["datasets"].values())
 
@@ -450,7 +454,7 @@ def test_real_rates_and_risk_as_of_2026_07_31(shared_prices: Path) -> None:
     vol = rolling_volatility(prices["IWN"], 63)
     assert 0.05 < vol.iloc[-1] < 0.8
     for chart in (
-        yields_chart(prices, as_of=AS_OF),
+        yields_chart(prices, slope, as_of=AS_OF),
         sensitivity_chart({"IWN/IWF": sens}, yield_symbol="^TNX", as_of=AS_OF, window=63),
     ):
         assert len(json.dumps(chart.to_dict())) < 300_000

@@ -11,12 +11,12 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from generator import reference, render
+from generator import reference, render, templating
 from generator.config import Config
-from generator.sections import Sections
-from tests_support import REPO, sample_report
+from generator.sections import Page
+from tests_support import REPO, sample_report, snapshot_of
 
-PAGE = render.Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About")
+PAGE = Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About")
 ROW = re.compile(r'^\| <code class="rm-key">(?P<path>[^<]+)</code> \| (?P<rest>.*) \|$')
 
 
@@ -58,9 +58,9 @@ def rendered_rows(text: str) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def page() -> str:
-    env = render.make_environment(REPO / "templates")
+    env = templating.make_environment(REPO / "templates")
     context = {"config_reference": reference.reference()}
-    return render.render_pages(env, context, [PAGE])["configuration.md"].decode()
+    return templating.render_pages(env, context, [PAGE])["configuration.md"].decode()
 
 
 def test_every_config_key_has_a_description():
@@ -178,7 +178,7 @@ def test_the_page_follows_the_model_and_the_check_catches_a_missing_docstring():
 
 
 def test_configuration_page_is_under_about():
-    pages = render.site_pages(sample_report(), Sections())
+    pages = snapshot_of(sample_report(), members={}).pages()
     assert PAGE in pages
     about = next(entry["About"] for entry in render.navigation(pages) if "About" in entry)
     assert {"Configuration": "configuration.md"} in about

@@ -8,23 +8,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generator import render, sections
+from generator import chartfiles, formatting, render, templating
 from generator.config import load_config
 from generator.errors import BuildError
-from generator.sources import load_member_prices
-from tests_support import REPO, REPO_CONFIG, sample_report
+from tests_support import REPO, REPO_CONFIG, sample_report, snapshot_of
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 def pages(report, overrides=None) -> dict[str, str]:
-    env = render.make_environment(REPO / "templates", overrides)
-    start = report.as_of - pd.DateOffset(years=4)
-    members = load_member_prices(report.config, "sample", REPO, start=start)
-    parts = sections.build_sections(report, members)
-    out = render.render_pages(
-        env, render.page_context(report, parts), render.site_pages(report, parts)
-    )
+    env = templating.make_environment(REPO / "templates", overrides)
+    snap = snapshot_of(report)
+    context, _ = render.page_context(snap)
+    out = templating.render_pages(env, context, snap.pages())
     return {name: content.decode() for name, content in out.items()}
 
 
@@ -82,9 +78,9 @@ def test_config_strings_are_escaped(tmp_path):
     ],
 )
 def test_number_formats(value, pct, pp, bp):
-    assert render.fmt_pct(value) == pct
-    assert render.fmt_pp(value) == pp
-    assert render.fmt_bp(value) == bp
+    assert formatting.fmt_pct(value) == pct
+    assert formatting.fmt_pp(value) == pp
+    assert formatting.fmt_bp(value) == bp
 
 
 def test_override_folder_is_searched_first(tmp_path):
@@ -121,10 +117,10 @@ def test_chart_dates_are_local_midnight_so_no_reader_sees_the_day_before():
 
     frame = pd.DataFrame({"date": ["2026-07-30", "2026-07-31"], "v": [1.0, 2.0]})
     chart = alt.Chart(frame).mark_line().encode(x="date:T", y="v:Q")
-    spec = json.loads(render.chart_files("t", chart)["charts/t.vl.json"])
+    spec = json.loads(chartfiles.chart_files("t", chart)["charts/t.vl.json"])
     rows = next(iter(spec["datasets"].values()))
     assert [r["date"] for r in rows] == ["2026-07-30T00:00:00", "2026-07-31T00:00:00"]
-    assert render.local_dates({"note": "2026-07-31 close", "n/a": "n/a"}) == {
+    assert chartfiles.local_dates({"note": "2026-07-31 close", "n/a": "n/a"}) == {
         "note": "2026-07-31 close",
         "n/a": "n/a",
     }
@@ -200,4 +196,4 @@ def test_error_in_an_included_partial_names_the_partial_and_the_page(tmp_path):
 
 
 def test_only_errors_raised_in_a_template_are_located():
-    assert render.template_location(ValueError("no template involved")) is None
+    assert templating.template_location(ValueError("no template involved")) is None

@@ -13,7 +13,8 @@ import pytest
 from generator.config import Config
 from generator.errors import DataError
 from generator.metrics import Streak
-from generator.report import Report, as_of_session, build_report
+from generator.report import Report, build_report
+from generator.validate import as_of_session as resolve
 from tests_support import run_report
 
 NAN = math.nan
@@ -245,8 +246,13 @@ def test_pair_with_fewer_than_two_common_sessions_raises_data_error() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# as_of_session
+# as_of_session (generator.validate): the session a report is as of
 # ---------------------------------------------------------------------------------------------
+
+
+def as_of_session(prices: pd.DataFrame, benchmark: str, requested: pd.Timestamp | None):
+    closes = prices[benchmark] if benchmark in prices else pd.Series(dtype="float64")
+    return resolve(closes, benchmark, requested)
 
 
 @pytest.mark.parametrize(

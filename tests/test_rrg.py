@@ -19,6 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.calendar import sessions
+from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.rrg import (
     HEIGHT,
@@ -36,7 +37,6 @@ from generator.metrics.rrg import (
     rrg_table,
     weekly_closes,
 )
-from generator.render import chart_files
 
 FAST = settings(max_examples=30, deadline=None)
 SLOW = settings(max_examples=15, deadline=None)

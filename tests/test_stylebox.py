@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import metrics
+from generator.chartfiles import chart_files
 from generator.charts import BASIS
 from generator.charts.stylebox import cell_label, stylebox_chart
 from generator.metrics.stylebox import (
@@ -35,7 +36,6 @@ from generator.metrics.stylebox import (
     style_spreads,
     symbols_of,
 )
-from generator.render import chart_files
 from generator.sources import tidy
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices

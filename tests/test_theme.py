@@ -12,13 +12,12 @@ import pytest
 import yaml
 from PIL import Image
 
-from generator import render, sections, views
+from generator import chartfiles, render
 from generator.charts import theme as chart_theme
 from generator.charts.theme import DEFAULT, balanced_blend, contrast, legibility
 from generator.config import Theme, load_config
 from generator.errors import ConfigError
-from generator.sources import load_member_prices
-from tests_support import REPO, REPO_CONFIG, sample_report
+from tests_support import REPO, REPO_CONFIG, sample_report, snapshot_of
 
 CUSTOM = {
     "primary": "#aa3377",
@@ -57,10 +56,8 @@ def chart_colours(name: str) -> dict[str, set[str]]:
     """Every hex colour in every chart spec of the sample site drawn in ``THEMES[name]``."""
     config = load_config(REPO_CONFIG).model_copy(update={"theme": THEMES[name]})
     report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
-    start = report.as_of - pd.DateOffset(years=4)
-    parts = sections.build_sections(report, load_member_prices(config, "sample", REPO, start=start))
-    every = render.build_charts(report) | views.section_charts(report, parts)
-    return {name: set(HEX.findall(json.dumps(chart.to_dict()))) for name, chart in every.items()}
+    _, figures = snapshot_of(report).present()
+    return {f.name: set(HEX.findall(json.dumps(f.chart.to_dict()))) for f in figures}
 
 
 # --- the config
@@ -186,10 +183,9 @@ def test_text_colours_are_not_in_specs_but_in_the_theme_file():
 def test_site_files_publish_the_configured_theme(tmp_path):
     config = load_config(config_with(tmp_path, CUSTOM))
     report = sample_report(config)
-    files = render.site_files(
-        report, render.site_pages(report, sections.Sections()), cache_dir=REPO / ".cache"
-    )
-    published = json.loads(files[render.CHART_THEME])
+    snap = snapshot_of(report, members={}, only=())
+    files = render.site_files(snap, snap.pages(), cache_dir=REPO / ".cache")
+    published = json.loads(files[chartfiles.CHART_THEME])
     assert published == json.loads(chart_theme.theme_file(config.theme))
     assert published["dark"]["title"]["color"] == "#e8e0d0"
 
@@ -200,7 +196,7 @@ def test_static_images_use_the_theme_for_both_backgrounds():
     theme = Theme.model_validate(CUSTOM)
     frame = pd.DataFrame({"date": ["2026-07-30", "2026-07-31"], "v": [1.0, 2.0]})
     chart = alt.Chart(frame).mark_line().encode(x="date:T", y="v:Q").properties(title="T")
-    files = render.chart_files("t", chart, png=True, theme=theme)
+    files = chartfiles.chart_files("t", chart, png=True, theme=theme)
     svg = files["charts/t.svg"].decode()
     ink = chart_theme.fallback_config(theme)["axis"]["labelColor"]
     assert ink == balanced_blend("#101820", "#e8e0d0", "#fafafa", "#202020")

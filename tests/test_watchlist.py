@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import metrics
+from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.watchlist import watchlist_chart
 from generator.metrics.groups import (
@@ -25,7 +26,6 @@ from generator.metrics.groups import (
     rebased,
     ytd_start,
 )
-from generator.render import chart_files
 from generator.sources import tidy
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from generator import calendar, metrics, weekly
 from generator.config import Pair, load_config
 from generator.report import pair_report
-from generator.sections import MemberBreadth, RotationGroup
+from generator.sections.breadth import MemberBreadth
+from generator.sections.rotation import RotationGroup
 from tests_support import REPO_CONFIG
 
 T = pd.Timestamp

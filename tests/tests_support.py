@@ -43,12 +43,13 @@ def error_line(err: str) -> str:
 def sample_report(config=None, as_of=None):
     """A report on the built-in sample prices (as of ``as_of`` or their last session)."""
     from generator.config import load_config
-    from generator.report import as_of_session, build_report
+    from generator.report import build_report
     from generator.sources.sample import sample_prices
+    from generator.validate import as_of_session
 
     config = config or load_config(REPO_CONFIG)
     prices = sample_prices(config.symbols)
-    session = as_of_session(prices, config.benchmark, as_of)
+    session = as_of_session(prices[config.benchmark], config.benchmark, as_of)
     return build_report(
         config,
         prices,
@@ -56,6 +57,28 @@ def sample_report(config=None, as_of=None):
         source="sample data",
         is_sample=True,
         status=run_report(config.symbols, stale={"FSBC": "last session 2026-07-30, 1 behind"}),
+    )
+
+
+def snapshot_of(report, members=None, only=None):
+    """The snapshot of ``report``'s session with the sample's member lists (or ``members``)."""
+    import pandas as pd
+
+    from generator import snapshot
+    from generator.sources import load_member_prices
+
+    if members is None:
+        start = report.as_of - pd.DateOffset(years=4)
+        members = load_member_prices(report.config, "sample", REPO, start=start)
+    return snapshot.take(
+        report.config,
+        report.prices,
+        report.as_of,
+        members=members,
+        source=report.source,
+        is_sample=report.is_sample,
+        status=report.status,
+        only=only,
     )
 
 
@@ -92,13 +115,14 @@ def render_sample_post(session: str) -> dict[str, bytes]:
     """Every file of the weekly post of the week ending ``session``, from the sample source."""
     import pandas as pd
 
-    from generator import posts, render
+    from generator import posts
     from generator.config import load_config
     from generator.sources import load_member_prices, load_prices
+    from generator.templating import make_environment
 
     config = load_config(REPO_CONFIG)
     loaded = load_prices("sample", config.symbols, store_root=REPO / "data" / "store")
     start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
     members = load_member_prices(config, "sample", REPO, start=start)
-    env = render.make_environment(REPO / "templates")
+    env = make_environment(REPO / "templates")
     return posts.render_post(env, config, loaded, members, pd.Timestamp(session))

@@ -17,8 +17,7 @@ import pandas as pd
 from generator.charts import BASIS, MAX_POINTS, thin
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
-from generator.metrics import drawdown, moving_average
-from generator.metrics.history import EpisodeRule, drawdown_table, weekly_closes
+from generator.metrics.history import EpisodeRule, weekly_closes
 
 LEADER_COLORS = {"a": "#1f9e89", "b": "#8e63c7"}
 """Episode shading: teal when A leads, violet when B leads. Mid-tone hues at low opacity read on
@@ -75,28 +74,24 @@ def _episode_rows(
 
 
 def history_chart(
-    ratio: pd.Series,
+    lines: pd.DataFrame,
     episodes: pd.DataFrame,
     *,
     a: str,
     b: str,
+    first: pd.Timestamp,
     as_of: pd.Timestamp,
     rule: EpisodeRule,
     theme: Theme = DEFAULT,
 ) -> alt.LayerChart:
     """The ratio ``a / b`` since its start (weekly, log scale), its average and its episodes.
 
-    Log scale, because over decades the ratio moves by multiples: equal heights are equal
-    percentage moves, so a 30 % swing in 2001 looks as large as one in 2025. The line is rebased to
-    100 on the first common session. The line takes the theme's primary colour, the average
-    its accent.
+    ``lines`` is :func:`generator.metrics.history.ratio_lines` of the ratio up to ``as_of``
+    (rebased to 100 on ``first``, its first common session). Log scale, because over decades the
+    ratio moves by multiples: equal heights are equal percentage moves, so a 30 % swing in 2001
+    looks as large as one in 2025. The line takes the theme's primary colour, the average its
+    accent.
     """
-    daily = ratio.dropna().loc[:as_of]
-    weekly = weekly_closes(daily)
-    scale = 100.0 / daily.iloc[0]
-    lines = pd.DataFrame(
-        {"ratio": weekly * scale, "ma": moving_average(weekly, rule.ma_weeks) * scale}
-    )
     data = _dated_records(thin(lines, MAX_POINTS).round(3))
     labels = {"ratio": f"{a} / {b}", "ma": f"{rule.ma_weeks}-week average"}
     # A little room above and below the line (multiplicative, as the scale is logarithmic).
@@ -136,7 +131,7 @@ def history_chart(
             ],
         )
     )
-    shades = _episode_rows(episodes, a=a, b=b, last=weekly.index[-1])
+    shades = _episode_rows(episodes, a=a, b=b, last=lines.index[-1])
     leader_domain = [f"{a} leads", f"{b} leads"]
     shade_layer = (
         alt.Chart(pd.DataFrame(shades, columns=SHADE_FIELDS))
@@ -172,9 +167,9 @@ def history_chart(
             width="container",
             height=340,
             title=alt.Title(
-                f"{a} / {b} since {daily.index[0]:%Y}: who led, and for how long",
+                f"{a} / {b} since {first:%Y}: who led, and for how long",
                 subtitle=[
-                    f"{BASIS} · {frequency} · start = 100 on {daily.index[0]:%Y-%m-%d} · "
+                    f"{BASIS} · {frequency} · start = 100 on {first:%Y-%m-%d} · "
                     f"as of {as_of:%Y-%m-%d} · log scale",
                     f"Shading: {a} leads while the ratio is above its {rule.ma_weeks}-week "
                     f"average, {b} while below; a crossing counts after {rule.min_confirm} weeks",
@@ -188,20 +183,25 @@ def history_chart(
 
 
 def ratio_drawdown_chart(
-    ratio: pd.Series, *, a: str, b: str, as_of: pd.Timestamp, theme: Theme = DEFAULT
+    drawdown: pd.Series,
+    worst: pd.DataFrame,
+    *,
+    a: str,
+    b: str,
+    as_of: pd.Timestamp,
+    theme: Theme = DEFAULT,
 ) -> alt.LayerChart:
     """How far the ratio ``a / b`` stands below its running peak (0 at the top), weekly.
 
-    The drawdown is computed on daily closes (the running peak is the highest daily close so far)
-    and plotted at each week's last session; the deepest daily point is marked, since a weekly
-    sample can miss a mid-week low. The area takes the theme's primary colour, the mark of the
-    deepest point its accent.
+    ``drawdown`` is :func:`generator.metrics.drawdown` of the daily ratio up to ``as_of`` (the
+    running peak is the highest daily close so far), plotted at each week's last session;
+    ``worst`` (:func:`generator.metrics.history.drawdown_table`, deepest first) marks the deepest
+    daily point, since a weekly sample can miss a mid-week low. The area takes the theme's
+    primary colour, the mark of the deepest point its accent.
     """
-    daily = ratio.dropna().loc[:as_of]
-    dd = drawdown(daily)
-    weekly = weekly_closes(dd).to_frame("drawdown")
+    weekly = weekly_closes(drawdown).to_frame("drawdown")
     data = _dated_records(thin(weekly, MAX_POINTS).round(4))
-    worst = drawdown_table(daily, n=1)
+    worst = worst.head(1)
     area = (
         alt.Chart(data)
         .mark_area(

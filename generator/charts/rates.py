@@ -21,7 +21,7 @@ from generator.charts.risk import (
 )
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
-from generator.metrics.rates import BETA_DISPLAY_BP, curve_slope
+from generator.metrics.rates import BETA_DISPLAY_BP
 
 MINUS = "\N{MINUS SIGN}"
 RATES_BASIS = "Yield levels in percent; changes in basis points"
@@ -29,6 +29,7 @@ RATES_BASIS = "Yield levels in percent; changes in basis points"
 
 def yields_chart(
     yields: pd.DataFrame,
+    slope: pd.Series,
     *,
     as_of: pd.Timestamp,
     years: int = 5,
@@ -39,10 +40,10 @@ def yields_chart(
     """Two panels: the ``long`` and ``short`` yield levels (top), and the slope ``long - short``
     in percentage points with a 0 line (bottom: below 0 = inverted curve).
 
-    ``yields`` is a price frame holding the two yield columns (percent levels). The slope takes
-    the first of the theme's series colours, apart from the two yield lines.
+    ``yields`` is a price frame holding the two yield columns (percent levels) and ``slope`` their
+    :func:`generator.metrics.rates.curve_slope`. The slope takes the first of the theme's series
+    colours, apart from the two yield lines.
     """
-    slope = curve_slope(yields[long], yields[short])
     levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope})
     data, frequency = wide_data(windowed(levels, as_of, years))
     labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}

@@ -102,6 +102,15 @@ def weekly_closes(series: pd.Series) -> pd.Series:
     return weekly.rename(series.name)
 
 
+def ratio_lines(ratio: pd.Series, ma_weeks: int) -> pd.DataFrame:
+    """The ratio's weekly closes rebased to 100 on its first daily close (``ratio``), and their
+    ``ma_weeks``-week moving average (``ma``, the average the episode rule reads)."""
+    daily = ratio.dropna()
+    weekly = weekly_closes(daily)
+    scale = 100.0 / daily.iloc[0]
+    return pd.DataFrame({"ratio": weekly * scale, "ma": moving_average(weekly, ma_weeks) * scale})
+
+
 # ---------------------------------------------------------------------------------------------
 # Leadership: causal weekly states, then the history of episodes
 # ---------------------------------------------------------------------------------------------

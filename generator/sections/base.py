@@ -1,0 +1,100 @@
+"""What a site section is: the one contract the build, the posts, the export and the nav share.
+
+A section (Pairs, Style box, Breadth, ...) is one module holding a :class:`Section`: how its
+numbers are computed from the session's report (``compute``), what its page shows (``present``:
+formatted template values and the charts they place), where its page sits (``page``) and what it
+adds to ``metrics.json`` (``export``). :data:`generator.sections.REGISTRY` lists them in
+navigation order; nothing else knows which sections exist.
+
+Compute is pure and returns numbers and frames (``None`` when ``rotation.yml`` does not configure
+the section: it then has no page). Presentation only formats and draws what compute returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import altair as alt
+
+from generator.report import Report
+
+if TYPE_CHECKING:
+    from generator.snapshot import Snapshot
+
+MemberPrices = Mapping[str, tuple[Any, list[str], str]]
+"""List name -> (member price frame or None, tickers, why there are no prices)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: its file in the generated folder, template, nav title and nav section."""
+
+    file: str
+    template: str
+    title: str
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """What a template needs to place a chart: file stem and alternative text."""
+
+    name: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart and the name its files are written under; declared once, where it is drawn."""
+
+    name: str
+    alt: str
+    chart: alt.TopLevelMixin
+
+    @property
+    def ref(self) -> ChartRef:
+        return ChartRef(self.name, self.alt)
+
+
+@dataclass(frozen=True)
+class View:
+    """A section's presentation: template values (merged into the page context) and charts."""
+
+    context: Mapping[str, Any] = field(default_factory=dict)
+    figures: tuple[Figure, ...] = ()
+
+
+Compute = Callable[[Report, MemberPrices], Any]
+Present = Callable[[Any, "Snapshot"], View]
+Export = Callable[[Any, "Snapshot"], Any]
+
+
+def _nothing(report: Report, members: MemberPrices) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One site section. ``always`` pages exist whatever ``compute`` returned."""
+
+    name: str
+    page: Page | None
+    compute: Compute = _nothing
+    present: Present | None = None
+    export: Export | None = None
+    always: bool = False
+
+    def has_page(self, data: Any) -> bool:
+        return self.page is not None and (self.always or data is not None)
+
+
+def names(report: Report) -> dict[str, str]:
+    """Display name of every symbol of the universe."""
+    return {inst.symbol: inst.name for inst in report.config.universe}
+
+
+def reasons(report: Report) -> dict[str, str]:
+    """Why each symbol without numbers has none, from the run report."""
+    return {s.symbol: s.reason for s in report.status.symbols if s.status == "failed"}

@@ -1,0 +1,205 @@
+"""Breadth: how many stocks take part. Per member list, the share of members above their moving
+averages and the advance-decline line; and the equal-weight / cap-weight ratio (``breadth:`` in
+rotation.yml)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from generator import charts
+from generator.charts import breadth as breadth_charts
+from generator.config import Pair, slug
+from generator.errors import DataError
+from generator.formatting import NA, json_number
+from generator.metrics import breadth
+from generator.report import PairReport, Report, pair_report
+from generator.sections.base import Figure, MemberPrices, Page, Section, View, reasons
+
+if TYPE_CHECKING:
+    from generator.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class MemberBreadth:
+    name: str
+    frames: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    advance_decline: pd.DataFrame | None = None
+    coverage: breadth.Coverage | None = None
+    problem: str = ""
+    """Why this list has no numbers (file missing or unreadable)."""
+
+
+@dataclass(frozen=True)
+class Breadth:
+    lists: tuple[MemberBreadth, ...]
+    equal_weight: PairReport | None
+    """The equal-weight / cap-weight pair, or ``None`` (``equal_weight_problem`` says why)."""
+    equal_weight_problem: str = ""
+
+
+def member_breadth(report: Report, members: MemberPrices) -> tuple[MemberBreadth, ...]:
+    """Breadth of each member list, from member prices up to the report's session."""
+    cfg = report.config.breadth
+    if cfg is None:
+        return ()
+    out = []
+    for item in cfg.lists:
+        prices, tickers, problem = members.get(item.name, (None, [], "member prices not loaded"))
+        if prices is None:
+            out.append(MemberBreadth(item.name, problem=problem))
+            continue
+        prices = prices.loc[: report.as_of]
+        frames = {
+            w: breadth.percent_above_ma(prices, w, min_eligible=cfg.min_members)
+            for w in cfg.windows
+        }
+        out.append(
+            MemberBreadth(
+                item.name,
+                frames,
+                breadth.advance_decline(prices),
+                breadth.coverage(prices, tickers, report.as_of),
+            )
+        )
+    return tuple(out)
+
+
+def equal_weight_pair(report: Report) -> tuple[PairReport | None, str]:
+    """The equal-weight / cap-weight ratio, or why there is none: a symbol that failed
+    validation (the policy tolerates a few) leaves this chart out, never the whole build."""
+    cfg = report.config.breadth
+    assert cfg is not None
+    pair = Pair(a=cfg.equal_weight, b=cfg.cap_weight, label="Equal weight vs cap weight")
+    why = reasons(report)
+    for symbol in (pair.a, pair.b):
+        if symbol in why:
+            return None, f"{symbol} failed: {why[symbol]}"
+    try:
+        return pair_report(report.config, report.prices, report.as_of, pair), ""
+    except DataError as exc:
+        return None, str(exc)
+
+
+def compute(report: Report, members: MemberPrices) -> Breadth | None:
+    if report.config.breadth is None:
+        return None
+    ratio, problem = equal_weight_pair(report)
+    return Breadth(member_breadth(report, members), ratio, problem)
+
+
+def present(data: Breadth | None, snap: Snapshot) -> View:
+    cfg = snap.report.config.breadth
+    if data is None or cfg is None:
+        return View({"breadth": None})
+    report = snap.report
+    theme = report.config.theme
+    figures: list[Figure] = []
+    lists: list[dict[str, Any]] = []
+    for item in data.lists:
+        if item.coverage is None or item.advance_decline is None:
+            lists.append({"name": item.name, "problem": item.problem})
+            continue
+        members = item.coverage.priced
+        above = Figure(
+            f"breadth-{slug(item.name)}-above",
+            f"{item.name}: members above averages",
+            breadth_charts.percent_above_chart(
+                item.frames,
+                list_name=item.name,
+                as_of=report.as_of,
+                members=members,
+                min_eligible=cfg.min_members,
+                theme=theme,
+            ),
+        )
+        ad_chart = Figure(
+            f"breadth-{slug(item.name)}-ad",
+            f"{item.name}: A-D line",
+            breadth_charts.advance_decline_chart(
+                item.advance_decline,
+                list_name=item.name,
+                as_of=report.as_of,
+                members=members,
+                theme=theme,
+            ),
+        )
+        figures += [above, ad_chart]
+        latest = {
+            w: frame["share"].dropna().iloc[-1] if frame["share"].notna().any() else float("nan")
+            for w, frame in item.frames.items()
+        }
+        ad = item.advance_decline["line"]
+        month = ad.loc[: report.as_of - pd.DateOffset(months=1)]
+        lists.append(
+            {
+                "name": item.name,
+                "problem": "",
+                "key": slug(item.name),
+                "coverage": item.coverage.summary(),
+                "above": [
+                    {"window": str(w), "share": NA if pd.isna(v) else f"{v * 100:.0f}%"}
+                    for w, v in latest.items()
+                ],
+                "ad_month": NA if month.empty else f"{ad.iloc[-1] - month.iloc[-1]:+,.0f}",
+                "chart_above": above.ref,
+                "chart_ad": ad_chart.ref,
+            }
+        )
+    ratio = None
+    if data.equal_weight is not None:
+        params = report.config.metrics
+        ratio = Figure(
+            "breadth-equal-weight",
+            f"{cfg.equal_weight} / {cfg.cap_weight}",
+            charts.ratio_chart(
+                data.equal_weight,
+                as_of=report.as_of,
+                years=params.chart_years,
+                ma_short=params.ma_short,
+                ma_long=params.ma_long,
+                theme=theme,
+            ),
+        )
+        figures.append(ratio)
+    context = {
+        "lists": lists,
+        "windows": [str(w) for w in cfg.windows],
+        "equal_weight": cfg.equal_weight,
+        "cap_weight": cfg.cap_weight,
+        "ratio_chart": ratio.ref if ratio else None,
+        "ratio_problem": data.equal_weight_problem,
+    }
+    return View({"breadth": context}, tuple(figures))
+
+
+def export(data: Breadth | None, snap: Snapshot) -> list[dict[str, Any]]:
+    """The latest share above each average per list, for ``metrics.json``."""
+    rows = []
+    for item in data.lists if data else ():
+        for window, frame in item.frames.items():
+            if frame.empty:
+                continue
+            last = frame.iloc[-1]
+            rows.append(
+                {
+                    "list": item.name,
+                    "window": window,
+                    "share": json_number(last["share"]),
+                    "eligible": int(last["eligible"]),
+                    "above": int(last["above"]),
+                }
+            )
+    return rows
+
+
+SECTION = Section(
+    name="breadth",
+    page=Page("breadth.md", "pages/breadth.md.j2", "Breadth", "Rotation"),
+    compute=compute,
+    present=present,
+    export=export,
+)

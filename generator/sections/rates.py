@@ -1,0 +1,89 @@
+"""Rates: the 10-year and 13-week yields, the curve slope, and how the headline ratio moves with
+yield changes (``rates:`` in rotation.yml)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from generator.charts import rates as rates_charts
+from generator.formatting import NA
+from generator.metrics import rates
+from generator.report import Report
+from generator.sections.base import Figure, MemberPrices, Page, Section, View
+
+if TYPE_CHECKING:
+    from generator.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Rates:
+    yields: pd.DataFrame
+    slope: pd.Series
+    sensitivity: Mapping[str, pd.DataFrame]
+    """Ratio label -> rolling correlation and beta against yield changes."""
+
+
+def compute(report: Report, members: MemberPrices) -> Rates | None:
+    cfg = report.config.rates
+    if cfg is None or not {cfg.long, cfg.short} <= set(report.returns.index):
+        return None
+    yields = report.prices[[cfg.long, cfg.short]]
+    pair = report.headline
+    label = f"{pair.pair.a} / {pair.pair.b}"
+    sensitivity = {
+        label: rates.rolling_sensitivity(pair.ratio["ratio"], yields[cfg.long], cfg.window)
+    }
+    return Rates(yields, rates.curve_slope(yields[cfg.long], yields[cfg.short]), sensitivity)
+
+
+def present(data: Rates | None, snap: Snapshot) -> View:
+    cfg = snap.report.config.rates
+    if data is None or cfg is None:
+        return View({"rates": None})
+    as_of, theme = snap.report.as_of, snap.report.config.theme
+    yields = Figure(
+        "rates-yields",
+        "Treasury yields and curve slope",
+        rates_charts.yields_chart(
+            data.yields, data.slope, as_of=as_of, long=cfg.long, short=cfg.short, theme=theme
+        ),
+    )
+    sensitivity = Figure(
+        "rates-sensitivity",
+        "Ratio sensitivity to yield changes",
+        rates_charts.sensitivity_chart(
+            data.sensitivity,
+            yield_symbol=cfg.long,
+            as_of=as_of,
+            window=cfg.window,
+            theme=theme,
+        ),
+    )
+    last = data.yields.ffill().iloc[-1]
+    sens = next(iter(data.sensitivity.values())).dropna()
+    context = {
+        "long": cfg.long,
+        "short": cfg.short,
+        "long_level": f"{last[cfg.long]:.2f}%",
+        "short_level": f"{last[cfg.short]:.2f}%",
+        "slope": f"{data.slope.dropna().iloc[-1] * 100:+.0f} bp",
+        "window": str(cfg.window),
+        "pair": next(iter(data.sensitivity)),
+        "corr": NA if sens.empty else f"{sens['corr'].iloc[-1]:+.2f}",
+        "beta": NA if sens.empty else f"{sens['beta'].iloc[-1] * 1000:+.2f}% per +10 bp",
+        "chart_yields": yields.ref,
+        "chart_sensitivity": sensitivity.ref,
+    }
+    return View({"rates": context}, (yields, sensitivity))
+
+
+SECTION = Section(
+    name="rates",
+    page=Page("rates.md", "pages/rates.md.j2", "Rates", "Rotation"),
+    compute=compute,
+    present=present,
+)

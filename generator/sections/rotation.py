@@ -1,0 +1,155 @@
+"""Sectors: weekly relative rotation graphs of each configured group against a benchmark, their
+quadrant tables and returns relative to the benchmark (``rotation:`` in rotation.yml)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from generator.charts import rrg as rrg_charts
+from generator.config import slug
+from generator.formatting import NA, fmt_date, fmt_pct, fmt_pp, json_date, json_number
+from generator.metrics import rrg
+from generator.report import Report
+from generator.sections.base import Figure, MemberPrices, Page, Section, View, names
+
+if TYPE_CHECKING:
+    from generator.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class RotationGroup:
+    name: str
+    points: pd.DataFrame
+    table: pd.DataFrame
+    missing: Mapping[str, str]
+    relative: pd.DataFrame
+    """Symbols x periods: each symbol's return minus the benchmark's."""
+
+
+def params(report: Report) -> rrg.RRGParams:
+    cfg = report.config.rotation
+    assert cfg is not None
+    return rrg.RRGParams(window=cfg.window, momentum_lag=cfg.momentum_lag, tail=cfg.tail)
+
+
+def compute(report: Report, members: MemberPrices) -> tuple[RotationGroup, ...] | None:
+    cfg = report.config.rotation
+    if cfg is None:
+        return None
+    p = params(report)
+    weekly = rrg.weekly_closes(report.prices)
+    bench = report.returns.loc[cfg.benchmark] if cfg.benchmark in report.returns.index else None
+    out = []
+    for group in cfg.groups:
+        points = rrg.rrg_points(weekly, cfg.benchmark, group.symbols, p)
+        present_ = [s for s in group.symbols if s in report.returns.index]
+        relative = report.returns.loc[present_] - bench if bench is not None else pd.DataFrame()
+        out.append(
+            RotationGroup(
+                group.name,
+                points,
+                rrg.rrg_table(points, report.as_of),
+                rrg.rrg_missing(weekly, cfg.benchmark, group.symbols, p),
+                relative,
+            )
+        )
+    return tuple(out) or None
+
+
+def rrg_figure(group: RotationGroup, report: Report) -> Figure:
+    """A group's relative rotation graph (the Sectors page, and the weekly post's second chart)."""
+    cfg = report.config.rotation
+    assert cfg is not None
+    return Figure(
+        f"rrg-{slug(group.name)}",
+        f"{group.name} relative rotation graph",
+        rrg_charts.rrg_chart(
+            group.points,
+            names(report),
+            as_of=report.as_of,
+            params=params(report),
+            benchmark=cfg.benchmark,
+            title=f"{group.name}: relative rotation vs {cfg.benchmark}",
+            theme=report.config.theme,
+        ),
+    )
+
+
+def present(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> View:
+    report = snap.report
+    display, periods = names(report), list(report.config.periods)
+    out: list[dict[str, Any]] = []
+    figures = []
+    for group in groups or ():
+        figure = rrg_figure(group, report)
+        figures.append(figure)
+        table = [
+            {
+                "symbol": sym,
+                "name": display.get(sym, sym),
+                "quadrant": row["quadrant"],
+                "previous": "" if pd.isna(row["previous_quadrant"]) else row["previous_quadrant"],
+                "changed": bool(row["changed"]),
+                "rs_ratio": f"{row['rs_ratio']:.2f}",
+                "rs_momentum": f"{row['rs_momentum']:.2f}",
+                "heading": NA if pd.isna(row["heading"]) else f"{row['heading']:.0f}°",
+                "week": fmt_date(row["date"]),
+            }
+            for sym, row in group.table.iterrows()
+        ]
+        relative = [
+            {
+                "symbol": sym,
+                "name": display.get(sym, sym),
+                "ytd": fmt_pct(report.returns.at[sym, "YTD"]) if "YTD" in periods else NA,
+                "relative": [fmt_pp(group.relative.at[sym, p]) for p in periods],
+            }
+            for sym in group.relative.index
+        ]
+        out.append(
+            {
+                "name": group.name,
+                "key": slug(group.name),
+                "chart": figure.ref,
+                "table": table,
+                "relative": relative,
+                "missing": [{"symbol": s, "reason": r} for s, r in group.missing.items()],
+            }
+        )
+    return View({"rotation": out}, tuple(figures))
+
+
+def export(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> list[dict[str, Any]]:
+    """Each group's latest point per symbol, for ``metrics.json``."""
+    return [
+        {
+            "group": g.name,
+            "symbols": [
+                {
+                    "symbol": sym,
+                    "week": json_date(row["date"]),
+                    "quadrant": row["quadrant"],
+                    "previous_quadrant": None
+                    if pd.isna(row["previous_quadrant"])
+                    else row["previous_quadrant"],
+                    "rs_ratio": json_number(row["rs_ratio"], 4),
+                    "rs_momentum": json_number(row["rs_momentum"], 4),
+                }
+                for sym, row in g.table.iterrows()
+            ],
+        }
+        for g in groups or ()
+    ]
+
+
+SECTION = Section(
+    name="rotation",
+    page=Page("sectors.md", "pages/sectors.md.j2", "Sectors", "Rotation"),
+    compute=compute,
+    present=present,
+    export=export,
+)
