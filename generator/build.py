@@ -27,7 +27,7 @@ from generator import export, feed, pipeline, posts, render, snapshot, validate
 from generator.charts import theme as chart_theme
 from generator.config import load_config
 from generator.errors import BuildError
-from generator.sources import load_member_prices, load_prices
+from generator.pipeline import load_member_prices, load_prices
 from generator.templating import make_environment
 
 log = logging.getLogger(__name__)

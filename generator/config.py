@@ -30,13 +30,31 @@ from pydantic import (
 )
 
 from generator.errors import ConfigError
-from generator.metrics.stylebox import PRESETS
 
 Period = Literal["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y"]
 """Calendar-anchored return periods (see :mod:`generator.metrics`)."""
 
 # Yahoo symbols: letters, digits and the punctuation Yahoo uses (^TNX, BRK-B, VOD.L, EURUSD=X).
 SYMBOL_RE = re.compile(r"^[\^]?[A-Z0-9][A-Z0-9.\-=&]{0,19}$")
+
+
+# Style-box presets: which funds fill each cell, keyed like ``style_box.preset``.
+Grid = tuple[tuple[str, str, str], tuple[str, str, str], tuple[str, str, str]]
+
+RUSSELL: Grid = (("IWD", "IWB", "IWF"), ("IWS", "IWR", "IWP"), ("IWN", "IWM", "IWO"))
+"""iShares Russell 1000 / Midcap / 2000, each Value, blend and Growth."""
+SP: Grid = (("IVE", "IVV", "IVW"), ("IJJ", "IJH", "IJK"), ("IJS", "IJR", "IJT"))
+"""iShares S&P 500 / MidCap 400 / SmallCap 600, each Value, blend and Growth."""
+VANGUARD: Grid = (("VTV", "VV", "VUG"), ("VOE", "VO", "VOT"), ("VBR", "VB", "VBK"))
+"""Vanguard (CRSP indexes) Large / Mid / Small, each Value, blend and Growth."""
+
+PRESETS: dict[str, Grid] = {"russell": RUSSELL, "sp": SP, "vanguard": VANGUARD}
+"""Keyed like ``style_box.preset`` in the config."""
+PRESET_TITLES: dict[str, str] = {
+    "russell": "Russell (iShares)",
+    "sp": "S&P (iShares)",
+    "vanguard": "Vanguard (CRSP)",
+}
 
 
 class _Model(BaseModel):

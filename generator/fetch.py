@@ -33,7 +33,7 @@ from tqdm import tqdm
 from generator import calendar
 from generator.config import Config, DataPolicy
 from generator.errors import DataError, SourceError
-from generator.sources import LoadResult
+from generator.frame import LoadResult
 from generator.store import PriceStore
 
 if TYPE_CHECKING:

@@ -1,20 +1,23 @@
-"""The stages every command shares between loading prices and taking a snapshot.
+"""The stages every command shares between ``--source`` and a snapshot.
 
-``rotation build`` and ``rotation backfill`` both check what a source returned, apply the
-fail-closed policy and resolve the as-of session here, the same way, so a post and the site built
-as of the same session rest on the same prices.
+``rotation build`` and ``rotation backfill`` load prices (and breadth members) through one
+dispatcher, then check what the source returned, apply the fail-closed policy and resolve the
+as-of session here, the same way, so a post and the site built as of the same session rest on the
+same prices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from generator import validate
-from generator.config import Config
-from generator.sources import LoadResult, tidy
+from generator.config import Config, DataPolicy
+from generator.errors import SourceError
+from generator.frame import LoadResult, MemberPrices, columns, tidy
 
 
 @dataclass(frozen=True)
@@ -45,3 +48,89 @@ def check_prices(
     bench = prices[config.benchmark] if config.benchmark in prices.columns else pd.Series()
     as_of = validate.as_of_session(bench, config.benchmark, requested)
     return CheckedPrices(prices, run, as_of)
+
+
+def load_prices(
+    spec: str,
+    symbols: list[str],
+    *,
+    store_root: Path,
+    policy: DataPolicy | None = None,
+    require_any: bool = True,
+) -> LoadResult:
+    """Dispatch on a ``--source`` value: ``sample``, ``csv:DIR``, ``yahoo`` or ``store``.
+
+    ``store`` reads the local price store alone (``--offline``); with ``require_any`` (the
+    universe) a store holding none of ``symbols`` is an error that says to run ``rotation fetch``.
+
+    Imports are local so that a build from the sample or a CSV folder never imports yfinance.
+    """
+    if spec == "sample":
+        from generator.sources.sample import SAMPLE_LABEL, sample_prices
+
+        return LoadResult(
+            columns(sample_prices(symbols)), f"{SAMPLE_LABEL} (synthetic prices)", is_sample=True
+        )
+    if spec.startswith("csv:"):
+        from generator.sources.csvdir import load_csv_dir
+
+        folder = spec.removeprefix("csv:")
+        if not folder:
+            raise SourceError("--source csv:DIR needs a folder, e.g. csv:data/prices")
+        return load_csv_dir(Path(folder), symbols)
+    if spec in ("yahoo", "store"):
+        from generator.fetch import update_store
+        from generator.store import PriceStore
+
+        store = PriceStore(store_root)
+        if spec == "store":
+            return store.load(symbols, require_any=require_any)
+        return update_store(store, symbols, "yahoo", policy=policy or DataPolicy())[0]
+    raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")
+
+
+SAMPLE_MEMBERS = 250
+
+
+def load_member_prices(
+    config: Config,
+    spec: str,
+    project: Path,
+    *,
+    start: pd.Timestamp,
+    policy: DataPolicy | None = None,
+) -> MemberPrices:
+    """Prices of every breadth member list, from the same source as the universe.
+
+    A list file that cannot be read leaves that list without numbers (the page says why). The
+    sample source uses synthetic members instead of the files, so a new user sees the section and
+    a sample site is the same on every machine.
+    Members never count towards the fail-closed policy: breadth rests on whatever has prices,
+    and the page states the coverage.
+    """
+    from generator.errors import DataError
+    from generator.members import member_frame, read_members
+
+    out: dict[str, tuple[pd.DataFrame | None, list[str], str]] = {}
+    if config.breadth is None:
+        return out
+    for item in config.breadth.lists:
+        if spec == "sample":
+            # Synthetic members whatever the file says, so a sample site is the same everywhere.
+            prefix = "".join(ch for ch in item.name.upper() if ch.isalnum())[:4] or "M"
+            tickers = [f"{prefix}{i:03d}" for i in range(1, SAMPLE_MEMBERS + 1)]
+        else:
+            try:
+                tickers = [m.ticker for m in read_members(project / item.file)]
+            except DataError as exc:
+                out[item.name] = (None, [], str(exc))
+                continue
+        loaded = load_prices(
+            spec,
+            tickers,
+            store_root=project / config.members_store,
+            policy=policy,
+            require_any=False,
+        )
+        out[item.name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
+    return out

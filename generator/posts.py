@@ -36,9 +36,10 @@ from generator.chartfiles import figure_files
 from generator.config import Config, load_config
 from generator.errors import DataError
 from generator.formatting import fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
+from generator.frame import LoadResult
+from generator.pipeline import load_member_prices, load_prices
 from generator.sections import pairs, rotation
 from generator.sections.base import ChartRef, Figure
-from generator.sources import LoadResult, load_member_prices, load_prices
 from generator.templating import make_environment, render_template
 
 log = logging.getLogger(__name__)

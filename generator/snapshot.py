@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from generator.config import Config
+from generator.registry import REGISTRY
 from generator.report import Report, build_report
-from generator.sections import REGISTRY
 from generator.sections.base import Figure, MemberPrices, Page, Section
 from generator.validate import RunReport
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from generator.errors import DataError
-from generator.sources import LoadResult
+from generator.frame import LoadResult
 
 log = logging.getLogger(__name__)
 

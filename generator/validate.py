@@ -24,7 +24,7 @@ import pandas as pd
 from generator import calendar
 from generator.config import Config, DataPolicy
 from generator.errors import DataError
-from generator.sources import LoadResult
+from generator.frame import LoadResult
 
 Status = Literal["ok", "stale", "failed"]
 SHOWN_DATES = 3

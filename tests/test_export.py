@@ -13,7 +13,7 @@ import pytest
 
 from generator import export, schema
 from generator.formatting import json_number
-from generator.sources import load_member_prices
+from generator.pipeline import load_member_prices
 from tests_support import REPO, render_sample_post, sample_report, snapshot_of
 
 VALIDATOR = jsonschema.Draft202012Validator(schema.load())

@@ -22,9 +22,9 @@ from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.rates import RATES_BASIS, sensitivity_chart, yields_chart
 from generator.charts.risk import beta_corr_chart, drawdown_chart, volatility_chart
+from generator.frame import tidy
 from generator.metrics.rates import curve_slope, rolling_sensitivity, yield_changes_bp
 from generator.metrics.risk import log_returns, rolling_beta_corr, rolling_volatility
-from generator.sources import tidy
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from generator import reference, render, templating
 from generator.config import Config
-from generator.sections import Page
+from generator.sections.base import Page
 from tests_support import REPO, sample_report, snapshot_of
 
 PAGE = Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About")

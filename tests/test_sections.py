@@ -12,7 +12,8 @@ import pytest
 
 from generator import render, snapshot, templating
 from generator.formatting import fmt_pct
-from generator.sections import REGISTRY, Figure, Page, Section, View
+from generator.registry import REGISTRY
+from generator.sections.base import Figure, Page, Section, View
 from tests_support import REPO, run_report, sample_report, snapshot_of
 
 AS_OF = pd.Timestamp("2026-07-31")

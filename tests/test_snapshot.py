@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from generator import export, snapshot
-from generator.sources import load_member_prices
+from generator.pipeline import load_member_prices
 from tests_support import REPO, sample_report
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from generator.errors import DataError, SourceError
-from generator.sources import load_prices
+from generator.pipeline import load_prices
 from generator.sources.csvdir import load_csv_dir, read_close_csv
 
 

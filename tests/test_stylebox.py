@@ -19,24 +19,20 @@ from generator import metrics
 from generator.chartfiles import chart_files
 from generator.charts import BASIS
 from generator.charts.stylebox import cell_label, stylebox_chart
+from generator.config import PRESET_TITLES, PRESETS, RUSSELL, SP, VANGUARD
+from generator.frame import tidy
 from generator.metrics.stylebox import (
     DIAGONAL,
     OVERALL,
-    PRESET_TITLES,
-    PRESETS,
-    RUSSELL,
     SIZES,
     SMALL_MINUS_LARGE,
-    SP,
     STYLES,
     VALUE_MINUS_GROWTH,
-    VANGUARD,
     check_grid,
     style_grid,
     style_spreads,
     symbols_of,
 )
-from generator.sources import tidy
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
 

@@ -18,6 +18,7 @@ from generator import metrics
 from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.watchlist import watchlist_chart
+from generator.frame import tidy
 from generator.metrics.groups import (
     GAP_FILL_LIMIT,
     WATCHLIST_GROUPS,
@@ -26,7 +27,6 @@ from generator.metrics.groups import (
     rebased,
     ytd_start,
 )
-from generator.sources import tidy
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
 

@@ -65,7 +65,7 @@ def snapshot_of(report, members=None, only=None):
     import pandas as pd
 
     from generator import snapshot
-    from generator.sources import load_member_prices
+    from generator.pipeline import load_member_prices
 
     if members is None:
         start = report.as_of - pd.DateOffset(years=4)
@@ -117,7 +117,7 @@ def render_sample_post(session: str) -> dict[str, bytes]:
 
     from generator import posts
     from generator.config import load_config
-    from generator.sources import load_member_prices, load_prices
+    from generator.pipeline import load_member_prices, load_prices
     from generator.templating import make_environment
 
     config = load_config(REPO_CONFIG)

@@ -39,23 +39,6 @@ from generator.metrics import period_anchor
 SIZES: tuple[str, str, str] = ("Large", "Mid", "Small")
 STYLES: tuple[str, str, str] = ("Value", "Core", "Growth")
 
-Grid = tuple[tuple[str, str, str], tuple[str, str, str], tuple[str, str, str]]
-
-RUSSELL: Grid = (("IWD", "IWB", "IWF"), ("IWS", "IWR", "IWP"), ("IWN", "IWM", "IWO"))
-"""iShares Russell 1000 / Midcap / 2000, each Value, blend and Growth."""
-SP: Grid = (("IVE", "IVV", "IVW"), ("IJJ", "IJH", "IJK"), ("IJS", "IJR", "IJT"))
-"""iShares S&P 500 / MidCap 400 / SmallCap 600, each Value, blend and Growth."""
-VANGUARD: Grid = (("VTV", "VV", "VUG"), ("VOE", "VO", "VOT"), ("VBR", "VB", "VBK"))
-"""Vanguard (CRSP indexes) Large / Mid / Small, each Value, blend and Growth."""
-
-PRESETS: dict[str, Grid] = {"russell": RUSSELL, "sp": SP, "vanguard": VANGUARD}
-"""Keyed like ``style_box.preset`` in the config."""
-PRESET_TITLES: dict[str, str] = {
-    "russell": "Russell (iShares)",
-    "sp": "S&P (iShares)",
-    "vanguard": "Vanguard (CRSP)",
-}
-
 GRID_COLUMNS = ["size", "style", "symbol", "period", "value", "note"]
 SPREAD_COLUMNS = ["spread", "scope", "long", "short", "period", "value", "note"]
 
@@ -92,8 +75,8 @@ def style_grid(
 
     ``returns`` is symbols x periods (fractions), as from
     :func:`generator.metrics.period_returns`; ``grid`` is 3 rows of 3 symbols (see
-    :data:`RUSSELL`); ``reasons`` maps a symbol without prices to why (e.g. the loader's
-    ``"no file .../IWS.csv"``).
+    :data:`generator.config.RUSSELL`); ``reasons`` maps a symbol without prices to why (e.g. the
+    loader's ``"no file .../IWS.csv"``).
 
     Columns: ``size``, ``style``, ``symbol``, ``period``, ``value``, ``note``; rows ordered by
     period (as in ``returns``), then size, then style. ``note`` is ``""`` for a cell with a value;

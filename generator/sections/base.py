@@ -18,13 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import altair as alt
 
+from generator.frame import MemberPrices
 from generator.report import Report
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
-
-MemberPrices = Mapping[str, tuple[Any, list[str], str]]
-"""List name -> (member price frame or None, tickers, why there are no prices)."""
 
 
 @dataclass(frozen=True)

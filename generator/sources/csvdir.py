@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from generator.errors import DataError, SourceError
-from generator.sources import LoadResult
+from generator.frame import LoadResult
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
-from generator.sources import tidy
+from generator.frame import tidy
 
 log = logging.getLogger(__name__)
 

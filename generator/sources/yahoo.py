@@ -40,7 +40,7 @@ from yfinance.data import SingletonMeta, YfData
 from yfinance.exceptions import YFException
 
 from generator.errors import DataError, SourceError
-from generator.sources import tidy
+from generator.frame import tidy
 
 if TYPE_CHECKING:
     import requests
