@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import project_copy
 from generator.build import BuildOptions, build
 from generator.errors import BuildError
 from generator.sources.sample import SAMPLE_END
 from tests_support import data_rows, latest_date
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("build")]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One sample build for the module's tests that only read it (a build takes about 20 s)."""
+    root = project_copy(tmp_path_factory.mktemp("built") / "project")
+    return root, build(BuildOptions(config_path=root / "rotation.yml"))
+
+
 @pytest.fixture
-def built(project):
-    root = project()
-    result = build(BuildOptions(config_path=root / "rotation.yml"))
-    return root, result
+def built_copy(built, tmp_path):
+    """A copy of the module's build that a test may change (a later build, an override)."""
+    root, result = built
+    copy = tmp_path / "project"
+    shutil.copytree(root, copy, symlinks=True)
+    return copy, result
 
 
 def test_sample_build_produces_the_site(built):
@@ -110,8 +121,8 @@ def test_as_of_cuts_every_chart(project):
     assert "Friday 6 March 2026" in (root / "site" / "index.html").read_text()
 
 
-def test_failed_mkdocs_build_keeps_the_previous_site(built):
-    root, _ = built
+def test_failed_mkdocs_build_keeps_the_previous_site(built_copy):
+    root, _ = built_copy
     before_site = snapshot(root / "site")
     before_generated = snapshot(root / "site_src" / "generated")
     # An authored page on a generated page's URL is refused by the hooks.
@@ -123,8 +134,8 @@ def test_failed_mkdocs_build_keeps_the_previous_site(built):
     assert not [p for p in root.iterdir() if p.name.startswith(".site-")]
 
 
-def test_template_error_names_file_and_line_and_writes_nothing(built):
-    root, _ = built
+def test_template_error_names_file_and_line_and_writes_nothing(built_copy):
+    root, _ = built_copy
     before = snapshot(root / "site")
     override = root / "overrides" / "pages"
     override.mkdir(parents=True)

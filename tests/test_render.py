@@ -25,6 +25,25 @@ def pages(report, overrides=None) -> dict[str, str]:
 
 
 @functools.cache
+def latest_context() -> tuple[dict, tuple]:
+    """The sample's page context as of its last session, computed once for the module."""
+    snap = snapshot_of(sample_report())
+    context, _ = render.page_context(snap)
+    return context, tuple(snap.pages())
+
+
+def render_only(overrides: Path, *files: str) -> dict[str, str]:
+    """Only the named pages, with ``overrides`` searched first: a template test renders the
+    page it is about, never the whole report again."""
+    context, every = latest_context()
+    env = templating.make_environment(REPO / "templates", overrides)
+    chosen = [p for p in every if p.file in files]
+    assert len(chosen) == len(files)
+    out = templating.render_pages(env, context, chosen)
+    return {name: content.decode() for name, content in out.items()}
+
+
+@functools.cache
 def golden_pages() -> dict[str, str]:
     """Every page as of 2026-07-31, rendered once for all the golden comparisons."""
     return pages(sample_report(as_of=pd.Timestamp("2026-07-31")))
@@ -93,7 +112,7 @@ def test_override_folder_is_searched_first(tmp_path):
     partial = tmp_path / "overrides" / "partials"
     partial.mkdir()
     (partial / "asof.md.j2").write_text("Custom as-of line: {{ as_of }}\n")
-    out = pages(sample_report(), tmp_path / "overrides")
+    out = render_only(tmp_path / "overrides", "methodology.md", "index.md")
     assert "Our own words." in out["methodology.md"]
     assert "## Period returns" in out["methodology.md"], "the rest is inherited"
     assert "Custom as-of line: 2026-11-20" in out["methodology.md"]
@@ -107,7 +126,7 @@ def test_undefined_variable_fails_the_build(tmp_path):
     with pytest.raises(
         BuildError, match=r"pages/pairs\.md\.j2: line 1: .no_such_value. is undefined$"
     ):
-        pages(sample_report(), tmp_path)
+        render_only(tmp_path, "pairs.md")
 
 
 def test_chart_dates_are_local_midnight_so_no_reader_sees_the_day_before():
@@ -168,7 +187,7 @@ def _override(root: Path, name: str, text: str) -> Path:
 def test_runtime_error_in_an_override_names_its_file_and_line(tmp_path, text, line, reason):
     path = _override(tmp_path / "overrides", "pages/pairs.md.j2", text)
     with pytest.raises(BuildError) as info:
-        pages(sample_report(), tmp_path / "overrides")
+        render_only(tmp_path / "overrides", "pairs.md")
     assert str(info.value).startswith(f"{path}: line {line}: {reason}"), str(info.value)
     assert "\n" not in str(info.value)
 
@@ -184,14 +203,14 @@ def test_error_in_an_overridden_block_names_the_override(tmp_path):
         "{% endblock %}\n",
     )
     with pytest.raises(BuildError) as info:
-        pages(sample_report(), tmp_path / "overrides")
+        render_only(tmp_path / "overrides", "methodology.md")
     assert str(info.value) == f"{path}: line 4: 'dict object' has no attribute 'nope'"
 
 
 def test_error_in_an_included_partial_names_the_partial_and_the_page(tmp_path):
     path = _override(tmp_path / "overrides", "partials/asof.md.j2", "As of {{ as_of }}\n{{ x }}\n")
     with pytest.raises(BuildError) as info:
-        pages(sample_report(), tmp_path / "overrides")
+        render_only(tmp_path / "overrides", "index.md")
     assert str(info.value) == (f"{path}: line 2: 'x' is undefined (rendering pages/home.md.j2)")
 
 

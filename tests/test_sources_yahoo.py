@@ -32,7 +32,7 @@ from fakeyahoo import (
     timeout,
 )
 from generator.errors import SourceError
-from generator.sources.yahoo import download_closes, normalise_symbol
+from generator.sources.yahoo import _open_tz_cache, download_closes, normalise_symbol
 
 # yfinance 1.7.0 uses ``inplace=`` that pandas 3.1 deprecates, and enables DeprecationWarnings
 # for its own modules; that is upstream noise, not something these tests check.
@@ -401,6 +401,15 @@ def test_unknown_symbol_answer_is_yahoos_404() -> None:
 
 # -- contract: the raw yfinance output the adapter relies on ------------------------------------
 
+
+def _raw_download(symbols: list[str], session: object) -> pd.DataFrame:
+    """``yf.download`` as the adapter calls it, after the adapter's one-time opening of
+    yfinance's timezone cache: two threads racing to create a fresh cache fail a symbol with
+    ``database is locked`` now and then, which these format tests are not about."""
+    _open_tz_cache()
+    return yf.download(symbols, session=session, **_DOWNLOAD_ARGS)
+
+
 _DOWNLOAD_ARGS = {
     "start": START,
     "end": END,
@@ -431,7 +440,7 @@ def test_yfinance_version_and_download_signature_are_pinned() -> None:
 def test_raw_download_shape(yahoo_env: YahooEnv) -> None:
     session = yahoo_env.session(payloads())
 
-    raw = yf.download(["AAA", "BRK-B", "ZZZZ"], session=session, **_DOWNLOAD_ARGS)
+    raw = _raw_download(["AAA", "BRK-B", "ZZZZ"], session)
 
     assert isinstance(raw.columns, pd.MultiIndex)
     assert list(raw.columns.names) == ["Price", "Ticker"]
@@ -450,7 +459,7 @@ def test_raw_download_shape(yahoo_env: YahooEnv) -> None:
 
 
 def test_raw_download_when_everything_fails(yahoo_env: YahooEnv) -> None:
-    raw = yf.download(["ZZZZ", "QQQQ"], session=yahoo_env.session({}), **_DOWNLOAD_ARGS)
+    raw = _raw_download(["ZZZZ", "QQQQ"], yahoo_env.session({}))
 
     assert raw.shape[0] == 0
     # The format the adapter parses: "<list repr of symbols>: <reason>", in thread-finish order.

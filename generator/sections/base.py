@@ -12,6 +12,7 @@ the section: it then has no page). Presentation only formats and draws what comp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,11 +46,19 @@ class ChartRef:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart and the name its files are written under; declared once, where it is drawn."""
+    """A chart and the name its files are written under; declared once, where it is drawn.
+
+    ``draw`` makes the Altair chart when it is first needed: rendering the pages alone (a
+    template change, a template test) never pays for drawing the charts.
+    """
 
     name: str
     alt: str
-    chart: alt.TopLevelMixin
+    draw: Callable[[], alt.TopLevelMixin]
+
+    @functools.cached_property
+    def chart(self) -> alt.TopLevelMixin:
+        return self.draw()
 
     @property
     def ref(self) -> ChartRef:

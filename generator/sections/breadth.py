@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -107,7 +108,8 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
         above = Figure(
             f"breadth-{slug(item.name)}-above",
             f"{item.name}: members above averages",
-            breadth_charts.percent_above_chart(
+            partial(
+                breadth_charts.percent_above_chart,
                 item.frames,
                 list_name=item.name,
                 as_of=report.as_of,
@@ -119,7 +121,8 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
         ad_chart = Figure(
             f"breadth-{slug(item.name)}-ad",
             f"{item.name}: A-D line",
-            breadth_charts.advance_decline_chart(
+            partial(
+                breadth_charts.advance_decline_chart,
                 item.advance_decline,
                 list_name=item.name,
                 as_of=report.as_of,
@@ -155,7 +158,8 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
         ratio = Figure(
             "breadth-equal-weight",
             f"{cfg.equal_weight} / {cfg.cap_weight}",
-            charts.ratio_chart(
+            partial(
+                charts.ratio_chart,
                 data.equal_weight,
                 as_of=report.as_of,
                 years=params.chart_years,

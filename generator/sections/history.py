@@ -4,6 +4,7 @@ the streak records of every pair (``history:`` in rotation.yml)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -77,7 +78,8 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
         Figure(
             "history-ratio",
             f"{head.a} / {head.b} since {head.ratio.index[0]:%Y}",
-            history_charts.history_chart(
+            partial(
+                history_charts.history_chart,
                 head.lines,
                 head.episodes,
                 a=head.a,
@@ -91,8 +93,14 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
         Figure(
             "history-drawdown",
             f"{head.a} / {head.b} drawdown",
-            history_charts.ratio_drawdown_chart(
-                head.drawdown, head.drawdowns, a=head.a, b=head.b, as_of=as_of, theme=theme
+            partial(
+                history_charts.ratio_drawdown_chart,
+                head.drawdown,
+                head.drawdowns,
+                a=head.a,
+                b=head.b,
+                as_of=as_of,
+                theme=theme,
             ),
         ),
     )

@@ -7,6 +7,7 @@ the headline pair, on Home.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -27,7 +28,8 @@ def ratio_figure(pr: PairReport, report: Report, *, years: int) -> Figure:
     return Figure(
         f"ratio-{pr.pair.key}",
         f"{pr.pair.a} / {pr.pair.b} relative strength line",
-        charts.ratio_chart(
+        partial(
+            charts.ratio_chart,
             pr,
             as_of=report.as_of,
             years=years,

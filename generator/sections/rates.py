@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -48,14 +49,21 @@ def present(data: Rates | None, snap: Snapshot) -> View:
     yields = Figure(
         "rates-yields",
         "Treasury yields and curve slope",
-        rates_charts.yields_chart(
-            data.yields, data.slope, as_of=as_of, long=cfg.long, short=cfg.short, theme=theme
+        partial(
+            rates_charts.yields_chart,
+            data.yields,
+            data.slope,
+            as_of=as_of,
+            long=cfg.long,
+            short=cfg.short,
+            theme=theme,
         ),
     )
     sensitivity = Figure(
         "rates-sensitivity",
         "Ratio sensitivity to yield changes",
-        rates_charts.sensitivity_chart(
+        partial(
+            rates_charts.sensitivity_chart,
             data.sensitivity,
             yield_symbol=cfg.long,
             as_of=as_of,

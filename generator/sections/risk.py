@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -52,14 +53,19 @@ def present(data: Risk, snap: Snapshot) -> View:
         Figure(
             "risk-volatility",
             "Rolling volatility",
-            risk_charts.volatility_chart(
-                data.volatility, as_of=as_of, window=cfg.risk.vol_window, theme=theme
+            partial(
+                risk_charts.volatility_chart,
+                data.volatility,
+                as_of=as_of,
+                window=cfg.risk.vol_window,
+                theme=theme,
             ),
         ),
         Figure(
             "risk-beta",
             "Rolling beta and correlation",
-            risk_charts.beta_corr_chart(
+            partial(
+                risk_charts.beta_corr_chart,
                 data.beta_corr,
                 benchmark=cfg.benchmark,
                 as_of=as_of,
@@ -70,7 +76,7 @@ def present(data: Risk, snap: Snapshot) -> View:
         Figure(
             "risk-drawdown",
             "Drawdowns",
-            risk_charts.drawdown_chart(data.drawdowns, as_of=as_of, theme=theme),
+            partial(risk_charts.drawdown_chart, data.drawdowns, as_of=as_of, theme=theme),
         ),
     )
     rows = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -67,7 +68,8 @@ def rrg_figure(group: RotationGroup, report: Report) -> Figure:
     return Figure(
         f"rrg-{slug(group.name)}",
         f"{group.name} relative rotation graph",
-        rrg_charts.rrg_chart(
+        partial(
+            rrg_charts.rrg_chart,
             group.points,
             names(report),
             as_of=report.as_of,

@@ -4,6 +4,7 @@ Value - Growth spreads (``style_box:`` in rotation.yml)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -43,7 +44,8 @@ def present(style: StyleBox | None, snap: Snapshot) -> View:
     figure = Figure(
         "style-box",
         "Style box heatmaps by period",
-        stylebox_charts.stylebox_chart(
+        partial(
+            stylebox_charts.stylebox_chart,
             style.grid,
             as_of=snap.report.as_of,
             periods=periods,

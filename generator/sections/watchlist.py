@@ -3,6 +3,7 @@ chart per group (``watchlist:`` in rotation.yml)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -34,7 +35,8 @@ def present(averages: pd.DataFrame | None, snap: Snapshot) -> View:
     figure = Figure(
         "watchlist",
         "Watchlist groups, rebased to 100",
-        watchlist_charts.watchlist_chart(
+        partial(
+            watchlist_charts.watchlist_chart,
             report.prices,
             {g.name: list(g.symbols) for g in report.config.watchlist},
             display,
