@@ -23,11 +23,13 @@ from typing import Any
 
 import pandas as pd
 
-from generator import export, feed, pipeline, posts, render, snapshot, validate
+from generator import export, feed, pipeline, render, snapshot, validate
+from generator.archive import latest_link, post_site_files, published_posts
 from generator.charts import theme as chart_theme
 from generator.config import load_config
 from generator.errors import BuildError
 from generator.pipeline import load_member_prices, load_prices
+from generator.registry import REGISTRY
 from generator.templating import make_environment
 
 log = logging.getLogger(__name__)
@@ -115,10 +117,11 @@ def build(options: BuildOptions) -> BuildResult:
             source=loaded.source,
             is_sample=loaded.is_sample,
             status=checked.status,
+            registry=REGISTRY,
         )
     with timings.stage("posts"):
-        archive = posts.published_posts(options.config_path, config, options.source, as_of)
-        files = posts.post_site_files(archive)
+        archive = published_posts(options.config_path, config, options.source, as_of)
+        files = post_site_files(archive)
     with timings.stage("render"):
         env = make_environment(project / "templates", project / "overrides")
         pages = snap.pages()
@@ -128,7 +131,7 @@ def build(options: BuildOptions) -> BuildResult:
         files |= render.render_site(
             env,
             snap,
-            latest_post=posts.latest_link(archive),
+            latest_post=latest_link(archive),
             downloads=sorted(data_files),
             has_feed=has_feed,
         )

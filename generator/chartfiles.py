@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import vl_convert as vlc
@@ -17,7 +17,9 @@ from PIL import Image
 from generator.charts import theme as chart_theme
 from generator.config import Theme
 from generator.errors import BuildError
-from generator.sections.base import Figure
+
+if TYPE_CHECKING:
+    from generator.sections.base import Figure
 
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 STATIC_WIDTH = 760

@@ -12,17 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from generator import charts, schema
 from generator.formatting import json_date as _date
 from generator.formatting import json_number as number
-from generator.metrics import Streak, StreakSummary
-from generator.report import PairReport, Report
-from generator.snapshot import Snapshot
-from generator.weekly import Week
+
+if TYPE_CHECKING:
+    from generator.metrics import Streak, StreakSummary
+    from generator.report import PairReport, Report
+    from generator.snapshot import Snapshot
+    from generator.weekly import Week
 
 
 def _run(streak: Streak) -> dict[str, Any]:

@@ -17,14 +17,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from feedgen.feed import FeedGenerator
 
+from generator.archive import ArchivedPost, post_assets, post_url
 from generator.config import Config
-from generator.posts import (
-    ArchivedPost,
-    chart_alt,
-    post_assets,
-    post_context,
-    post_url,
-)
+from generator.postview import chart_alt, post_context
 from generator.templating import render_template
 
 log = logging.getLogger(__name__)

@@ -15,12 +15,9 @@ were; appending later prices changes no earlier post.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import logging
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -29,15 +26,16 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-from markupsafe import escape
 
 from generator import __version__, calendar, export, pipeline, snapshot, weekly
+from generator.archive import MANIFEST, archive_dir, archived, write_post
 from generator.chartfiles import figure_files
 from generator.config import Config, load_config
 from generator.errors import DataError
-from generator.formatting import fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
 from generator.frame import LoadResult
 from generator.pipeline import load_member_prices, load_prices
+from generator.postview import chart_alt, post_context
+from generator.registry import REGISTRY
 from generator.sections import pairs, rotation
 from generator.sections.base import ChartRef, Figure
 from generator.templating import make_environment, render_template
@@ -47,94 +45,7 @@ log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).parent
 MEMBER_YEARS = 2
 """Member history a post's breadth needs: a 200-session average plus a week, with room."""
-MANIFEST = "post.json"
 POST_TEMPLATE = "posts/week.md.j2"
-
-
-# --- where posts live
-
-
-def archive_dir(config_path: Path, config: Config, source: str) -> Path:
-    """``data/posts/market`` for real prices, ``data/posts/sample`` for the synthetic sample,
-    so trying the sample never mixes into a real archive."""
-    kind = "sample" if source == "sample" else "market"
-    return config_path.resolve().parent / config.posts / kind
-
-
-def post_slug(session: pd.Timestamp) -> str:
-    return f"week-{session:%Y-%m-%d}"
-
-
-def post_assets(session: pd.Timestamp) -> str:
-    """Where a post's charts and data files are served (see ``mkdocs_hooks.on_files``)."""
-    return f"blog/{session:%Y-%m-%d}/"
-
-
-def post_title(session: pd.Timestamp) -> str:
-    return f"Week to {session.day} {session:%B %Y}"
-
-
-def post_url(session: pd.Timestamp) -> str:
-    """The post's path under the site root (``blog.post_url_format: "{slug}"`` in mkdocs.yml)."""
-    return f"blog/{post_slug(session)}/"
-
-
-@dataclass(frozen=True)
-class ArchivedPost:
-    session: pd.Timestamp
-    folder: Path
-    manifest: Mapping[str, Any]
-
-    @property
-    def document(self) -> dict[str, Any]:
-        return json.loads((self.folder / "metrics.json").read_text(encoding="utf-8"))
-
-    def files(self) -> dict[str, bytes]:
-        """The post's files, relative to its folder (the manifest stays in the archive)."""
-        return {
-            p.relative_to(self.folder).as_posix(): p.read_bytes()
-            for p in sorted(self.folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST
-        }
-
-
-def archived(folder: Path) -> list[ArchivedPost]:
-    """The posts in an archive folder, oldest first; half-written or foreign folders are skipped."""
-    out = []
-    for path in sorted(folder.glob("????-??-??")) if folder.is_dir() else []:
-        try:
-            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-            session = pd.Timestamp(manifest["session"])
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("%s: not a complete post (%s); skipped", path, exc)
-            continue
-        out.append(ArchivedPost(session, path, manifest))
-    return out
-
-
-def write_post(folder: Path, session: pd.Timestamp, files: Mapping[str, bytes]) -> None:
-    """Replace the post's folder as a whole: written beside it, then swapped in by renames."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{session:%Y-%m-%d}"
-    fresh = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-new-"))
-    try:
-        for name, content in files.items():
-            path = fresh / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            path.chmod(0o644)
-        fresh.chmod(0o755)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-old-"))
-            old.rmdir()
-            target.rename(old)
-        fresh.rename(target)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # --- inputs
@@ -193,118 +104,6 @@ def _member_window(frame: pd.DataFrame, session: pd.Timestamp) -> pd.DataFrame:
 # --- one post
 
 
-class Metric:
-    """A number as the text shows it, tied to its place in the post's ``metrics.json``.
-
-    Renders as ``<span data-metric="week.pairs.0.spread" data-format="pp">+1.2 pp</span>``, so a
-    test (or a reader's script) can check every number of the text against the document.
-    """
-
-    def __init__(self, doc: Mapping[str, Any], path: str, fmt: str) -> None:
-        value: Any = doc
-        for part in path.split("."):
-            value = value[int(part)] if isinstance(value, list) else value[part]
-        self.value = value
-        self.text = FORMATS[fmt](value)
-        self.path, self.fmt = path, fmt
-
-    def __html__(self) -> str:
-        return (
-            f'<span class="rm-num" data-metric="{escape(self.path)}" data-format="{self.fmt}">'
-            f"{escape(self.text)}</span>"
-        )
-
-    def __str__(self) -> str:
-        return self.text
-
-
-FORMATS = {
-    "pct": fmt_pct,
-    "pp": fmt_pp,
-    "share": functools.partial(fmt_pct, digits=0, signed=False),
-    "sessions": fmt_sessions,
-    "date": lambda v: v or "",
-    "int": str,
-}
-"""How each kind of number reads; the names appear in ``data-format``."""
-
-
-def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:
-    """Formatted values for the post template, every number taken from ``doc``."""
-    names = {inst.symbol: inst.name for inst in config.universe}
-    week = doc["week"]
-    pairs = []
-    for i, p in enumerate(week["pairs"]):
-        at = f"week.pairs.{i}"
-        pair_doc = next(x for x in doc["pairs"] if x["key"] == p["key"])
-        label = pair_doc["label"] or f"{names[p['a']]} vs {names[p['b']]}"
-        other = p["b"] if p["leader"] == p["a"] else p["a"]
-        pairs.append(
-            {
-                "key": p["key"],
-                "a": p["a"],
-                "b": p["b"],
-                "label": label,
-                "return_a": Metric(doc, f"{at}.return_a", "pct"),
-                "return_b": Metric(doc, f"{at}.return_b", "pct"),
-                "spread": Metric(doc, f"{at}.spread", "pp"),
-                "beat": p["spread"] is not None and p["spread"] > 0,
-                "even": p["spread"] == 0,
-                "ytd_gap": Metric(doc, f"{at}.ytd_gap", "pp"),
-                "leader": p["leader"] or "",
-                "other": other,
-                "streak": Metric(doc, f"{at}.streak.length", "sessions"),
-                "streak_start": Metric(doc, f"{at}.streak.start", "date"),
-                "started": p["started"],
-                "record": p["record"],
-                "ended": [
-                    {
-                        "side": e["side"],
-                        "other": p["b"] if e["side"] == p["a"] else p["a"],
-                        "length": Metric(doc, f"{at}.ended.{j}.length", "sessions"),
-                        "end": Metric(doc, f"{at}.ended.{j}.end", "date"),
-                    }
-                    for j, e in enumerate(p["ended"])
-                ],
-                "high_52w": Metric(doc, f"{at}.high_52w", "date") if p["high_52w"] else None,
-                "low_52w": Metric(doc, f"{at}.low_52w", "date") if p["low_52w"] else None,
-            }
-        )
-    moves = [{**m, "name": names.get(m["symbol"], m["symbol"])} for m in week["quadrant_moves"]]
-    breadth = [
-        {
-            "list": b["list"],
-            "window": Metric(doc, f"week.breadth.{i}.window", "int"),
-            "share": Metric(doc, f"week.breadth.{i}.share", "share"),
-            "change": Metric(doc, f"week.breadth.{i}.change", "pp"),
-        }
-        for i, b in enumerate(week["breadth"])
-        if b["share"] is not None and b["change"] is not None
-    ]
-    session = pd.Timestamp(doc["as_of"])
-    return {
-        "site": {"title": config.site.title},
-        "title": post_title(session),
-        "slug": post_slug(session),
-        "as_of": doc["as_of"],
-        "as_of_long": fmt_long_date(session),
-        "start": week["start"],
-        "source": doc["source"],
-        "is_sample": doc["sample"],
-        "basis": doc["basis"],
-        "headline": pairs[0],
-        "pairs": pairs,
-        "quadrant_moves": moves,
-        "breadth": breadth,
-        "params": {
-            "ma_short": str(config.metrics.ma_short),
-            "ma_long": str(config.metrics.ma_long),
-            "chart_years": str(config.weekly.chart_years),
-            "min_streak": Metric(doc, "parameters.min_streak", "int"),
-        },
-    }
-
-
 POST_SECTIONS = ("rotation", "breadth")
 """What a post computes besides the pairs: its second chart and quadrant moves, its breadth."""
 
@@ -348,6 +147,7 @@ def render_post(
         source=loaded.source,
         is_sample=loaded.is_sample,
         status=checked.status,
+        registry=REGISTRY,
         only=POST_SECTIONS,
     )
     breadth = snap.data["breadth"]
@@ -368,13 +168,6 @@ def render_post(
     context |= {"charts": refs, "downloads": downloads}
     files["index.md"] = render_template(env, POST_TEMPLATE, context)
     return files
-
-
-def chart_alt(name: str, a: str, b: str, as_of: str) -> str:
-    """The alternative text of a post's chart (the page, the feed and the e-mail use it)."""
-    if name.startswith("ratio-"):
-        return f"{a} / {b} relative strength, as of {as_of}"
-    return f"Relative rotation graph, as of {as_of}"
 
 
 # --- backfill
@@ -460,31 +253,3 @@ def _progress(sessions_: pd.DatetimeIndex) -> Iterator[pd.Timestamp]:
     from tqdm import tqdm
 
     yield from tqdm(sessions_, desc="weekly posts", unit="week", leave=False, disable=None)
-
-
-def published_posts(
-    config_path: Path, config: Config, source: str, as_of: pd.Timestamp
-) -> list[ArchivedPost]:
-    """Archived posts a site as of ``as_of`` may show: none dated after it (no look-ahead)."""
-    return [p for p in archived(archive_dir(config_path, config, source)) if p.session <= as_of]
-
-
-def latest_link(posts: list[ArchivedPost]) -> dict[str, str] | None:
-    """Title and Markdown link (from the generated folder's root) of the newest post."""
-    if not posts:
-        return None
-    session = posts[-1].session
-    return {"title": post_title(session), "link": f"posts/{session:%Y-%m-%d}/index.md"}
-
-
-def post_site_files(posts: list[ArchivedPost]) -> dict[str, bytes]:
-    """The archived posts as files of the generated folder (``posts/<session>/...``)."""
-    out: dict[str, bytes] = {}
-    for post in posts:
-        for name, content in post.files().items():
-            out[f"posts/{post.session:%Y-%m-%d}/{name}"] = content
-    if not posts:
-        return out
-    latest = posts[-1]
-    log.info("%d weekly posts, the latest %s", len(posts), f"{latest.session:%Y-%m-%d}")
-    return out

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -21,8 +21,10 @@ from generator.chartfiles import CHART_THEME, VEGA_BUNDLE, figure_files, vega_bu
 from generator.charts import theme as chart_theme
 from generator.formatting import fmt_date, fmt_long_date
 from generator.sections.base import Figure, Page
-from generator.snapshot import Snapshot
 from generator.templating import render_pages
+
+if TYPE_CHECKING:
+    from generator.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from generator.config import Config
-from generator.registry import REGISTRY
 from generator.report import Report, build_report
 from generator.sections.base import Figure, MemberPrices, Page, Section
 from generator.validate import RunReport
@@ -79,11 +78,12 @@ def take(
     source: str,
     is_sample: bool,
     status: RunReport,
-    registry: tuple[Section, ...] = REGISTRY,
+    registry: tuple[Section, ...],
     only: Collection[str] | None = None,
 ) -> Snapshot:
-    """The snapshot as of ``as_of``; ``only`` limits the sections computed (a weekly post needs
-    the rotation graphs and breadth, not the 25-year history)."""
+    """The snapshot as of ``as_of`` with the sections of ``registry`` (the site's are
+    :data:`generator.registry.REGISTRY`); ``only`` limits the sections computed (a weekly post
+    needs the rotation graphs and breadth, not the 25-year history)."""
     report = build_report(config, prices, as_of, source=source, is_sample=is_sample, status=status)
     chosen = tuple(s for s in registry if only is None or s.name in only)
     data = {s.name: s.compute(report, members) for s in chosen}

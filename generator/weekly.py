@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from generator import metrics
 from generator.metrics import Streak
 from generator.report import PairReport, Report
-from generator.sections.breadth import MemberBreadth
-from generator.sections.rotation import RotationGroup
+
+if TYPE_CHECKING:
+    from generator.sections.breadth import MemberBreadth
+    from generator.sections.rotation import RotationGroup
 
 HIGH_LOW_WINDOW = pd.DateOffset(years=1)
 """A ratio close is a 52-week high (low) if no close in the year before it was higher (lower)."""

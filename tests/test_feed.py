@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from generator import feed, posts, templating
+from generator.archive import archive_dir, archived, write_post
 from generator.build import BuildOptions, build
 from generator.config import load_config
+from generator.postview import FORMATS
 from tests_support import run
 
 pytestmark = pytest.mark.slow
@@ -73,7 +75,7 @@ def test_numbers_on_the_published_post_are_those_of_its_metrics_json(site):
         value = doc
         for part in path.split("."):
             value = value[int(part)] if isinstance(value, list) else value[part]
-        assert posts.FORMATS[fmt](value) == shown, path
+        assert FORMATS[fmt](value) == shown, path
 
 
 def test_feed_items_have_absolute_links_and_a_png_chart(site):
@@ -139,12 +141,12 @@ def test_a_site_as_of_an_earlier_week_shows_no_later_post(site, tmp_path):
 
 def test_feed_escapes_names_from_the_config_and_the_data(site):
     config = load_config(site / "rotation.yml")
-    archive = posts.archived(posts.archive_dir(site / "rotation.yml", config, "sample"))
+    archive = archived(archive_dir(site / "rotation.yml", config, "sample"))
     doc = archive[-1].document
     doc["pairs"][0]["label"] = "<script>alert(1)</script>"
     post = archive[-1]
     folder = post.folder.parent.parent / "tampered" / post.folder.name
-    posts.write_post(
+    write_post(
         folder.parent,
         post.session,
         post.files()
@@ -153,7 +155,7 @@ def test_feed_escapes_names_from_the_config_and_the_data(site):
             "post.json": json.dumps(dict(post.manifest)).encode(),
         },
     )
-    tampered = posts.archived(folder.parent)
+    tampered = archived(folder.parent)
     env = templating.make_environment(site / "templates")
     rss = feed.feed_xml(env, tampered, config, URL).decode()
     body = ET.fromstring(rss).find("./channel/item").findtext("description")

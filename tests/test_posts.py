@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from generator import posts
+from generator.archive import archived, write_post
 from generator.config import load_config
+from generator.postview import FORMATS
 from generator.sources.sample import sample_prices
 from tests_support import REPO, error_line, render_sample_post, run
 
@@ -118,7 +120,7 @@ def test_every_number_in_the_text_is_the_number_in_metrics_json(post_2026_07_31)
     spans = SPAN.findall(text)
     assert len(spans) > 20
     for path, fmt, shown in spans:
-        assert posts.FORMATS[fmt](lookup(doc, path)) == shown, path
+        assert FORMATS[fmt](lookup(doc, path)) == shown, path
     # Outside the numbers, the narrative holds no digit but those of names from the config.
     config = load_config(REPO / "rotation.yml")
     names = [i.name for i in config.universe] + [p.label for p in config.pairs]
@@ -159,7 +161,7 @@ def test_a_post_uses_no_price_after_its_session():
 def test_a_write_that_fails_leaves_the_previous_post(tmp_path, monkeypatch):
     folder = tmp_path / "archive"
     session = T("2026-07-31")
-    posts.write_post(folder, session, {"index.md": b"old", "charts/a.svg": b"<svg/>"})
+    write_post(folder, session, {"index.md": b"old", "charts/a.svg": b"<svg/>"})
     original = Path.write_bytes
     calls = []
 
@@ -171,7 +173,7 @@ def test_a_write_that_fails_leaves_the_previous_post(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "write_bytes", failing)
     with pytest.raises(OSError, match="No space left"):
-        posts.write_post(folder, session, {"index.md": b"new", "charts/a.svg": b"<svg2/>"})
+        write_post(folder, session, {"index.md": b"new", "charts/a.svg": b"<svg2/>"})
     monkeypatch.undo()
     assert post_files(folder / "2026-07-31") == {"index.md": b"old", "charts/a.svg": b"<svg/>"}
     assert [p.name for p in folder.iterdir()] == ["2026-07-31"]
@@ -180,8 +182,8 @@ def test_a_write_that_fails_leaves_the_previous_post(tmp_path, monkeypatch):
 def test_half_written_folders_are_not_posts(tmp_path, caplog):
     folder = tmp_path / "archive"
     (folder / "2026-07-24").mkdir(parents=True)  # no manifest
-    posts.write_post(folder, T("2026-07-31"), {"post.json": b'{"session": "2026-07-31"}'})
-    assert [p.session for p in posts.archived(folder)] == [T("2026-07-31")]
+    write_post(folder, T("2026-07-31"), {"post.json": b'{"session": "2026-07-31"}'})
+    assert [p.session for p in archived(folder)] == [T("2026-07-31")]
     assert "not a complete post" in caplog.text
 
 

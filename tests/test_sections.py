@@ -33,6 +33,7 @@ def rsp_failed():
         source="sample data",
         is_sample=True,
         status=status,
+        registry=REGISTRY,
     )
 
 

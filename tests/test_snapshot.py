@@ -7,6 +7,7 @@ import pytest
 
 from generator import export, snapshot
 from generator.pipeline import load_member_prices
+from generator.registry import REGISTRY
 from tests_support import REPO, sample_report
 
 
@@ -33,6 +34,7 @@ def test_later_prices_change_nothing_in_a_snapshot(as_of: str) -> None:
                 source="sample data",
                 is_sample=True,
                 status=report.status,
+                registry=REGISTRY,
             )
         )
         for prices, m in ((full.prices, members), (report.prices, cut_members))
@@ -51,6 +53,7 @@ def test_only_the_named_sections_are_computed() -> None:
         source="sample data",
         is_sample=True,
         status=report.status,
+        registry=REGISTRY,
         only=("rotation",),
     )
     assert list(snap.data) == ["rotation"]

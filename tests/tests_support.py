@@ -66,6 +66,7 @@ def snapshot_of(report, members=None, only=None):
 
     from generator import snapshot
     from generator.pipeline import load_member_prices
+    from generator.registry import REGISTRY
 
     if members is None:
         start = report.as_of - pd.DateOffset(years=4)
@@ -78,6 +79,7 @@ def snapshot_of(report, members=None, only=None):
         source=report.source,
         is_sample=report.is_sample,
         status=report.status,
+        registry=REGISTRY,
         only=only,
     )
 

@@ -9,13 +9,16 @@ chart theme passed in (:mod:`generator.charts.theme`; the site's palette by defa
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
-from generator.report import PairReport
+
+if TYPE_CHECKING:
+    from generator.report import PairReport
 
 MAX_POINTS = 3000
 BASIS = "Total return from adjusted closes"

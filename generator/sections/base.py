@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 
 from generator.frame import MemberPrices
-from generator.report import Report
 
 if TYPE_CHECKING:
+    from generator.report import Report
     from generator.snapshot import Snapshot
 
 
@@ -73,7 +73,7 @@ class View:
     figures: tuple[Figure, ...] = ()
 
 
-Compute = Callable[[Report, MemberPrices], Any]
+Compute = Callable[["Report", MemberPrices], Any]
 Present = Callable[[Any, "Snapshot"], View]
 Export = Callable[[Any, "Snapshot"], Any]
 

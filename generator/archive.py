@@ -1,0 +1,139 @@
+"""The archive of weekly posts: where each lives, reading and writing it, publishing it.
+
+``rotation backfill`` writes one folder per week into ``data/posts/<kind>/<session>/`` (the
+post's Markdown, ``metrics.json``, CSV tables and charts, and its manifest ``post.json``);
+``rotation build`` publishes the folders dated on or before its as-of session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from generator.config import Config
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "post.json"
+
+
+def archive_dir(config_path: Path, config: Config, source: str) -> Path:
+    """``data/posts/market`` for real prices, ``data/posts/sample`` for the synthetic sample,
+    so trying the sample never mixes into a real archive."""
+    kind = "sample" if source == "sample" else "market"
+    return config_path.resolve().parent / config.posts / kind
+
+
+def post_slug(session: pd.Timestamp) -> str:
+    return f"week-{session:%Y-%m-%d}"
+
+
+def post_assets(session: pd.Timestamp) -> str:
+    """Where a post's charts and data files are served (see ``mkdocs_hooks.on_files``)."""
+    return f"blog/{session:%Y-%m-%d}/"
+
+
+def post_title(session: pd.Timestamp) -> str:
+    return f"Week to {session.day} {session:%B %Y}"
+
+
+def post_url(session: pd.Timestamp) -> str:
+    """The post's path under the site root (``blog.post_url_format: "{slug}"`` in mkdocs.yml)."""
+    return f"blog/{post_slug(session)}/"
+
+
+@dataclass(frozen=True)
+class ArchivedPost:
+    session: pd.Timestamp
+    folder: Path
+    manifest: Mapping[str, Any]
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads((self.folder / "metrics.json").read_text(encoding="utf-8"))
+
+    def files(self) -> dict[str, bytes]:
+        """The post's files, relative to its folder (the manifest stays in the archive)."""
+        return {
+            p.relative_to(self.folder).as_posix(): p.read_bytes()
+            for p in sorted(self.folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST
+        }
+
+
+def archived(folder: Path) -> list[ArchivedPost]:
+    """The posts in an archive folder, oldest first; half-written or foreign folders are skipped."""
+    out = []
+    for path in sorted(folder.glob("????-??-??")) if folder.is_dir() else []:
+        try:
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+            session = pd.Timestamp(manifest["session"])
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("%s: not a complete post (%s); skipped", path, exc)
+            continue
+        out.append(ArchivedPost(session, path, manifest))
+    return out
+
+
+def write_post(folder: Path, session: pd.Timestamp, files: Mapping[str, bytes]) -> None:
+    """Replace the post's folder as a whole: written beside it, then swapped in by renames."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{session:%Y-%m-%d}"
+    fresh = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-new-"))
+    try:
+        for name, content in files.items():
+            path = fresh / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            path.chmod(0o644)
+        fresh.chmod(0o755)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-old-"))
+            old.rmdir()
+            target.rename(old)
+        fresh.rename(target)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --- publishing
+
+
+def published_posts(
+    config_path: Path, config: Config, source: str, as_of: pd.Timestamp
+) -> list[ArchivedPost]:
+    """Archived posts a site as of ``as_of`` may show: none dated after it (no look-ahead)."""
+    return [p for p in archived(archive_dir(config_path, config, source)) if p.session <= as_of]
+
+
+def latest_link(posts: list[ArchivedPost]) -> dict[str, str] | None:
+    """Title and Markdown link (from the generated folder's root) of the newest post."""
+    if not posts:
+        return None
+    session = posts[-1].session
+    return {"title": post_title(session), "link": f"posts/{session:%Y-%m-%d}/index.md"}
+
+
+def post_site_files(posts: list[ArchivedPost]) -> dict[str, bytes]:
+    """The archived posts as files of the generated folder (``posts/<session>/...``)."""
+    out: dict[str, bytes] = {}
+    for post in posts:
+        for name, content in post.files().items():
+            out[f"posts/{post.session:%Y-%m-%d}/{name}"] = content
+    if not posts:
+        return out
+    latest = posts[-1]
+    log.info("%d weekly posts, the latest %s", len(posts), f"{latest.session:%Y-%m-%d}")
+    return out
