@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests_support import FIXTURE_CONFIG
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
-PROJECT_FILES = ["rotation.yml", "mkdocs.yml", "templates", "site_src/assets", "site_src/blog"]
+PROJECT_FILES = ["mkdocs.yml", "templates", "site_src/assets", "site_src/blog"]
 PROJECT_FILES.append("site_src/guide")
 """The hand-written guides (Customise, Publish, Maintaining) too: a fork has them, so every test
 build also checks their links in strict mode."""
@@ -62,8 +64,9 @@ def csv_dir(tmp_path: Path) -> Callable[[Mapping[str, pd.Series]], Path]:
 
 
 def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
-    """A copy of the project's site files (config, templates, site_src assets and authored
-    pages) in ``dest``, with ``config_changes`` replacing top-level keys of ``rotation.yml``."""
+    """A copy of the project's site files (templates, site_src assets and authored pages) with
+    the tests' own config (``tests/fixtures/rotation.yml``) in ``dest``, ``config_changes``
+    replacing its top-level keys."""
     for name in PROJECT_FILES:
         src = REPO / name
         if src.is_dir():
@@ -74,7 +77,7 @@ def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
     hooks = dest / "generator"
     hooks.mkdir()
     shutil.copy2(REPO / "generator" / "mkdocs_hooks.py", hooks / "mkdocs_hooks.py")
-    config = yaml.safe_load((dest / "rotation.yml").read_text())
+    config = yaml.safe_load(FIXTURE_CONFIG.read_text())
     # Member lists are named relative to the repository; keep them pointing at the same files.
     for item in (config.get("breadth") or {}).get("lists", []):
         item["file"] = str((REPO / item["file"]).resolve())

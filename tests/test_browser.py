@@ -45,6 +45,7 @@ from conftest import REPO, project_copy
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
+from tests_support import FIXTURE_CONFIG
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -161,7 +162,7 @@ def _served_build(root: Path, source: str = "sample") -> Iterator[Site]:
     www.mkdir()
     server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www)))
     try:
-        site_config = yaml.safe_load((REPO / "rotation.yml").read_text())["site"]
+        site_config = yaml.safe_load(FIXTURE_CONFIG.read_text())["site"]
         prefix = "/" + urlsplit(site_config["url"]).path.strip("/")
         prefix = prefix.rstrip("/") + "/"
         origin = f"http://127.0.0.1:{server.server_port}"
@@ -359,7 +360,7 @@ def flow_instant_nav(tab: Tab) -> None:
 
 
 def flow_dark(tab: Tab) -> None:
-    theme = load_config(REPO / "rotation.yml").theme
+    theme = load_config(FIXTURE_CONFIG).theme
     light = tab.open_home()
     assert tab.page.locator("body").get_attribute("data-md-color-scheme") == "default"
 

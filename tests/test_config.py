@@ -9,7 +9,7 @@ import yaml
 
 from generator.config import Config, load_config, slug
 from generator.errors import ConfigError
-from tests_support import REPO_CONFIG
+from tests_support import FIXTURE_CONFIG, REPO
 
 
 def write(tmp_path: Path, data: object) -> Path:
@@ -19,7 +19,7 @@ def write(tmp_path: Path, data: object) -> Path:
 
 
 def base() -> dict:
-    return yaml.safe_load(REPO_CONFIG.read_text())
+    return yaml.safe_load(FIXTURE_CONFIG.read_text())
 
 
 def problems(tmp_path: Path, data: object) -> list[str]:
@@ -28,8 +28,16 @@ def problems(tmp_path: Path, data: object) -> list[str]:
     return info.value.problems
 
 
-def test_repository_config_is_valid_and_frozen():
-    config = load_config(REPO_CONFIG)
+def test_the_projects_own_rotation_yml_is_valid():
+    """The shipped default config (a fork's starting point) loads; the other tests use their own
+    copy, so a fork editing it breaks none of them."""
+    config = load_config(REPO / "rotation.yml")
+    assert config.symbols
+    assert config.headline_pair.key in {p.key for p in config.pairs}
+
+
+def test_fixture_config_is_valid_and_frozen():
+    config = load_config(FIXTURE_CONFIG)
     assert config.headline_pair.a == "IWN"
     assert config.headline_pair.b == "IWF"
     assert config.instrument("^TNX").kind == "yield"

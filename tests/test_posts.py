@@ -14,7 +14,7 @@ from generator.archive import archived, write_post
 from generator.config import load_config
 from generator.postview import FORMATS
 from generator.sources.sample import sample_prices
-from tests_support import REPO, error_line, render_sample_post, run
+from tests_support import FIXTURE_CONFIG, REPO, error_line, render_sample_post, run
 
 T = pd.Timestamp
 LEAN = {"breadth": None}
@@ -122,7 +122,7 @@ def test_every_number_in_the_text_is_the_number_in_metrics_json(post_2026_07_31)
     for path, fmt, shown in spans:
         assert FORMATS[fmt](lookup(doc, path)) == shown, path
     # Outside the numbers, the narrative holds no digit but those of names from the config.
-    config = load_config(REPO / "rotation.yml")
+    config = load_config(FIXTURE_CONFIG)
     names = [i.name for i in config.universe] + [p.label for p in config.pairs]
     names += [g.name for g in config.rotation.groups] + [b.name for b in config.breadth.lists]
     for block in narrative(text):
@@ -188,7 +188,7 @@ def test_half_written_folders_are_not_posts(tmp_path, caplog):
 
 
 def test_weeks_follow_since_weeks_and_until():
-    config = load_config(REPO / "rotation.yml")
+    config = load_config(FIXTURE_CONFIG)
     latest = T("2026-07-31")
     since = posts.weeks_to_write(latest, config, pd.Timestamp("2026-01-02").date(), None)
     assert since[0] == T("2026-01-02")

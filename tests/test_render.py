@@ -11,7 +11,7 @@ import pytest
 from generator import chartfiles, formatting, render, templating
 from generator.config import load_config
 from generator.errors import BuildError
-from tests_support import REPO, REPO_CONFIG, sample_report, snapshot_of
+from tests_support import FIXTURE_CONFIG, REPO, sample_report, snapshot_of
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -78,7 +78,7 @@ def test_pages_match_golden_files(name, update_golden):
 
 
 def test_config_strings_are_escaped(tmp_path):
-    text = REPO_CONFIG.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "name: Russell 2000 Value,", "name: '<script>alert(1)</script> | x',"
     )
     path = tmp_path / "rotation.yml"

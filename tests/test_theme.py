@@ -17,7 +17,7 @@ from generator.charts import theme as chart_theme
 from generator.charts.theme import DEFAULT, balanced_blend, contrast, legibility
 from generator.config import Theme, load_config
 from generator.errors import ConfigError
-from tests_support import REPO, REPO_CONFIG, sample_report, snapshot_of
+from tests_support import FIXTURE_CONFIG, REPO, sample_report, snapshot_of
 
 CUSTOM = {
     "primary": "#aa3377",
@@ -33,7 +33,7 @@ OLD_BRAND = {"#2f6fd0", "#e0861a"}
 
 
 def config_with(tmp_path, theme: object):
-    data = yaml.safe_load(REPO_CONFIG.read_text())
+    data = yaml.safe_load(FIXTURE_CONFIG.read_text())
     data["theme"] = theme
     for item in data["breadth"]["lists"]:
         item["file"] = str((REPO / item["file"]).resolve())
@@ -54,7 +54,7 @@ THEMES = {"default": DEFAULT, "custom": Theme.model_validate(CUSTOM)}
 @functools.cache
 def chart_colours(name: str) -> dict[str, set[str]]:
     """Every hex colour in every chart spec of the sample site drawn in ``THEMES[name]``."""
-    config = load_config(REPO_CONFIG).model_copy(update={"theme": THEMES[name]})
+    config = load_config(FIXTURE_CONFIG).model_copy(update={"theme": THEMES[name]})
     report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
     _, figures = snapshot_of(report).present()
     return {f.name: set(HEX.findall(json.dumps(f.chart.to_dict()))) for f in figures}
@@ -64,12 +64,12 @@ def chart_colours(name: str) -> dict[str, set[str]]:
 
 
 def test_theme_is_optional_and_defaults_to_the_site_palette(tmp_path):
-    data = yaml.safe_load(REPO_CONFIG.read_text())
+    data = yaml.safe_load(FIXTURE_CONFIG.read_text())
     data.pop("theme", None)
     path = tmp_path / "rotation.yml"
     path.write_text(yaml.safe_dump(data))
     assert load_config(path).theme == DEFAULT
-    assert load_config(REPO_CONFIG).theme == DEFAULT, "rotation.yml spells out the defaults"
+    assert load_config(FIXTURE_CONFIG).theme == DEFAULT, "rotation.yml spells out the defaults"
 
 
 def test_configured_colours_are_read_and_normalised(tmp_path):

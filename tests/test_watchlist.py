@@ -24,6 +24,7 @@ from generator.metrics.groups import (
     WATCHLIST_GROUPS,
     group_averages,
     group_line,
+    group_lines,
     rebased,
     ytd_start,
 )
@@ -31,6 +32,14 @@ from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
 
 NAN = math.nan
+
+
+def draw(prices, groups, names, *, as_of, start):
+    """The watchlist chart as its section draws it: lines computed first, then drawn."""
+    window, lines = group_lines(prices, groups, start=start, as_of=as_of)
+    return watchlist_chart(window, lines, groups, names, as_of=as_of, start=start)
+
+
 FAST = settings(max_examples=30, deadline=None)
 AS_OF = pd.Timestamp("2026-07-31")
 
@@ -175,7 +184,7 @@ def rows_of(spec: dict) -> list[dict]:
 
 def test_watchlist_chart_panels_lines_and_labels(sample: pd.DataFrame) -> None:
     start = ytd_start(AS_OF)
-    chart = watchlist_chart(sample, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=start)
+    chart = draw(sample, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=start)
     spec = chart.to_dict()
     assert [p["title"]["text"] for p in spec["concat"]] == list(WATCHLIST_GROUPS)
     subtitle = spec["title"]["subtitle"]
@@ -218,7 +227,7 @@ def test_watchlist_names_members_and_groups_without_prices(sample: pd.DataFrame)
     prices = sample[["KRE", "MSFT"]].assign(
         NEWCO=sample["MSFT"].where(sample.index >= pd.Timestamp("2026-03-02"))
     )
-    spec = watchlist_chart(prices, groups, NAMES, as_of=AS_OF, start=ytd_start(AS_OF)).to_dict()
+    spec = draw(prices, groups, NAMES, as_of=AS_OF, start=ytd_start(AS_OF)).to_dict()
     assert [p["title"]["text"] for p in spec["concat"]] == ["Banks", "Young"]
     assert spec["concat"][0]["title"]["subtitle"] == [
         spec["concat"][0]["title"]["subtitle"][0],
@@ -231,7 +240,7 @@ def test_watchlist_names_members_and_groups_without_prices(sample: pd.DataFrame)
 
 def test_a_long_window_is_thinned_to_weekly_and_keeps_the_start(sample: pd.DataFrame) -> None:
     start = pd.Timestamp("2024-07-31")
-    spec = watchlist_chart(sample, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=start).to_dict()
+    spec = draw(sample, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=start).to_dict()
     assert "weekly points" in spec["title"]["subtitle"][0]
     rows = rows_of(spec)
     assert len(rows) * (len(rows[0]) - 1) <= MAX_POINTS
@@ -241,7 +250,7 @@ def test_a_long_window_is_thinned_to_weekly_and_keeps_the_start(sample: pd.DataF
 
 def test_no_member_with_prices_is_an_error(sample: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="no member"):
-        watchlist_chart(sample, {"G": ["GHOST"]}, {}, as_of=AS_OF, start=ytd_start(AS_OF))
+        draw(sample, {"G": ["GHOST"]}, {}, as_of=AS_OF, start=ytd_start(AS_OF))
 
 
 @pytest.mark.realdata
@@ -253,6 +262,6 @@ def test_real_watchlist_as_of_2026_07_31(shared_prices: Path) -> None:
     ytd = metrics.period_returns(prices.loc[:AS_OF], AS_OF, ["YTD"])
     table = group_averages(ytd, WATCHLIST_GROUPS)
     assert (table["count"] == table["members"]).all()
-    chart = watchlist_chart(prices, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=ytd_start(AS_OF))
+    chart = draw(prices, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=ytd_start(AS_OF))
     files = chart_files("watchlist-real", chart)
     assert len(files["charts/watchlist-real.vl.json"]) < 300_000

@@ -16,10 +16,10 @@ from generator.config import Pair, load_config
 from generator.report import pair_report
 from generator.sections.breadth import MemberBreadth
 from generator.sections.rotation import RotationGroup
-from tests_support import REPO_CONFIG
+from tests_support import FIXTURE_CONFIG
 
 T = pd.Timestamp
-CONFIG = load_config(REPO_CONFIG)
+CONFIG = load_config(FIXTURE_CONFIG)
 PAIR = Pair(a="IWN", b="IWF")
 
 

@@ -4,7 +4,8 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-REPO_CONFIG = REPO / "rotation.yml"
+FIXTURE_CONFIG = Path(__file__).resolve().parent / "fixtures" / "rotation.yml"
+"""The tests' own copy of the default config: a fork editing its rotation.yml breaks no test."""
 
 
 def run_report(symbols, failed=None, stale=None, expected="2026-07-31"):
@@ -47,7 +48,7 @@ def sample_report(config=None, as_of=None):
     from generator.sources.sample import sample_prices
     from generator.validate import as_of_session
 
-    config = config or load_config(REPO_CONFIG)
+    config = config or load_config(FIXTURE_CONFIG)
     prices = sample_prices(config.symbols)
     session = as_of_session(prices[config.benchmark], config.benchmark, as_of)
     return build_report(
@@ -122,7 +123,7 @@ def render_sample_post(session: str) -> dict[str, bytes]:
     from generator.pipeline import load_member_prices, load_prices
     from generator.templating import make_environment
 
-    config = load_config(REPO_CONFIG)
+    config = load_config(FIXTURE_CONFIG)
     loaded = load_prices("sample", config.symbols, store_root=REPO / "data" / "store")
     start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
     members = load_member_prices(config, "sample", REPO, start=start)

@@ -19,7 +19,6 @@ import pandas as pd
 from generator.charts import BASIS, MAX_POINTS, thin
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
-from generator.metrics.groups import group_line, rebased
 
 PANEL_WIDTH = 196
 PANEL_HEIGHT = 150
@@ -32,7 +31,8 @@ def _key(group: str) -> str:
 
 
 def watchlist_chart(
-    prices: pd.DataFrame,
+    window: pd.DataFrame,
+    averages: Mapping[str, pd.DataFrame],
     groups: Mapping[str, Sequence[str]],
     names: Mapping[str, str],
     *,
@@ -42,16 +42,16 @@ def watchlist_chart(
 ) -> alt.ConcatChart:
     """Small multiples: per group, members rebased to 100 at ``start`` and their average.
 
-    ``prices`` is a price frame (adjusted closes); ``names`` maps symbols to display names (for
-    tooltips). A member with no prices, or no close on or before ``start``, gets no line and is
-    named in its panel's subtitle; a group with no member left is listed in the chart subtitle.
-    Rows after ``as_of`` are ignored. The average is the theme's primary colour; members take
-    the rest of its palette (accent, then series), never the average's colour.
+    ``window`` and ``averages`` are :func:`generator.metrics.groups.group_lines` of the prices up
+    to ``as_of``; ``names`` maps symbols to display names (for tooltips). A member with no
+    prices, or no close on or before ``start``, gets no line and is named in its panel's
+    subtitle; a group with no member left is listed in the chart subtitle. The average is the
+    theme's primary colour; members take the rest of its palette (accent, then series), never
+    the average's colour.
     """
     lines: dict[str, pd.Series] = {}
     panels_spec: list[tuple[str, list[str], list[str]]] = []
     empty: list[str] = []
-    window = rebased(prices, start, as_of) if len(prices.columns) else pd.DataFrame()
     for group, members in groups.items():
         have = [m for m in members if m in window.columns and window[m].notna().any()]
         without = [m for m in members if m not in have]
@@ -61,7 +61,7 @@ def watchlist_chart(
         for m in have:
             lines[m] = window[m]
         if len(have) > 1:
-            lines[_key(group)] = group_line(window[have])["value"]
+            lines[_key(group)] = averages[group]["value"]
         panels_spec.append((group, have, without))
     if not panels_spec:
         raise ValueError(f"watchlist: no member of any group has a close on or before {start}")
@@ -78,7 +78,7 @@ def watchlist_chart(
 
     panels = []
     for group, have, without in panels_spec:
-        average = group_line(window[have])
+        average = averages[group]
         last = float(average["value"].dropna().iloc[-1])
         labels = {m: m for m in have}
         if len(have) > 1:

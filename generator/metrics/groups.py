@@ -97,3 +97,25 @@ def group_line(lines: pd.DataFrame) -> pd.DataFrame:
     count = filled.notna().sum(axis=1)
     value = filled.mean(axis=1, skipna=True).where(count > 0)
     return pd.DataFrame({"value": value, "count": count.astype("int64")}, index=lines.index)
+
+
+def group_lines(
+    prices: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]],
+    *,
+    start: pd.Timestamp,
+    as_of: pd.Timestamp,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Every member rebased to 100 at ``start`` (:func:`rebased`, up to ``as_of``), and each
+    group's :func:`group_line` over its members that have a line (groups with none are left
+    out)."""
+    members = [m for g in groups.values() for m in g if m in prices.columns]
+    window = rebased(prices[list(dict.fromkeys(members))], start, as_of) if members else None
+    if window is None:
+        return pd.DataFrame(), {}
+    averages = {}
+    for group, names in groups.items():
+        have = [m for m in names if m in window.columns and window[m].notna().any()]
+        if have:
+            averages[group] = group_line(window[have])
+    return window, averages

@@ -3,6 +3,8 @@ chart per group (``watchlist:`` in rotation.yml)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -18,18 +20,29 @@ if TYPE_CHECKING:
     from generator.snapshot import Snapshot
 
 
-def compute(report: Report, members: MemberPrices) -> pd.DataFrame | None:
-    """Group averages (group, period, value, count, members, missing)."""
+@dataclass(frozen=True)
+class Watchlist:
+    averages: pd.DataFrame
+    """Group averages per period (group, period, value, count, members, missing)."""
+    window: pd.DataFrame
+    """Every member rebased to 100 at the year's start."""
+    lines: Mapping[str, pd.DataFrame]
+    """Each group's equal-weight line over the same window."""
+
+
+def compute(report: Report, members: MemberPrices) -> Watchlist | None:
     if not report.config.watchlist:
         return None
-    return groups.group_averages(
-        report.returns, {g.name: list(g.symbols) for g in report.config.watchlist}
+    by_group = {g.name: list(g.symbols) for g in report.config.watchlist}
+    window, lines = groups.group_lines(
+        report.prices, by_group, start=groups.ytd_start(report.as_of), as_of=report.as_of
     )
+    return Watchlist(groups.group_averages(report.returns, by_group), window, lines)
 
 
-def present(averages: pd.DataFrame | None, snap: Snapshot) -> View:
+def present(data: Watchlist | None, snap: Snapshot) -> View:
     report = snap.report
-    if averages is None:
+    if data is None:
         return View({"watchlist": None})
     display, periods = names(report), list(report.config.periods)
     figure = Figure(
@@ -37,7 +50,8 @@ def present(averages: pd.DataFrame | None, snap: Snapshot) -> View:
         "Watchlist groups, rebased to 100",
         partial(
             watchlist_charts.watchlist_chart,
-            report.prices,
+            data.window,
+            data.lines,
             {g.name: list(g.symbols) for g in report.config.watchlist},
             display,
             as_of=report.as_of,
@@ -45,7 +59,7 @@ def present(averages: pd.DataFrame | None, snap: Snapshot) -> View:
             theme=report.config.theme,
         ),
     )
-    by = averages.set_index(["group", "period"])
+    by = data.averages.set_index(["group", "period"])
     out = [
         {
             "name": group.name,
