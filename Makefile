@@ -28,7 +28,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 serve: site
-	$(BIN)/mkdocs serve --livereload
+	$(BIN)/mkdocs serve --livereload -f .build/mkdocs.yml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/stages.py
@@ -41,4 +41,4 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 clean:
-	rm -rf site site_src/generated .build .cache data/posts/sample
+	rm -rf site .build .cache data/posts/sample

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from generator import layout
 from generator.config import Config
 
 log = logging.getLogger(__name__)
@@ -25,29 +26,8 @@ log = logging.getLogger(__name__)
 MANIFEST = "post.json"
 
 
-def archive_dir(config_path: Path, config: Config, source: str) -> Path:
-    """``data/posts/market`` for real prices, ``data/posts/sample`` for the synthetic sample,
-    so trying the sample never mixes into a real archive."""
-    kind = "sample" if source == "sample" else "market"
-    return config_path.resolve().parent / config.posts / kind
-
-
-def post_slug(session: pd.Timestamp) -> str:
-    return f"week-{session:%Y-%m-%d}"
-
-
-def post_assets(session: pd.Timestamp) -> str:
-    """Where a post's charts and data files are served (see ``mkdocs_hooks.on_files``)."""
-    return f"blog/{session:%Y-%m-%d}/"
-
-
 def post_title(session: pd.Timestamp) -> str:
     return f"Week to {session.day} {session:%B %Y}"
-
-
-def post_url(session: pd.Timestamp) -> str:
-    """The post's path under the site root (``blog.post_url_format: "{slug}"`` in mkdocs.yml)."""
-    return f"blog/{post_slug(session)}/"
 
 
 @dataclass(frozen=True)
@@ -111,27 +91,41 @@ def write_post(folder: Path, session: pd.Timestamp, files: Mapping[str, bytes]) 
 # --- publishing
 
 
+def archive_of(config_path: Path, config: Config, source: str) -> Path:
+    """The archive folder of a project's posts from ``source``."""
+    return layout.archive_dir(config_path.resolve().parent, config.posts, source)
+
+
 def published_posts(
     config_path: Path, config: Config, source: str, as_of: pd.Timestamp
 ) -> list[ArchivedPost]:
     """Archived posts a site as of ``as_of`` may show: none dated after it (no look-ahead)."""
-    return [p for p in archived(archive_dir(config_path, config, source)) if p.session <= as_of]
+    return [p for p in archived(archive_of(config_path, config, source)) if p.session <= as_of]
 
 
 def latest_link(posts: list[ArchivedPost]) -> dict[str, str] | None:
-    """Title and Markdown link (from the generated folder's root) of the newest post."""
+    """Title and Markdown link (from the docs folder's root) of the newest post."""
     if not posts:
         return None
     session = posts[-1].session
-    return {"title": post_title(session), "link": f"posts/{session:%Y-%m-%d}/index.md"}
+    return {"title": post_title(session), "link": layout.post_page(session)}
 
 
 def post_site_files(posts: list[ArchivedPost]) -> dict[str, bytes]:
-    """The archived posts as files of the generated folder (``posts/<session>/...``)."""
+    """The archived posts as files of the docs folder: each page at ``posts/<session>/`` for the
+    blog plugin, its charts and data files together at ``blog/<session>/`` (where they are
+    served), and the page's links to them pointing there."""
     out: dict[str, bytes] = {}
     for post in posts:
-        for name, content in post.files().items():
-            out[f"posts/{post.session:%Y-%m-%d}/{name}"] = content
+        page = layout.post_page(post.session)
+        assets = layout.post_assets(post.session)
+        back = "../" * (page.count("/"))
+        files = post.files()
+        text = files.pop("index.md").decode()
+        for name, content in files.items():
+            out[assets + name] = content
+            text = text.replace(f"]({name})", f"]({back}{assets}{name})")
+        out[page] = text.encode()
     if not posts:
         return out
     latest = posts[-1]

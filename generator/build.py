@@ -1,25 +1,21 @@
 """The build: config -> prices -> metrics -> charts -> pages -> MkDocs site.
 
 :func:`build` reads top to bottom, one stage per line. Everything is gathered in memory first;
-only then are files written, into temporary folders that replace ``site_src/generated/`` and
-``site/`` once MkDocs has built them successfully. A failure at any stage leaves the last good
-output where it was.
+only then are files written (:mod:`generator.publish`), into temporary folders that replace
+``.build/docs/`` and ``site/`` once MkDocs has built them successfully. A failure at any stage
+leaves the last good output where it was.
 """
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -27,14 +23,13 @@ from generator import export, feed, pipeline, render, snapshot, validate
 from generator.archive import latest_link, post_site_files, published_posts
 from generator.charts import theme as chart_theme
 from generator.config import load_config
-from generator.errors import BuildError
 from generator.pipeline import load_member_prices, load_prices
+from generator.publish import publish
 from generator.registry import REGISTRY
 from generator.templating import make_environment
 
 log = logging.getLogger(__name__)
 
-GENERATED = "generated"
 BREADTH_YEARS = 4
 """Years of member history loaded for breadth (enough for a 200-session average and 3 years)."""
 
@@ -137,14 +132,16 @@ def build(options: BuildOptions) -> BuildResult:
         )
         files |= data_files | reader_files
         cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
-        files |= render.site_files(snap, pages, cache_dir=cache, feed=has_feed)
+        files |= render.site_files(snap, cache_dir=cache)
     site_dir = options.site_dir or project / "site"
     with timings.stage("mkdocs"):
         publish(
             files,
-            docs_dir=project / "site_src",
-            site_dir=site_dir,
+            project=project,
             mkdocs_yml=project / "mkdocs.yml",
+            site_dir=site_dir,
+            nav=render.navigation(pages),
+            facts=render.site_facts(snap, feed=has_feed),
         )
     return BuildResult(
         as_of=as_of,
@@ -155,95 +152,3 @@ def build(options: BuildOptions) -> BuildResult:
         run_report=checked.status,
         timings=timings,
     )
-
-
-def publish(
-    files: Mapping[str, bytes], *, docs_dir: Path, site_dir: Path, mkdocs_yml: Path
-) -> None:
-    """Write ``files`` as the generated folder and build the site, all or nothing.
-
-    The new generated folder is swapped in, MkDocs builds into a temporary folder, and only if
-    that succeeds does the new site replace ``site_dir``; otherwise the previous generated folder
-    is put back and ``site_dir`` is untouched.
-    """
-    generated = docs_dir / GENERATED
-    work = docs_dir.parent / ".build"
-    work.mkdir(exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(dir=work, prefix="generated-"))
-    for name, content in files.items():
-        path = fresh / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    previous = _move_aside(generated, work)
-    fresh.rename(generated)
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    new_site = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}-new-"))
-    try:
-        run_mkdocs(mkdocs_yml, new_site)
-    except BaseException:
-        shutil.rmtree(new_site, ignore_errors=True)
-        shutil.rmtree(generated, ignore_errors=True)
-        if previous is not None:
-            previous.rename(generated)
-        raise
-    old_site = _move_aside(site_dir, site_dir.parent)
-    new_site.rename(site_dir)
-    for leftover in (previous, old_site):
-        if leftover is not None:
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _move_aside(path: Path, into: Path) -> Path | None:
-    if not path.exists():
-        return None
-    aside = Path(tempfile.mkdtemp(dir=into, prefix=f".{path.name}-old-"))
-    aside.rmdir()
-    path.rename(aside)
-    return aside
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-_shutdown_registered = False
-
-
-def _shutdown_at_exit(plugins: Any) -> None:
-    """Shut plugins down once, when the process ends, as ``mkdocs serve`` does.
-
-    MkDocs keeps one instance of every plugin with startup/shutdown events per process and reuses
-    it for every build: the blog plugin makes its temporary folder when created and deletes it on
-    shutdown, so shutting down after each build breaks the next one in the same process.
-    """
-    global _shutdown_registered  # noqa: PLW0603
-    if not _shutdown_registered:
-        _shutdown_registered = True
-        atexit.register(plugins.on_shutdown)
-
-
-def run_mkdocs(mkdocs_yml: Path, site_dir: Path) -> None:
-    """``mkdocs build --strict`` in-process, turning its failures into :class:`BuildError`."""
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config as mkdocs_config
-    from mkdocs.exceptions import MkDocsException
-
-    collect = _Collect()
-    mkdocs_log = logging.getLogger("mkdocs")
-    mkdocs_log.addHandler(collect)
-    try:
-        cfg = mkdocs_config(str(mkdocs_yml), site_dir=str(site_dir), strict=True)
-        cfg.plugins.on_startup(command="build", dirty=False)
-        _shutdown_at_exit(cfg.plugins)
-        mkdocs_build(cfg)
-    except MkDocsException as exc:
-        detail = collect.messages[0] if collect.messages else str(exc)
-        raise BuildError(f"mkdocs build --strict failed: {detail.splitlines()[0]}") from None
-    finally:
-        mkdocs_log.removeHandler(collect)

@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
         help="last week to write: the last completed week on or before this date (default: latest)",
     )
 
+    init = sub.add_parser("init", help="start a project: rotation.yml, mkdocs.yml and site_src/")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), help="default: here")
+
     fetch = sub.add_parser("fetch", help="refresh the local price store (only what is stale)")
     fetch.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
     fetch.add_argument(
@@ -180,7 +183,24 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": _cmd_build, "fetch": _cmd_fetch, "backfill": _cmd_backfill}
+def _cmd_init(args: argparse.Namespace) -> int:
+    from generator.starter import init_project
+
+    written = init_project(args.folder)
+    log.info(
+        "wrote %d files into %s: edit rotation.yml, then run `rotation build`",
+        len(written),
+        args.folder.resolve(),
+    )
+    return 0
+
+
+COMMANDS = {
+    "build": _cmd_build,
+    "fetch": _cmd_fetch,
+    "backfill": _cmd_backfill,
+    "init": _cmd_init,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from feedgen.feed import FeedGenerator
 
-from generator.archive import ArchivedPost, post_assets, post_url
+from generator.archive import ArchivedPost
 from generator.config import Config
+from generator.layout import post_assets, post_url
 from generator.postview import chart_alt, post_context
 from generator.templating import render_template
 

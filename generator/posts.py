@@ -28,7 +28,7 @@ import jinja2
 import pandas as pd
 
 from generator import __version__, calendar, export, pipeline, snapshot, weekly
-from generator.archive import MANIFEST, archive_dir, archived, write_post
+from generator.archive import MANIFEST, archive_of, archived, write_post
 from generator.chartfiles import figure_files
 from generator.config import Config, load_config
 from generator.errors import DataError
@@ -218,7 +218,7 @@ def backfill(options: BackfillOptions) -> BackfillResult:
     if options.until is not None:
         latest = min(latest, pd.Timestamp(options.until))
     sessions_ = weeks_to_write(latest, config, options.since, options.weeks)
-    folder = archive_dir(options.config_path, config, options.source)
+    folder = archive_of(options.config_path, config, options.source)
     if sessions_.empty:
         log.warning("no completed week to write up to %s", f"{latest:%Y-%m-%d}")
         return BackfillResult(folder, (), (), time.perf_counter() - started)

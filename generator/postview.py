@@ -13,9 +13,10 @@ from typing import Any
 import pandas as pd
 from markupsafe import escape
 
-from generator.archive import post_slug, post_title
+from generator.archive import post_title
 from generator.config import Config
 from generator.formatting import fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
+from generator.layout import post_slug
 
 
 class Metric:

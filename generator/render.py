@@ -2,13 +2,12 @@
 
 The context holds formatted strings and small records (each section's ``present``) plus the
 facts every page shows (as-of session, source, parameters). :func:`render_site` gathers every
-generated file in memory (Markdown, chart files, data files, ``build.json``); the build writes
+generated file in memory (Markdown, chart files, data files); the build writes
 them only once all of them exist.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from generator import __version__, charts
+from generator import __version__, charts, layout
 from generator.chartfiles import CHART_THEME, VEGA_BUNDLE, figure_files, vega_bundle
 from generator.charts import theme as chart_theme
 from generator.formatting import fmt_date, fmt_long_date
@@ -28,9 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BLOG_INDEX = "blog/index.md"
-"""The weekly posts' index: authored (site_src/blog/index.md), listed by the blog plugin."""
-
 
 def navigation(pages: list[Page]) -> list[Any]:
     """MkDocs ``nav`` for the generated pages: top-level pages and sections, in order."""
@@ -38,7 +34,7 @@ def navigation(pages: list[Page]) -> list[Any]:
     sections: dict[str, list[Any]] = {}
     for page in pages:
         if page.file == "index.md":
-            nav += [{page.title: page.file}, {"Weekly": BLOG_INDEX}]
+            nav += [{page.title: page.file}, {"Weekly": layout.BLOG_INDEX}]
             continue
         entry = {page.title: page.file}
         if page.section is None:
@@ -102,13 +98,20 @@ def render_site(env: jinja2.Environment, snap: Snapshot, **facts: Any) -> dict[s
     return files | render_pages(env, context, snap.pages())
 
 
-def site_files(
-    snap: Snapshot, pages: list[Page], *, cache_dir: Path, feed: bool = False
-) -> dict[str, bytes]:
-    """The vega bundle, the live charts' theme and ``build.json`` (the facts the MkDocs hooks
-    show on every page)."""
+def site_files(snap: Snapshot, *, cache_dir: Path) -> dict[str, bytes]:
+    """The vega bundle, the live charts' theme and the run report, served with the pages."""
+    return {
+        VEGA_BUNDLE: vega_bundle(cache_dir),
+        CHART_THEME: chart_theme.theme_file(snap.config.theme),
+        "run-report.json": snap.report.status.to_json().encode(),
+    }
+
+
+def site_facts(snap: Snapshot, *, feed: bool = False) -> dict[str, Any]:
+    """What the theme shows on every page (title, as-of session, source, sample banner, feed
+    link), for ``extra.rotation`` of the MkDocs config."""
     report, cfg = snap.report, snap.config
-    info = {
+    return {
         "title": cfg.site.title,
         "url": cfg.site.url,
         "author": cfg.site.author,
@@ -117,12 +120,5 @@ def site_files(
         "source": report.source,
         "sample": report.is_sample,
         "generator": f"rotation-monitor {__version__}",
-        "nav": navigation(pages),
         "feed": feed,
-    }
-    return {
-        VEGA_BUNDLE: vega_bundle(cache_dir),
-        CHART_THEME: chart_theme.theme_file(cfg.theme),
-        "build.json": json.dumps(info, indent=2).encode(),
-        "run-report.json": report.status.to_json().encode(),
     }

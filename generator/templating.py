@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from generator.errors import BuildError
 from generator.formatting import fmt_bp, fmt_date, fmt_pct, fmt_pp
+from generator.resources import default_templates
 
 
 class Renderable(Protocol):
@@ -38,11 +39,16 @@ def md_cell(value: Any) -> Markup:
 def make_environment(templates: Path, overrides: Path | None = None) -> jinja2.Environment:
     """The one Jinja environment: ``StrictUndefined``, HTML escaping, overrides searched first.
 
-    A template in ``overrides`` replaces the default of the same name. To change only part of a
-    default, an override extends it under the ``default:`` prefix, e.g.
-    ``{% extends "default:pages/home.md.j2" %}`` (extending its own name would recurse).
+    A template in ``overrides`` replaces the default of the same name; ``templates`` (the
+    project's) comes next, then the templates the generator ships, so a project made by
+    ``rotation init`` needs none of its own. To change only part of a default, an override
+    extends it under the ``default:`` prefix, e.g. ``{% extends "default:pages/home.md.j2" %}``
+    (extending its own name would recurse).
     """
-    defaults = jinja2.FileSystemLoader(str(templates))
+    roots = [templates] if templates.is_dir() else []
+    if default_templates().resolve() not in {r.resolve() for r in roots}:
+        roots.append(default_templates())
+    defaults = jinja2.FileSystemLoader([str(r) for r in roots])
     search = [jinja2.FileSystemLoader(str(overrides))] if overrides and overrides.is_dir() else []
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(

@@ -74,9 +74,6 @@ def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
         else:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
-    hooks = dest / "generator"
-    hooks.mkdir()
-    shutil.copy2(REPO / "generator" / "mkdocs_hooks.py", hooks / "mkdocs_hooks.py")
     config = yaml.safe_load(FIXTURE_CONFIG.read_text())
     # Member lists are named relative to the repository; keep them pointing at the same files.
     for item in (config.get("breadth") or {}).get("lists", []):

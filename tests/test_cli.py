@@ -235,4 +235,4 @@ def test_error_in_a_user_template_is_one_line_with_file_and_line(capsys, project
     assert code == 1
     assert error_line(err) == f"Error: {override}: line 3: 'nope' is undefined"
     assert not (root / "site").exists()
-    assert not (root / "site_src" / "generated").exists()
+    assert not (root / ".build" / "docs").exists()

@@ -184,7 +184,7 @@ def test_site_files_publish_the_configured_theme(tmp_path):
     config = load_config(config_with(tmp_path, CUSTOM))
     report = sample_report(config)
     snap = snapshot_of(report, members={}, only=())
-    files = render.site_files(snap, snap.pages(), cache_dir=REPO / ".cache")
+    files = render.site_files(snap, cache_dir=REPO / ".cache")
     published = json.loads(files[chartfiles.CHART_THEME])
     assert published == json.loads(chart_theme.theme_file(config.theme))
     assert published["dark"]["title"]["color"] == "#e8e0d0"
