@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import SHARED_PRICES, project_copy  # noqa: E402
-from generator.build import BuildOptions, build, run_mkdocs  # noqa: E402
+from generator.build import BuildOptions, build  # noqa: E402
+from generator.publish import run_mkdocs  # noqa: E402
 
 
 def home_weight(site: Path) -> dict[str, int]:
@@ -38,6 +39,13 @@ def home_weight(site: Path) -> dict[str, int]:
     }
 
 
+def bare_config(root: Path, site_dir: Path):
+    """MkDocs' config of the last build (``.build/mkdocs.yml``), building into ``site_dir``."""
+    from mkdocs.config import load_config
+
+    return load_config(str(root / ".build" / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+
+
 def bench(name: str, source: str, as_of, repeat: int) -> dict:
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,7 +58,8 @@ def bench(name: str, source: str, as_of, repeat: int) -> dict:
         bare = []
         for _ in range(repeat):
             start = time.perf_counter()
-            run_mkdocs(root / "mkdocs.yml", Path(tmp) / f"bare-{len(bare)}")
+            # The same Markdown and config as the build (.build/docs, .build/mkdocs.yml).
+            run_mkdocs(bare_config(root, Path(tmp) / f"bare-{len(bare)}"))
             bare.append(time.perf_counter() - start)
         largest = max((root / "site" / "charts").glob("*.vl.json"), key=lambda p: p.stat().st_size)
         largest_spec = {"file": largest.name, "bytes": largest.stat().st_size}

@@ -10,7 +10,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from generator import render, snapshot, templating
+from generator import chartfiles, render, snapshot, templating
+from generator.charts.theme import DEFAULT
 from generator.formatting import fmt_pct
 from generator.registry import REGISTRY
 from generator.sections.base import Figure, Page, Section, View
@@ -120,7 +121,9 @@ def test_a_new_section_is_one_module_and_one_template(tmp_path: Path):
     rotation = next(e["Rotation"] for e in render.navigation(snap.pages()) if "Rotation" in e)
     assert rotation[:2] == [{"Pairs": "pairs.md"}, {"Leaders": "leaders.md"}]
     env = templating.make_environment(REPO / "templates", overrides)
-    files = render.render_site(env, snap)
+    context, figures = render.page_context(snap)
+    files = templating.render_pages(env, context, [LEADERS.page])
+    files |= chartfiles.figure_files([f for f in figures if f.name == "leaders"], theme=DEFAULT)
     page = files["leaders.md"].decode()
     best = report.returns["YTD"].dropna().sort_values(ascending=False)
     for symbol in best.index[:3]:
