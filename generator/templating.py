@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import jinja2
 from markupsafe import Markup, escape
@@ -126,9 +126,9 @@ def _reason(exc: BaseException) -> str:
 
 def render_template(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -> bytes:
     """One template rendered alone (a post, the digest), with the same error reporting."""
-    return render_pages(env, context, [_One("out", template)])["out"]
+    return render_pages(env, context, [_Alone("out", template)])["out"]
 
 
-class _One:
-    def __init__(self, file: str, template: str) -> None:
-        self.file, self.template = file, template
+class _Alone(NamedTuple):
+    file: str
+    template: str

@@ -79,7 +79,8 @@ Export = Callable[[Any, "Snapshot"], Any]
 
 
 def _nothing(report: Report, members: MemberPrices) -> None:
-    return None
+    """The compute of a section that only presents (Home, the About pages)."""
+    return
 
 
 @dataclass(frozen=True)
