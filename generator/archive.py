@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from generator import layout
-from generator.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +90,9 @@ def write_post(folder: Path, session: pd.Timestamp, files: Mapping[str, bytes]) 
 # --- publishing
 
 
-def archive_of(config_path: Path, config: Config, source: str) -> Path:
-    """The archive folder of a project's posts from ``source``."""
-    return layout.archive_dir(config_path.resolve().parent, config.posts, source)
-
-
-def published_posts(
-    config_path: Path, config: Config, source: str, as_of: pd.Timestamp
-) -> list[ArchivedPost]:
+def published_posts(folder: Path, as_of: pd.Timestamp) -> list[ArchivedPost]:
     """Archived posts a site as of ``as_of`` may show: none dated after it (no look-ahead)."""
-    return [p for p in archived(archive_of(config_path, config, source)) if p.session <= as_of]
+    return [p for p in archived(folder) if p.session <= as_of]
 
 
 def latest_link(posts: list[ArchivedPost]) -> dict[str, str] | None:

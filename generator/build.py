@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,10 +21,11 @@ import pandas as pd
 from generator import export, feed, pipeline, render, snapshot, validate
 from generator.archive import latest_link, post_site_files, published_posts
 from generator.charts import theme as chart_theme
-from generator.config import load_config
 from generator.pipeline import load_member_prices, load_prices
+from generator.project import Project
 from generator.publish import publish
 from generator.registry import REGISTRY
+from generator.sources import SAMPLE, Source
 from generator.templating import make_environment
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ BREADTH_YEARS = 4
 @dataclass(frozen=True)
 class BuildOptions:
     config_path: Path = Path("rotation.yml")
-    source: str = "sample"
+    source: Source | str = SAMPLE
+    """A :class:`Source`, or ``--source`` text (parsed here)."""
     as_of: dt.date | None = None
     site_dir: Path | None = None
     """Where the site goes; default ``site/`` beside the config."""
@@ -73,35 +74,26 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     """Build the whole site; raise a :class:`RotationError` subclass on any expected failure."""
     timings = Timings()
-    project = options.config_path.resolve().parent
+    source = Source.of(options.source)
     with timings.stage("config"):
-        config = load_config(options.config_path)
-        if options.site_url is not None:
-            config = config.model_copy(
-                update={"site": config.site.model_copy(update={"url": options.site_url})}
-            )
+        project = Project.load(options.config_path, site_url=options.site_url)
+        config = project.config
         for problem in chart_theme.legibility(config.theme):
             log.warning("chart colour hard to see: %s", problem)
     requested = pd.Timestamp(options.as_of) if options.as_of else None
     with timings.stage("load"):
-        loaded = load_prices(
-            options.source, config.symbols, store_root=project / config.store, policy=config.data
-        )
+        loaded = load_prices(source, config.symbols, store_root=project.store, policy=config.data)
     with timings.stage("validate"):
 
         def record(run: validate.RunReport) -> None:
-            run.write(project / validate.RUN_REPORT)
-            run.log(log, project / validate.RUN_REPORT)
+            run.write(project.run_report)
+            run.log(log, project.run_report)
 
         checked = pipeline.check_prices(loaded, config, requested, record=record)
         as_of = checked.as_of
     with timings.stage("members"):
         members = load_member_prices(
-            config,
-            options.source,
-            project,
-            start=as_of - pd.DateOffset(years=BREADTH_YEARS),
-            policy=config.data,
+            project, source, start=as_of - pd.DateOffset(years=BREADTH_YEARS)
         )
     with timings.stage("snapshot"):
         snap = snapshot.take(
@@ -115,10 +107,10 @@ def build(options: BuildOptions) -> BuildResult:
             registry=REGISTRY,
         )
     with timings.stage("posts"):
-        archive = published_posts(options.config_path, config, options.source, as_of)
+        archive = published_posts(project.archive(source), as_of)
         files = post_site_files(archive)
     with timings.stage("render"):
-        env = make_environment(project / "templates", project / "overrides")
+        env = make_environment(project.templates, project.overrides)
         pages = snap.pages()
         data_files = export.files(snap)
         reader_files = feed.reader_files(env, archive, config, config.site.url)
@@ -131,14 +123,13 @@ def build(options: BuildOptions) -> BuildResult:
             has_feed=has_feed,
         )
         files |= data_files | reader_files
-        cache = Path(os.environ.get("ROTATION_CACHE_DIR") or project / ".cache")
-        files |= render.site_files(snap, cache_dir=cache)
-    site_dir = options.site_dir or project / "site"
+        files |= render.site_files(snap, cache_dir=project.cache_dir)
+    site_dir = options.site_dir or project.site_dir
     with timings.stage("mkdocs"):
         publish(
             files,
-            project=project,
-            mkdocs_yml=project / "mkdocs.yml",
+            project=project.root,
+            mkdocs_yml=project.mkdocs_yml,
             site_dir=site_dir,
             nav=render.navigation(pages),
             facts=render.site_facts(snap, feed=has_feed),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import RotationError
+from generator.sources import Source
 
 log = logging.getLogger("generator")
 
@@ -130,7 +131,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     result = build(
         BuildOptions(
             config_path=args.config,
-            source=args.source,
+            source=Source.parse(args.source),
             as_of=args.as_of,
             site_dir=args.site_dir,
             site_url=args.site_url,
@@ -150,9 +151,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from generator.fetch import describe, run_fetch
+    from generator.fetch import describe, fetch_source, run_fetch
 
-    result = run_fetch(args.config, args.source)
+    result = run_fetch(args.config, fetch_source(args.source))
     log.info("fetch: %s in %.1f s", describe(result.outcomes), result.seconds)
     if result.members:
         log.info("breadth members: %s", describe(result.members))
@@ -165,7 +166,7 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     result = backfill(
         BackfillOptions(
             config_path=args.config,
-            source=args.source,
+            source=Source.parse(args.source),
             since=args.since,
             weeks=args.weeks,
             until=args.until,

@@ -31,12 +31,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from generator import calendar
-from generator.config import Config, DataPolicy
+from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.frame import LoadResult
+from generator.sources import Source
 from generator.store import PriceStore
 
 if TYPE_CHECKING:
+    from generator.project import Project
     from generator.validate import RunReport
 
 log = logging.getLogger(__name__)
@@ -270,10 +272,22 @@ def series_download(series: Mapping[str, pd.Series], missing: Mapping[str, str])
     return download
 
 
+def fetch_source(value: Source | str) -> Source:
+    """The source ``rotation fetch`` reads: ``yahoo`` or ``csv:DIR`` (the others have no store
+    to fill), parsed once."""
+    try:
+        source = Source.of(value)
+    except SourceError:
+        source = None
+    if source is None or source.kind not in ("yahoo", "csv"):
+        raise SourceError(f"rotation fetch takes --source yahoo or csv:DIR, not {str(value)!r}")
+    return source
+
+
 def update_store(
     store: PriceStore,
     symbols: list[str],
-    spec: str,
+    source: Source,
     *,
     policy: DataPolicy,
     session=None,
@@ -286,21 +300,21 @@ def update_store(
     found in its files. Either way the data goes through the same refresh path (overlap check,
     atomic writes) and comes back as a :class:`LoadResult` of the store, with every failure.
     """
-    if spec == "yahoo":
+    source = fetch_source(source)
+    if source.kind == "yahoo":
         target = completed = calendar.last_completed_session(now)
         download, label = yahoo_download(session), "Yahoo Finance (yfinance)"
-    elif spec.startswith("csv:") and spec != "csv:":
+    else:
         from generator.sources.csvdir import load_csv_dir
         from generator.validate import newest_session
 
-        files = load_csv_dir(Path(spec.removeprefix("csv:")), symbols)
+        assert source.folder is not None
+        files = load_csv_dir(source.folder, symbols)
         target, completed = newest_session(files.series), None
         if target is None:
-            raise SourceError(f"{spec}: none of the {len(symbols)} symbols has a usable file")
+            raise SourceError(f"{source}: none of the {len(symbols)} symbols has a usable file")
         download, label = series_download(files.series, files.missing), files.source
         policy = policy.model_copy(update={"retries": 0})  # a missing file stays missing
-    else:
-        raise SourceError(f"rotation fetch takes --source yahoo or csv:DIR, not {spec!r}")
     clock = now.to_pydatetime if now is not None else (lambda: dt.datetime.now(dt.UTC))
     outcomes = refresh(
         store,
@@ -308,7 +322,7 @@ def update_store(
         download,
         target=target,
         policy=policy,
-        source=spec,
+        source=source.label,
         sleep=sleep,
         now=clock,
     )
@@ -343,7 +357,7 @@ class FetchResult:
 
 def run_fetch(
     config_path: Path,
-    spec: str,
+    source: Source | str,
     *,
     session=None,
     now: pd.Timestamp | None = None,
@@ -354,28 +368,28 @@ def run_fetch(
     The store keeps what was fetched even when the policy then fails: every file in it is a
     complete, checked download, and the next run starts from there.
     """
-    from generator.config import load_config
-    from generator.validate import RUN_REPORT, check_load, enforce_policy
+    from generator.project import Project
+    from generator.validate import check_load, enforce_policy
 
     started = time.perf_counter()
-    config = load_config(config_path)
-    project = config_path.resolve().parent
-    store = PriceStore(project / config.store)
+    source = fetch_source(source)
+    project = Project.load(config_path)
+    config = project.config
+    store = PriceStore(project.store)
     loaded, outcomes = update_store(
-        store, config.symbols, spec, policy=config.data, session=session, now=now, sleep=sleep
+        store, config.symbols, source, policy=config.data, session=session, now=now, sleep=sleep
     )
     _, report = check_load(loaded, config, None)
-    report.write(project / RUN_REPORT)
-    report.log(log, project / RUN_REPORT)
+    report.write(project.run_report)
+    report.log(log, project.run_report)
     enforce_policy(config, report)
-    members = fetch_members(config, project, spec, session=session, now=now, sleep=sleep)
+    members = fetch_members(project, source, session=session, now=now, sleep=sleep)
     return FetchResult(outcomes, report, time.perf_counter() - started, members)
 
 
 def fetch_members(
-    config: Config,
-    project: Path,
-    spec: str,
+    project: Project,
+    source: Source,
     *,
     session=None,
     now: pd.Timestamp | None = None,
@@ -387,22 +401,23 @@ def fetch_members(
     members have prices, and its page states the coverage. An unreadable list is logged and
     skipped (the build says the same on the Breadth page).
     """
-    from generator.members import read_members
+    from generator.members import read_member_lists
 
+    config = project.config
     if config.breadth is None:
         return []
     tickers: dict[str, None] = {}
-    for item in config.breadth.lists:
-        try:
-            tickers.update(dict.fromkeys(m.ticker for m in read_members(project / item.file)))
-        except DataError as exc:
-            log.warning("breadth list %s skipped: %s", item.name, exc)
+    for name, listed in read_member_lists(config.breadth, project.root).items():
+        if isinstance(listed, DataError):
+            log.warning("breadth list %s skipped: %s", name, listed)
+        else:
+            tickers.update(dict.fromkeys(listed))
     if not tickers:
         return []
-    store = PriceStore(project / config.members_store)
+    store = PriceStore(project.members_store)
     try:
         _, outcomes = update_store(
-            store, list(tickers), spec, policy=config.data, session=session, now=now, sleep=sleep
+            store, list(tickers), source, policy=config.data, session=session, now=now, sleep=sleep
         )
     except (SourceError, DataError) as exc:
         log.warning("members not refreshed (the breadth pages keep the stored prices): %s", exc)

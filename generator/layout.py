@@ -18,6 +18,8 @@ BUILD = Path(".build")
 """The work folder, relative to the project: run report, assembled docs, derived config."""
 DOCS = BUILD / "docs"
 """The docs folder of the last good build (what ``mkdocs serve -f .build/mkdocs.yml`` shows)."""
+RUN_REPORT = BUILD / "run-report.json"
+"""What the last build or fetch found, symbol by symbol (:class:`generator.validate.RunReport`)."""
 DERIVED_CONFIG = BUILD / "mkdocs.yml"
 """The project's ``mkdocs.yml`` with what the generator adds (nav, site fields, docs folder)."""
 POSTS = "posts"
@@ -48,10 +50,3 @@ def post_url(session: pd.Timestamp) -> str:
 def post_assets(session: pd.Timestamp) -> str:
     """Where a post's charts and data files are, in the docs folder and on the site alike."""
     return f"{BLOG}/{session_folder(session)}/"
-
-
-def archive_dir(project: Path, posts: Path, source: str) -> Path:
-    """``data/posts/market`` for real prices, ``data/posts/sample`` for the synthetic sample,
-    so trying the sample never mixes into a real archive."""
-    kind = "sample" if source == "sample" else "market"
-    return project / posts / kind

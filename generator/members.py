@@ -16,11 +16,15 @@ import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from generator.errors import DataError
+
+if TYPE_CHECKING:
+    from generator.config import Breadth
 
 HEADER = ["ticker", "sector"]
 _FORBIDDEN = frozenset(" \t/\\")
@@ -88,6 +92,22 @@ def read_members(path: Path) -> list[Member]:
     if not members:
         raise DataError(f"{path}: no members after the header")
     return members
+
+
+def read_member_lists(breadth: Breadth, root: Path) -> dict[str, list[str] | DataError]:
+    """Each breadth list's tickers, by list name, or why its file cannot be used.
+
+    The one reader of the lists, for the build's member prices and the fetch alike. A bad file
+    is returned, not raised: it leaves that list without numbers (its page says why), never the
+    whole run.
+    """
+    out: dict[str, list[str] | DataError] = {}
+    for item in breadth.lists:
+        try:
+            out[item.name] = [m.ticker for m in read_members(root / item.file)]
+        except DataError as exc:
+            out[item.name] = exc
+    return out
 
 
 def member_frame(

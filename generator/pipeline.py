@@ -16,8 +16,10 @@ import pandas as pd
 
 from generator import validate
 from generator.config import Config, DataPolicy
-from generator.errors import SourceError
+from generator.errors import DataError
 from generator.frame import LoadResult, MemberPrices, columns, tidy
+from generator.project import Project
+from generator.sources import Source
 
 
 @dataclass(frozen=True)
@@ -51,55 +53,44 @@ def check_prices(
 
 
 def load_prices(
-    spec: str,
+    source: Source,
     symbols: list[str],
     *,
     store_root: Path,
     policy: DataPolicy | None = None,
     require_any: bool = True,
 ) -> LoadResult:
-    """Dispatch on a ``--source`` value: ``sample``, ``csv:DIR``, ``yahoo`` or ``store``.
+    """The closes of ``symbols`` from ``source``.
 
     ``store`` reads the local price store alone (``--offline``); with ``require_any`` (the
     universe) a store holding none of ``symbols`` is an error that says to run ``rotation fetch``.
-
-    Imports are local so that a build from the sample or a CSV folder never imports yfinance.
+    ``yahoo`` refreshes the store first. Imports are local so that a build from the sample or a
+    CSV folder never imports yfinance.
     """
-    if spec == "sample":
+    if source.kind == "sample":
         from generator.sources.sample import SAMPLE_LABEL, sample_prices
 
         return LoadResult(
             columns(sample_prices(symbols)), f"{SAMPLE_LABEL} (synthetic prices)", is_sample=True
         )
-    if spec.startswith("csv:"):
+    if source.kind == "csv":
         from generator.sources.csvdir import load_csv_dir
 
-        folder = spec.removeprefix("csv:")
-        if not folder:
-            raise SourceError("--source csv:DIR needs a folder, e.g. csv:data/prices")
-        return load_csv_dir(Path(folder), symbols)
-    if spec in ("yahoo", "store"):
-        from generator.fetch import update_store
-        from generator.store import PriceStore
+        assert source.folder is not None
+        return load_csv_dir(source.folder, symbols)
+    from generator.fetch import update_store
+    from generator.store import PriceStore
 
-        store = PriceStore(store_root)
-        if spec == "store":
-            return store.load(symbols, require_any=require_any)
-        return update_store(store, symbols, "yahoo", policy=policy or DataPolicy())[0]
-    raise SourceError(f"unknown source {spec!r}: use sample, csv:DIR or yahoo")
+    store = PriceStore(store_root)
+    if source.kind == "store":
+        return store.load(symbols, require_any=require_any)
+    return update_store(store, symbols, source, policy=policy or DataPolicy())[0]
 
 
 SAMPLE_MEMBERS = 250
 
 
-def load_member_prices(
-    config: Config,
-    spec: str,
-    project: Path,
-    *,
-    start: pd.Timestamp,
-    policy: DataPolicy | None = None,
-) -> MemberPrices:
+def load_member_prices(project: Project, source: Source, *, start: pd.Timestamp) -> MemberPrices:
     """Prices of every breadth member list, from the same source as the universe.
 
     A list file that cannot be read leaves that list without numbers (the page says why). The
@@ -108,29 +99,30 @@ def load_member_prices(
     Members never count towards the fail-closed policy: breadth rests on whatever has prices,
     and the page states the coverage.
     """
-    from generator.errors import DataError
-    from generator.members import member_frame, read_members
+    from generator.members import member_frame, read_member_lists
 
-    out: dict[str, tuple[pd.DataFrame | None, list[str], str]] = {}
+    config = project.config
     if config.breadth is None:
-        return out
-    for item in config.breadth.lists:
-        if spec == "sample":
-            # Synthetic members whatever the file says, so a sample site is the same everywhere.
+        return {}
+    if source.is_sample:
+        # Synthetic members whatever the files say, so a sample site is the same everywhere.
+        lists: dict[str, list[str] | DataError] = {}
+        for item in config.breadth.lists:
             prefix = "".join(ch for ch in item.name.upper() if ch.isalnum())[:4] or "M"
-            tickers = [f"{prefix}{i:03d}" for i in range(1, SAMPLE_MEMBERS + 1)]
-        else:
-            try:
-                tickers = [m.ticker for m in read_members(project / item.file)]
-            except DataError as exc:
-                out[item.name] = (None, [], str(exc))
-                continue
+            lists[item.name] = [f"{prefix}{i:03d}" for i in range(1, SAMPLE_MEMBERS + 1)]
+    else:
+        lists = read_member_lists(config.breadth, project.root)
+    out: MemberPrices = {}
+    for name, tickers in lists.items():
+        if isinstance(tickers, DataError):
+            out[name] = (None, [], str(tickers))
+            continue
         loaded = load_prices(
-            spec,
+            source,
             tickers,
-            store_root=project / config.members_store,
-            policy=policy,
+            store_root=project.members_store,
+            policy=config.data,
             require_any=False,
         )
-        out[item.name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
+        out[name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
     return out

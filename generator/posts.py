@@ -28,16 +28,18 @@ import jinja2
 import pandas as pd
 
 from generator import __version__, calendar, export, pipeline, snapshot, weekly
-from generator.archive import MANIFEST, archive_of, archived, write_post
+from generator.archive import MANIFEST, archived, write_post
 from generator.chartfiles import figure_files
-from generator.config import Config, load_config
+from generator.config import Config
 from generator.errors import DataError
 from generator.frame import LoadResult
 from generator.pipeline import load_member_prices, load_prices
 from generator.postview import chart_alt, post_context
+from generator.project import Project
 from generator.registry import REGISTRY
 from generator.sections import pairs, rotation
 from generator.sections.base import ChartRef, Figure
+from generator.sources import SAMPLE, Source
 from generator.templating import make_environment, render_template
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,11 @@ POST_TEMPLATE = "posts/week.md.j2"
 # --- inputs
 
 
-def code_digest(project: Path) -> str:
+def code_digest(project: Project) -> str:
     """What a post's text depends on besides data: the generator's code and the templates."""
     h = hashlib.sha256(__version__.encode())
-    roots = [PACKAGE, project / "templates" / "posts", project / "templates" / "partials"]
-    roots.append(project / "overrides")
+    roots = [PACKAGE, project.templates / "posts", project.templates / "partials"]
+    roots.append(project.overrides)
     for root in roots:
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
             if path.is_file() and path.suffix in {".py", ".json", ".j2", ".html", ".md"}:
@@ -176,7 +178,8 @@ def render_post(
 @dataclass(frozen=True)
 class BackfillOptions:
     config_path: Path = Path("rotation.yml")
-    source: str = "sample"
+    source: Source | str = SAMPLE
+    """A :class:`Source`, or ``--source`` text (parsed here)."""
     since: dt.date | None = None
     weeks: int | None = None
     until: dt.date | None = None
@@ -206,11 +209,10 @@ def weeks_to_write(
 def backfill(options: BackfillOptions) -> BackfillResult:
     """Write (or leave as they are) the posts of the requested weeks."""
     started = time.perf_counter()
-    project = options.config_path.resolve().parent
-    config = load_config(options.config_path)
-    loaded = load_prices(
-        options.source, config.symbols, store_root=project / config.store, policy=config.data
-    )
+    source = Source.of(options.source)
+    project = Project.load(options.config_path)
+    config = project.config
+    loaded = load_prices(source, config.symbols, store_root=project.store, policy=config.data)
     bench = loaded.series.get(config.benchmark)
     if bench is None or bench.dropna().empty:
         raise DataError(f"{config.benchmark}: the benchmark has no prices in {loaded.source}")
@@ -218,18 +220,14 @@ def backfill(options: BackfillOptions) -> BackfillResult:
     if options.until is not None:
         latest = min(latest, pd.Timestamp(options.until))
     sessions_ = weeks_to_write(latest, config, options.since, options.weeks)
-    folder = archive_of(options.config_path, config, options.source)
+    folder = project.archive(source)
     if sessions_.empty:
         log.warning("no completed week to write up to %s", f"{latest:%Y-%m-%d}")
         return BackfillResult(folder, (), (), time.perf_counter() - started)
     members = load_member_prices(
-        config,
-        options.source,
-        project,
-        start=sessions_[0] - pd.DateOffset(years=MEMBER_YEARS),
-        policy=config.data,
+        project, source, start=sessions_[0] - pd.DateOffset(years=MEMBER_YEARS)
     )
-    env = make_environment(project / "templates", project / "overrides")
+    env = make_environment(project.templates, project.overrides)
     code = code_digest(project)
     existing = {p.session: p for p in archived(folder)}
     written, unchanged = [], []

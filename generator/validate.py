@@ -256,10 +256,6 @@ def check_load(
     )
 
 
-RUN_REPORT = Path(".build") / "run-report.json"
-"""Where builds and fetches leave their run report, relative to the project."""
-
-
 def enforce_policy(config: Config, report: RunReport) -> None:
     """Fail closed: raise :class:`DataError` when the report is not good enough to publish."""
     pair = config.headline_pair

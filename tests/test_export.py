@@ -13,8 +13,7 @@ import pytest
 
 from generator import export, schema
 from generator.formatting import json_number
-from generator.pipeline import load_member_prices
-from tests_support import REPO, render_sample_post, sample_report, snapshot_of
+from tests_support import REPO, render_sample_post, sample_members, sample_report, snapshot_of
 
 VALIDATOR = jsonschema.Draft202012Validator(schema.load())
 
@@ -23,7 +22,7 @@ VALIDATOR = jsonschema.Draft202012Validator(schema.load())
 def dashboard() -> dict:
     report = sample_report(as_of=pd.Timestamp("2026-07-31"))
     start = report.as_of - pd.DateOffset(years=2)
-    members = load_member_prices(report.config, "sample", REPO, start=start)
+    members = sample_members(report.config, start)
     return json.loads(export.files(snapshot_of(report, members))["metrics.json"])
 
 

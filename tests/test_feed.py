@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from generator import feed, posts, templating
-from generator.archive import archive_of, archived, write_post
+from generator.archive import archived, write_post
 from generator.build import BuildOptions, build
-from generator.config import load_config
 from generator.postview import FORMATS
+from generator.project import Project
+from generator.sources import SAMPLE
 from tests_support import run
 
 pytestmark = pytest.mark.slow
@@ -140,8 +141,9 @@ def test_a_site_as_of_an_earlier_week_shows_no_later_post(site, tmp_path):
 
 
 def test_feed_escapes_names_from_the_config_and_the_data(site):
-    config = load_config(site / "rotation.yml")
-    archive = archived(archive_of(site / "rotation.yml", config, "sample"))
+    project = Project.load(site / "rotation.yml")
+    config = project.config
+    archive = archived(project.archive(SAMPLE))
     doc = archive[-1].document
     doc["pairs"][0]["label"] = "<script>alert(1)</script>"
     post = archive[-1]

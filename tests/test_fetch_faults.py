@@ -44,8 +44,9 @@ from generator import calendar
 from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.fetch import Outcome, refresh, run_fetch, update_store
+from generator.layout import RUN_REPORT
 from generator.store import PriceStore
-from generator.validate import RUN_REPORT, check_series
+from generator.validate import check_series
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
 

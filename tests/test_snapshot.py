@@ -6,9 +6,8 @@ import pandas as pd
 import pytest
 
 from generator import export, snapshot
-from generator.pipeline import load_member_prices
 from generator.registry import REGISTRY
-from tests_support import REPO, sample_report
+from tests_support import sample_members, sample_report
 
 
 @pytest.mark.parametrize("as_of", ["2026-03-09", "2026-07-02"])
@@ -17,7 +16,7 @@ def test_later_prices_change_nothing_in_a_snapshot(as_of: str) -> None:
     report = sample_report(as_of=pd.Timestamp(as_of))
     config = report.config
     start = report.as_of - pd.DateOffset(years=2)
-    members = load_member_prices(config, "sample", REPO, start=start)
+    members = sample_members(config, start)
     full = sample_report()
     assert full.as_of > report.as_of
     cut_members = {

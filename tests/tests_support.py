@@ -61,17 +61,24 @@ def sample_report(config=None, as_of=None):
     )
 
 
+def sample_members(config, start):
+    """The sample source's synthetic breadth members of ``config``'s lists, from ``start``."""
+    from generator.pipeline import load_member_prices
+    from generator.project import Project
+    from generator.sources import SAMPLE
+
+    return load_member_prices(Project(REPO, FIXTURE_CONFIG, config), SAMPLE, start=start)
+
+
 def snapshot_of(report, members=None, only=None):
     """The snapshot of ``report``'s session with the sample's member lists (or ``members``)."""
     import pandas as pd
 
     from generator import snapshot
-    from generator.pipeline import load_member_prices
     from generator.registry import REGISTRY
 
     if members is None:
-        start = report.as_of - pd.DateOffset(years=4)
-        members = load_member_prices(report.config, "sample", REPO, start=start)
+        members = sample_members(report.config, report.as_of - pd.DateOffset(years=4))
     return snapshot.take(
         report.config,
         report.prices,
@@ -120,12 +127,13 @@ def render_sample_post(session: str) -> dict[str, bytes]:
 
     from generator import posts
     from generator.config import load_config
-    from generator.pipeline import load_member_prices, load_prices
+    from generator.pipeline import load_prices
+    from generator.sources import SAMPLE
     from generator.templating import make_environment
 
     config = load_config(FIXTURE_CONFIG)
-    loaded = load_prices("sample", config.symbols, store_root=REPO / "data" / "store")
+    loaded = load_prices(SAMPLE, config.symbols, store_root=REPO / "data" / "store")
     start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
-    members = load_member_prices(config, "sample", REPO, start=start)
+    members = sample_members(config, start)
     env = make_environment(REPO / "templates")
     return posts.render_post(env, config, loaded, members, pd.Timestamp(session))
