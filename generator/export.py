@@ -203,7 +203,7 @@ def tables(doc: dict[str, Any]) -> dict[str, bytes]:
 
 def files(snap: Snapshot) -> dict[str, bytes]:
     """The dashboard's ``metrics.json``, its CSV tables and the schema, for the site root."""
-    doc = document(snap)
+    doc = snap.document
     return {
         "metrics.json": to_json(doc),
         **tables(doc),

@@ -1,8 +1,19 @@
-"""How numbers and dates read on the pages: one definition for every page and section."""
+"""How numbers and dates read on the pages: one definition for every page and section.
+
+A number the text states is a :class:`Metric`: a value of a ``metrics.json`` document (the
+dashboard's for the site, a post's own for the post), formatted one of the :data:`FORMATS` ways
+and tied to its place in the document, so the published text can only say what the published
+data holds, and a test (or a reader's script) can check each number against it.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pandas as pd
+from markupsafe import Markup, escape
 
 NA = "n/a"
 
@@ -52,3 +63,57 @@ def json_number(value: object, digits: int = JSON_DIGITS) -> float | None:
 def json_date(value: object) -> str | None:
     """A session as ``2026-07-31`` in JSON; ``None`` for a missing date."""
     return fmt_date(value) or None
+
+
+def _level(value: float | None) -> str:
+    """A yield level: ``4.25`` -> ``4.25%``."""
+    return NA if value is None or pd.isna(value) else f"{value:.2f}%"
+
+
+def _decimal(value: float | None) -> str:
+    """A ratio or price: ``1234.5`` -> ``1,234.50``."""
+    return NA if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "pct": fmt_pct,
+    "pp": fmt_pp,
+    "bp": fmt_bp,
+    "share": functools.partial(fmt_pct, digits=0, signed=False),
+    "sessions": lambda n: NA if n is None else fmt_sessions(n),
+    "date": lambda v: v or "",
+    "int": str,
+    "level": _level,
+    "decimal": _decimal,
+}
+"""How each kind of number reads; the names appear in ``data-format``."""
+
+
+def lookup(doc: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` of a document (``pairs.0.returns.YTD.a``)."""
+    value: Any = doc
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+class Metric:
+    """A number as the text shows it, tied to its place in a ``metrics.json`` document.
+
+    Renders as ``<span class="rm-num" data-metric="pairs.0.returns.YTD.spread"
+    data-format="pp">+1.2 pp</span>``.
+    """
+
+    def __init__(self, doc: Mapping[str, Any], path: str, fmt: str) -> None:
+        self.value = lookup(doc, path)
+        self.text = FORMATS[fmt](self.value)
+        self.path, self.fmt = path, fmt
+
+    def __html__(self) -> Markup:
+        return Markup(
+            f'<span class="rm-num" data-metric="{escape(self.path)}" data-format="{self.fmt}">'
+            f"{escape(self.text)}</span>"
+        )
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,58 +1,20 @@
 """A post's words and numbers, from its ``metrics.json`` alone.
 
 The post page, the feed item and the e-mail digest all take their text from here, so each number
-they state is a value of the document, tied to its place in it (:class:`Metric`).
+they state is a value of the document, tied to its place in it
+(:class:`generator.formatting.Metric`).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from markupsafe import escape
 
 from generator.archive import post_title
 from generator.config import Config
-from generator.formatting import fmt_long_date, fmt_pct, fmt_pp, fmt_sessions
+from generator.formatting import Metric, fmt_long_date
 from generator.layout import post_slug
-
-
-class Metric:
-    """A number as the text shows it, tied to its place in the post's ``metrics.json``.
-
-    Renders as ``<span data-metric="week.pairs.0.spread" data-format="pp">+1.2 pp</span>``, so a
-    test (or a reader's script) can check every number of the text against the document.
-    """
-
-    def __init__(self, doc: Mapping[str, Any], path: str, fmt: str) -> None:
-        value: Any = doc
-        for part in path.split("."):
-            value = value[int(part)] if isinstance(value, list) else value[part]
-        self.value = value
-        self.text = FORMATS[fmt](value)
-        self.path, self.fmt = path, fmt
-
-    def __html__(self) -> str:
-        return (
-            f'<span class="rm-num" data-metric="{escape(self.path)}" data-format="{self.fmt}">'
-            f"{escape(self.text)}</span>"
-        )
-
-    def __str__(self) -> str:
-        return self.text
-
-
-FORMATS = {
-    "pct": fmt_pct,
-    "pp": fmt_pp,
-    "share": functools.partial(fmt_pct, digits=0, signed=False),
-    "sessions": fmt_sessions,
-    "date": lambda v: v or "",
-    "int": str,
-}
-"""How each kind of number reads; the names appear in ``data-format``."""
 
 
 def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:

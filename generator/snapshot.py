@@ -8,6 +8,7 @@ computes metrics. Presentation (:meth:`Snapshot.present`) only formats and draws
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,14 @@ class Snapshot:
         if duplicated:
             raise ValueError(f"two charts share a file name: {sorted(duplicated)}")
         return context, tuple(figures)
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        """The dashboard's ``metrics.json``: the numbers every site page states are read from
+        here (:class:`generator.formatting.Metric`), so a page says what the download holds."""
+        from generator.export import document
+
+        return document(self)
 
     def exports(self) -> dict[str, Any]:
         """Each exporting section's part of ``metrics.json``, in registry order."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +16,7 @@ import yaml
 from conftest import project_copy
 from generator.build import BuildOptions, build
 from generator.errors import BuildError
+from generator.formatting import FORMATS, lookup
 from generator.sources.sample import SAMPLE_END
 from tests_support import data_rows, latest_date
 
@@ -79,6 +82,38 @@ def test_sample_build_produces_the_site(built):
     assert (site / "run-report.json").read_text() == (
         root / ".build" / "run-report.json"
     ).read_text()
+
+
+SPAN = re.compile(
+    r'<span class="rm-num" data-metric="([^"]+)" data-format="([^"]+)">([^<]*)</span>'
+)
+
+
+def test_every_number_on_the_pages_is_the_number_in_the_published_metrics_json(built):
+    """Numbers the site states are read from the dashboard document, and say where: each
+    ``data-metric`` span of the built HTML shows the value at its path, formatted its way."""
+    _, result = built
+    doc = json.loads((result.site_dir / "metrics.json").read_text(encoding="utf-8"))
+    found = {}
+    for page in ("index.html", "pairs/index.html", "sectors/index.html", "breadth/index.html"):
+        spans = SPAN.findall((result.site_dir / page).read_text(encoding="utf-8"))
+        found[page] = {path for path, _, _ in spans}
+        for path, fmt, shown in spans:
+            assert FORMATS[fmt](lookup(doc, path)) == html.unescape(shown), (page, path)
+    universe = len(doc["universe"]) * (len(doc["parameters"]["periods"]) + 1)
+    assert len(found["index.html"]) >= universe + 3
+    assert "pairs.0.returns.YTD.spread" in found["index.html"]
+    pairs = {
+        f"pairs.{i}.returns.{p}.spread" for i, x in enumerate(doc["pairs"]) for p in x["returns"]
+    }
+    assert pairs <= found["pairs/index.html"]
+    rrg = {
+        f"rotation.{g}.symbols.{j}.rs_momentum"
+        for g, x in enumerate(doc["rotation"])
+        for j in range(len(x["symbols"]))
+    }
+    assert rrg <= found["sectors/index.html"]
+    assert {f"breadth.{i}.share" for i in range(len(doc["breadth"]))} <= found["breadth/index.html"]
 
 
 def test_every_page_says_sample_and_as_of(built):

@@ -14,7 +14,7 @@ import pytest
 from generator import feed, posts, templating
 from generator.archive import archived, write_post
 from generator.build import BuildOptions, build
-from generator.postview import FORMATS
+from generator.formatting import FORMATS
 from generator.project import Project
 from generator.sources import SAMPLE
 from tests_support import run

@@ -12,7 +12,7 @@ import pytest
 from generator import posts
 from generator.archive import archived, write_post
 from generator.config import load_config
-from generator.postview import FORMATS
+from generator.formatting import FORMATS, lookup
 from generator.sources.sample import sample_prices
 from tests_support import FIXTURE_CONFIG, REPO, error_line, render_sample_post, run
 
@@ -101,13 +101,6 @@ def test_post_matches_golden_file(post_2026_07_31, update_golden):
 SPAN = re.compile(
     r'<span class="rm-num" data-metric="([^"]+)" data-format="([^"]+)">([^<]*)</span>'
 )
-
-
-def lookup(doc: dict, path: str):
-    value = doc
-    for part in path.split("."):
-        value = value[int(part)] if isinstance(value, list) else value[part]
-    return value
 
 
 def narrative(markdown: str) -> list[str]:

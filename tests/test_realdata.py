@@ -38,7 +38,7 @@ def pct(x: float) -> str:
 
 
 def metric(page: str, name: str) -> str:
-    found = re.search(rf'data-metric="{name}">([^<]+)<', page)
+    found = re.search(rf'data-metric="{re.escape(name)}" data-format="[a-z]+">([^<]+)<', page)
     assert found, name
     return html.unescape(found.group(1))
 
@@ -79,9 +79,9 @@ def test_headline_numbers_match_raw_csv(real_site):
     year_end = dt.date(2025, 12, 31)
     iwn_ytd = close_on_or_before(iwn, as_of) / close_on_or_before(iwn, year_end) - 1
     iwf_ytd = close_on_or_before(iwf, as_of) / close_on_or_before(iwf, year_end) - 1
-    assert metric(page, "ytd-a") == pct(iwn_ytd)
-    assert metric(page, "ytd-b") == pct(iwf_ytd)
-    assert metric(page, "ytd-gap") == f"{(iwn_ytd - iwf_ytd) * 100:+.1f} pp"
+    assert metric(page, "pairs.0.returns.YTD.a") == pct(iwn_ytd)
+    assert metric(page, "pairs.0.returns.YTD.b") == pct(iwf_ytd)
+    assert metric(page, "pairs.0.returns.YTD.spread") == f"{(iwn_ytd - iwf_ytd) * 100:+.1f} pp"
     assert "Monday 9 March 2026" in page
 
 

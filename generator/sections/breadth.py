@@ -15,7 +15,7 @@ from generator import charts
 from generator.charts import breadth as breadth_charts
 from generator.config import Pair, slug
 from generator.errors import DataError
-from generator.formatting import NA, json_number
+from generator.formatting import NA, Metric, json_number
 from generator.metrics import breadth
 from generator.report import PairReport, Report, pair_report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, reasons
@@ -100,6 +100,7 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
     theme = report.config.theme
     figures: list[Figure] = []
     lists: list[dict[str, Any]] = []
+    exported = {(row["list"], row["window"]): i for i, row in enumerate(snap.document["breadth"])}
     for item in data.lists:
         if item.coverage is None or item.advance_decline is None:
             lists.append({"name": item.name, "problem": item.problem})
@@ -131,10 +132,6 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
             ),
         )
         figures += [above, ad_chart]
-        latest = {
-            w: frame["share"].dropna().iloc[-1] if frame["share"].notna().any() else float("nan")
-            for w, frame in item.frames.items()
-        }
         ad = item.advance_decline["line"]
         month = ad.loc[: report.as_of - pd.DateOffset(months=1)]
         lists.append(
@@ -144,8 +141,15 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
                 "key": slug(item.name),
                 "coverage": item.coverage.summary(),
                 "above": [
-                    {"window": str(w), "share": NA if pd.isna(v) else f"{v * 100:.0f}%"}
-                    for w, v in latest.items()
+                    {
+                        "window": str(w),
+                        "share": Metric(
+                            snap.document, f"breadth.{exported[item.name, w]}.share", "share"
+                        )
+                        if (item.name, w) in exported
+                        else NA,
+                    }
+                    for w in item.frames
                 ],
                 "ad_month": NA if month.empty else f"{ad.iloc[-1] - month.iloc[-1]:+,.0f}",
                 "chart_above": above.ref,

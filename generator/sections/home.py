@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from generator.formatting import NA, fmt_bp, fmt_pct
-from generator.report import Report
+from generator.formatting import NA, Metric
 from generator.sections.base import Page, Section, View
 
 if TYPE_CHECKING:
@@ -15,31 +15,26 @@ MARKS = {"ok": "", "stale": " †", "failed": " ‡"}
 """What follows a symbol whose data is stale or missing (explained on the page)."""
 
 
-def kpi_rows(report: Report) -> list[dict[str, Any]]:
-    """One row per symbol of the universe, in config order: last close and period returns."""
+def kpi_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per symbol of the universe, in config order: last close, period returns and the
+    fall from peak, read from the dashboard document (``n/a`` where it holds ``null``)."""
     rows = []
-    periods = report.config.periods
-    for inst in report.config.universe:
-        status = report.status.status_of(inst.symbol)
-        row = {
-            "symbol": inst.symbol,
-            "name": inst.name,
-            "group": inst.group,
-            "status": status.status,
-            "mark": MARKS[status.status],
-        }
-        if inst.symbol not in report.returns.index:
-            rows.append(row | {"last": NA, "cells": [NA] * len(periods), "drawdown": NA})
-            continue
-        rets = report.returns.loc[inst.symbol]
-        last = report.last.loc[inst.symbol]
-        is_yield = inst.kind == "yield"
+    for i, entry in enumerate(doc["universe"]):
+        at = f"universe.{i}"
+        is_yield = entry["kind"] == "yield"
         rows.append(
-            row
-            | {
-                "last": f"{last['close']:.2f}%" if is_yield else f"{last['close']:,.2f}",
-                "cells": [(fmt_bp if is_yield else fmt_pct)(rets[p]) for p in periods],
-                "drawdown": NA if is_yield else fmt_pct(last["drawdown"]),
+            {
+                "symbol": entry["symbol"],
+                "name": entry["name"],
+                "group": entry["group"],
+                "status": entry["status"],
+                "mark": MARKS[entry["status"]],
+                "last": Metric(doc, f"{at}.last_close", "level" if is_yield else "decimal"),
+                "cells": [
+                    Metric(doc, f"{at}.returns.{p}", "bp" if is_yield else "pct")
+                    for p in entry["returns"]
+                ],
+                "drawdown": NA if is_yield else Metric(doc, f"{at}.from_peak", "pct"),
             }
         )
     return rows
@@ -54,7 +49,7 @@ def grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def present(data: None, snap: Snapshot) -> View:
-    return View({"kpi_groups": grouped(kpi_rows(snap.report))})
+    return View({"kpi_groups": grouped(kpi_rows(snap.document))})
 
 
 SECTION = Section(

@@ -7,14 +7,14 @@ the headline pair, on Home.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from markupsafe import Markup
 
 from generator import charts
-from generator.formatting import NA, fmt_date, fmt_pct, fmt_pp, fmt_sessions
-from generator.metrics import Streak, StreakSummary
+from generator.formatting import NA, Metric, lookup
 from generator.report import PairReport, Report
 from generator.sections.base import Figure, Page, Section, View
 
@@ -40,72 +40,92 @@ def ratio_figure(pr: PairReport, report: Report, *, years: int) -> Figure:
     )
 
 
-def _streak(s: Streak) -> dict[str, str]:
+def _streaks(doc: Mapping[str, Any], at: str) -> dict[str, Any]:
+    """A side's current and record runs, from its ``a_beats``/``b_beats`` entry at ``at``."""
+
+    def run(which: str) -> dict[str, Metric]:
+        return {
+            "length": Metric(doc, f"{at}.{which}.length", "sessions"),
+            "start": Metric(doc, f"{at}.{which}.start", "date"),
+            "end": Metric(doc, f"{at}.{which}.end", "date"),
+        }
+
+    current = run("current")
+    rank = lookup(doc, f"{at}.rank")
     return {
-        "length": fmt_sessions(s.length),
-        "n": str(s.length),
-        "start": fmt_date(s.start),
-        "end": fmt_date(s.end),
+        "current": current,
+        "record": run("record"),
+        "rank": ""
+        if rank is None
+        else Markup("#{} of {}").format(
+            Metric(doc, f"{at}.rank", "int"), Metric(doc, f"{at}.runs", "int")
+        ),
+        "active": current["length"].value > 0,
     }
 
 
-def _streaks(summary: StreakSummary) -> dict[str, Any]:
-    return {
-        "current": _streak(summary.current),
-        "record": _streak(summary.record),
-        "rank": "" if summary.rank is None else f"#{summary.rank} of {summary.runs}",
-        "active": summary.current.length > 0,
-    }
+def _above(flag: bool | None) -> str:
+    return NA if flag is None else "above" if flag else "below"
 
 
-def _above(value: float, average: float) -> str:
-    if pd.isna(average):
-        return NA
-    return "above" if value > average else "below"
-
-
-def pair_context(pr: PairReport, report: Report, figure: Figure) -> dict[str, Any]:
-    """One pair as the templates show it (the Pairs page, and Home for the headline pair)."""
+def pair_context(
+    doc: Mapping[str, Any], index: int, report: Report, figure: Figure
+) -> dict[str, Any]:
+    """One pair as the templates show it (the Pairs page, and Home for the headline pair), every
+    number read from the ``pairs.<index>`` entry of the dashboard document."""
     cfg = report.config
-    pair = pr.pair
-    a_name, b_name = cfg.instrument(pair.a).name, cfg.instrument(pair.b).name
-    leader = pair.a if pr.a_beats.current.length else pair.b
-    streak = pr.a_beats if leader == pair.a else pr.b_beats
-    last = pr.ratio.iloc[-1]
-    has_ytd = "YTD" in pr.returns.index
+    at = f"pairs.{index}"
+    entry = lookup(doc, at)
+    a, b = entry["a"], entry["b"]
+    a_name, b_name = cfg.instrument(a).name, cfg.instrument(b).name
+    a_streaks, b_streaks = _streaks(doc, f"{at}.a_beats"), _streaks(doc, f"{at}.b_beats")
+    leader = a if a_streaks["active"] else b
+
+    def ytd(side: str) -> Metric | str:
+        return (
+            Metric(doc, f"{at}.returns.YTD.{side}", FORMAT[side])
+            if "YTD" in entry["returns"]
+            else NA
+        )
+
     return {
-        "key": pair.key,
-        "a": pair.a,
-        "b": pair.b,
+        "key": entry["key"],
+        "a": a,
+        "b": b,
         "a_name": a_name,
         "b_name": b_name,
-        "label": pair.label or f"{a_name} vs {b_name}",
+        "label": entry["label"] or f"{a_name} vs {b_name}",
         "chart": figure.ref,
         "returns": [
-            {"period": p, "a": fmt_pct(r["a"]), "b": fmt_pct(r["b"]), "spread": fmt_pp(r["spread"])}
-            for p, r in pr.returns.iterrows()
+            {"period": period}
+            | {side: Metric(doc, f"{at}.returns.{period}.{side}", FORMAT[side]) for side in FORMAT}
+            for period in entry["returns"]
         ],
-        "ytd_a": fmt_pct(pr.returns.at["YTD", "a"]) if has_ytd else NA,
-        "ytd_b": fmt_pct(pr.returns.at["YTD", "b"]) if has_ytd else NA,
-        "ytd_gap": fmt_pp(pr.returns.at["YTD", "spread"]) if has_ytd else NA,
-        "a_streaks": _streaks(pr.a_beats),
-        "b_streaks": _streaks(pr.b_beats),
+        "ytd_a": ytd("a"),
+        "ytd_b": ytd("b"),
+        "ytd_gap": ytd("spread"),
+        "a_streaks": a_streaks,
+        "b_streaks": b_streaks,
         "leader": leader,
-        "leader_streak": _streaks(streak),
-        "ratio": f"{last['ratio']:.2f}",
-        "above_short": _above(last["ratio"], last["ma_short"]),
-        "above_long": _above(last["ratio"], last["ma_long"]),
-        "ratio_drawdown": fmt_pct(pr.ratio_drawdown),
-        "ratio_high": fmt_date(pr.ratio_high),
-        "first_session": fmt_date(pr.ratio.index[0]),
+        "leader_streak": a_streaks if leader == a else b_streaks,
+        "ratio": Metric(doc, f"{at}.ratio", "decimal"),
+        "above_short": _above(entry["above_ma_short"]),
+        "above_long": _above(entry["above_ma_long"]),
+        "ratio_drawdown": Metric(doc, f"{at}.ratio_drawdown", "pct"),
+        "ratio_high": Metric(doc, f"{at}.ratio_high", "date"),
+        "first_session": Metric(doc, f"{at}.first_session", "date"),
     }
+
+
+FORMAT = {"a": "pct", "b": "pct", "spread": "pp"}
+"""How a period's returns and their spread read."""
 
 
 def present(data: None, snap: Snapshot) -> View:
     report = snap.report
     years = report.config.metrics.chart_years
     figures = [ratio_figure(pr, report, years=years) for pr in report.pairs]
-    contexts = [pair_context(pr, report, f) for pr, f in zip(report.pairs, figures, strict=True)]
+    contexts = [pair_context(snap.document, i, report, figure) for i, figure in enumerate(figures)]
     headline = next(c for c in contexts if c["key"] == report.config.headline_pair.key)
     return View({"headline": headline, "pairs": contexts}, tuple(figures))
 

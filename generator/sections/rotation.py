@@ -12,7 +12,7 @@ import pandas as pd
 
 from generator.charts import rrg as rrg_charts
 from generator.config import slug
-from generator.formatting import NA, fmt_date, fmt_pct, fmt_pp, json_date, json_number
+from generator.formatting import NA, Metric, fmt_date, fmt_pct, fmt_pp, json_date, json_number
 from generator.metrics import rrg
 from generator.report import Report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, names
@@ -86,9 +86,10 @@ def present(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> View:
     display, periods = names(report), list(report.config.periods)
     out: list[dict[str, Any]] = []
     figures = []
-    for group in groups or ():
+    for g, group in enumerate(groups or ()):
         figure = rrg_figure(group, report)
         figures.append(figure)
+        at = f"rotation.{g}.symbols"
         table = [
             {
                 "symbol": sym,
@@ -96,12 +97,12 @@ def present(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> View:
                 "quadrant": row["quadrant"],
                 "previous": "" if pd.isna(row["previous_quadrant"]) else row["previous_quadrant"],
                 "changed": bool(row["changed"]),
-                "rs_ratio": f"{row['rs_ratio']:.2f}",
-                "rs_momentum": f"{row['rs_momentum']:.2f}",
+                "rs_ratio": Metric(snap.document, f"{at}.{j}.rs_ratio", "decimal"),
+                "rs_momentum": Metric(snap.document, f"{at}.{j}.rs_momentum", "decimal"),
                 "heading": NA if pd.isna(row["heading"]) else f"{row['heading']:.0f}°",
                 "week": fmt_date(row["date"]),
             }
-            for sym, row in group.table.iterrows()
+            for j, (sym, row) in enumerate(group.table.iterrows())
         ]
         relative = [
             {
