@@ -73,7 +73,10 @@ def chart_files(
             )
             files[f"charts/{name}.png"] = small_png(image)
     except ValueError as exc:
-        raise BuildError(f"chart {name}: Vega-Lite could not render it ({exc})") from None
+        # vl-convert's message carries the JavaScript stack: its first line says what failed.
+        reason = next((line for line in str(exc).splitlines() if line.startswith("Error")), "")
+        reason = reason or str(exc).strip().splitlines()[0]
+        raise BuildError(f"chart {name}: Vega-Lite could not render it ({reason})") from None
     return files
 
 

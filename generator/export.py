@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from generator import charts, schema
+from generator import charts, inert, schema
 from generator.formatting import json_date as _date
 from generator.formatting import json_number as number
 
@@ -166,10 +166,13 @@ def to_json(doc: dict[str, Any]) -> bytes:
 
 
 def _csv(rows: list[dict[str, Any]]) -> bytes:
+    """A CSV table; text that a spreadsheet would run as a formula is quoted as text."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    writer.writerows(
+        {k: "" if v is None else inert.csv_cell(v) for k, v in row.items()} for row in rows
+    )
     return out.getvalue().encode()
 
 

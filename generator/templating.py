@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import jinja2
-from markupsafe import Markup, escape
 
+from generator import inert
 from generator.errors import BuildError
 from generator.formatting import fmt_bp, fmt_date, fmt_pct, fmt_pp
 from generator.resources import default_templates
@@ -27,13 +27,6 @@ class Renderable(Protocol):
 
     @property
     def template(self) -> str: ...
-
-
-def md_cell(value: Any) -> Markup:
-    """Escape a value for HTML and for a Markdown table cell (``|`` would split the cell)."""
-    if isinstance(value, Markup):
-        return value
-    return Markup(str(escape(value)).replace("|", "&#124;"))
 
 
 def make_environment(templates: Path, overrides: Path | None = None) -> jinja2.Environment:
@@ -56,7 +49,7 @@ def make_environment(templates: Path, overrides: Path | None = None) -> jinja2.E
         ),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
-        finalize=md_cell,
+        finalize=inert.markdown,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

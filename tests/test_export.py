@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator import export, schema
+from generator import export, inert, schema
 from generator.formatting import json_number
 from tests_support import REPO, render_sample_post, sample_members, sample_report, snapshot_of
 
@@ -53,7 +53,7 @@ def test_every_field_is_described_and_listed_on_the_downloads_page():
     undocumented = [f["path"] for f in fields if not f["description"].strip()]
     assert undocumented == []
     page = (REPO / "tests" / "golden" / "downloads.md").read_text()
-    missing = [f["path"] for f in fields if f"`{f['path']}`" not in page]
+    missing = [f["path"] for f in fields if f"<code>{inert.markdown(f['path'])}</code>" not in page]
     assert missing == []
 
 

@@ -5,7 +5,9 @@ Expected numbers are worked out by hand in the comments, never with the function
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -203,15 +205,25 @@ def test_watchlist_chart_panels_lines_and_labels(sample: pd.DataFrame) -> None:
     # the group line ends at 100 * (1 + the group's YTD average) (all members have YTD values)
     ytd = metrics.period_returns(sample.loc[:AS_OF], AS_OF, ["YTD"])
     averages = group_averages(ytd, WATCHLIST_GROUPS).set_index("group")
-    assert rows[-1]["avg:Mega-cap growth"] == pytest.approx(
+    (mega_average,) = spec["concat"][3]["layer"][2]["transform"][0]["fold"]
+    assert rows[-1][mega_average] == pytest.approx(
         100 * (1 + averages.loc["Mega-cap growth", "value"]), abs=0.01
     )
+    # Data columns have neutral keys (names from the config are never Vega field paths); each
+    # layer's calculated series maps them back to the symbol or "Group average".
+    assert all(re.fullmatch(r"c\d+", key) for key in rows[0] if key != "date")
     banks = spec["concat"][0]
     assert banks["title"]["subtitle"][0].startswith("average ")
     assert "(3 of 3 members)" in banks["title"]["subtitle"][0]
     members, average = banks["layer"][1], banks["layer"][2]
-    assert members["transform"][0]["fold"] == ["FSBC", "LOB", "KRE"]
-    assert average["transform"][0]["fold"] == ["avg:Regional banks"]
+
+    def shown(layer: dict) -> list[str]:
+        series = next(t for t in layer["transform"] if t.get("as") == "series")["calculate"]
+        labels = json.loads(series.removesuffix("[datum.key]"))
+        return [labels[key] for key in layer["transform"][0]["fold"]]
+
+    assert shown(members) == ["FSBC", "LOB", "KRE"]
+    assert shown(average) == ["Group average"]
     assert average["mark"]["strokeWidth"] > members["mark"]["strokeWidth"]
     tooltip = {t["field"] for t in members["encoding"]["tooltip"]}
     assert {"date", "name", "value", "change"} <= tooltip

@@ -73,21 +73,29 @@ def watchlist_chart(
     if thinned.index[0] != start_session:  # weekly points keep each week's last session: put
         thinned = pd.concat([wide.iloc[:1], thinned])  # back the start, where every line is 100
     frequency = "daily" if len(thinned) == len(wide) else "weekly points"
-    data = thinned.round(2).rename_axis("date").reset_index()
+    # Data columns get neutral keys: a symbol or a group name is text from the config, and a
+    # field name with ".", "[" or a quote would be read by Vega as a path into nested data.
+    safe = {column: f"c{i}" for i, column in enumerate(thinned.columns)}
+    data = thinned.round(2).rename(columns=safe).rename_axis("date").reset_index()
     data["date"] = data["date"].dt.strftime("%Y-%m-%d")
 
     panels = []
     for group, have, without in panels_spec:
         average = averages[group]
         last = float(average["value"].dropna().iloc[-1])
-        labels = {m: m for m in have}
-        if len(have) > 1:
-            labels[_key(group)] = AVERAGE_LABEL
+        labels = {safe[m]: m for m in have}
+        full_names = {safe[m]: names.get(m, m) for m in have}
+        average_key = safe[_key(group)] if len(have) > 1 else None
+        if average_key:
+            labels[average_key] = AVERAGE_LABEL
+            full_names[average_key] = f"{group}: {AVERAGE_LABEL.lower()}"
         n_now = int(average["count"].iloc[-1])
         sub = [f"average {last - 100:+.1f}% ({n_now} of {len(have) + len(without)} members)"]
         if without:
             sub.append(f"no line: {', '.join(without)}")
-        panels.append(_panel(data, group, labels, names, sub, theme=theme))
+        panels.append(
+            _panel(data, group, labels, full_names, average_key, subtitle=sub, theme=theme)
+        )
     subtitle = [
         f"{BASIS} · as of {as_of:%Y-%m-%d} · each line = 100 at the last close on or before "
         f"{start:%Y-%m-%d} ({start_session:%Y-%m-%d}) · {frequency}",
@@ -107,19 +115,20 @@ def _panel(
     data: pd.DataFrame,
     group: str,
     labels: dict[str, str],
-    names: Mapping[str, str],
-    subtitle: list[str],
+    full_names: Mapping[str, str],
+    average_key: str | None,
     *,
+    subtitle: list[str],
     theme: Theme,
 ) -> alt.LayerChart:
-    member_keys = [k for k in labels if k != _key(group)]
-    average_keys = [k for k in labels if k == _key(group)]
+    """One group's panel; ``labels`` (legend) and ``full_names`` (tooltip) are keyed by data
+    column, ``average_key`` is the group average's column (none for a group of one)."""
+    member_keys = [k for k in labels if k != average_key]
+    average_keys = [average_key] if average_key else []
     domain = list(labels.values())
     member_colors = [c for c in theme.palette if c != theme.primary] or [theme.accent]
     colors = [member_colors[i % len(member_colors)] for i in range(len(member_keys))]
     colors += [theme.primary] * len(average_keys)
-    full_names = {k: names.get(k, k) for k in member_keys}
-    full_names |= {k: f"{group}: {AVERAGE_LABEL.lower()}" for k in average_keys}
     color = alt.Color(
         "series:N",
         scale=alt.Scale(domain=domain, range=colors),
