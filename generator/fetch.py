@@ -368,8 +368,8 @@ def _rate_limit_stop(waited: float, policy: DataPolicy, left: Sequence[str]) -> 
     return SourceError(
         f"Yahoo is rate-limiting: it answered HTTP 429 to every request and still did after "
         f"{waited:.0f} s of waiting in total (data.retry_budget_seconds: "
-        f"{policy.retry_budget_seconds:g}); {len(left)} symbols not fetched, their stored data "
-        "is unchanged; run the fetch again later"
+        f"{policy.retry_budget_seconds:g}); {len(left)} symbol{'' if len(left) == 1 else 's'} not "
+        "fetched, their stored data unchanged; run the fetch again later"
     )
 
 
