@@ -355,15 +355,6 @@ def compare(
     return Verdict(factor=factor)
 
 
-def merge(stored: pd.Series, fresh: pd.Series, tolerance: float) -> pd.Series | None:
-    """Fresh sessions merged over the stored ones, or ``None`` unless they agree as they are
-    (see :func:`compare`)."""
-    verdict = compare("", stored, fresh, tolerance)
-    if verdict.conflict or verdict.factor is not None:
-        return None
-    return fresh.combine_first(stored).sort_index()
-
-
 def _rate_limit_stop(waited: float, policy: DataPolicy, left: Sequence[str]) -> SourceError:
     return SourceError(
         f"Yahoo is rate-limiting: it answered HTTP 429 to every request and still did after "
