@@ -329,6 +329,10 @@ class DataPolicy(_Model):
     """Retry rounds for the symbols that failed (rate limits, timeouts); 0: none."""
     backoff_seconds: float = Field(5.0, ge=0.0, le=600.0)
     """First retry wait; it doubles at each retry."""
+    retry_budget_seconds: float = Field(300.0, ge=0.0, le=3600.0)
+    """Most seconds one fetch spends waiting between retries, in total. While Yahoo refuses every
+    request (HTTP 429), it waits (doubling, not counted in ``retries``) until this is spent, then
+    stops the run with one error line; the stored data is kept as it was."""
 
     @model_validator(mode="after")
     def _range(self) -> DataPolicy:

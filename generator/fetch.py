@@ -4,15 +4,25 @@ For each symbol the plan is one of:
 
 * **current**: its last stored session is the target session; nothing to ask for;
 * **incremental**: ask from ``overlap_sessions`` before its last stored session. If the overlap
-  agrees with the store (within ``rescale_tolerance``) the new sessions are merged in; if not,
-  the provider has re-scaled the adjusted history (a dividend or split since the last fetch), so
-  the whole history is fetched again and replaces the stored one;
+  agrees with the store (within ``rescale_tolerance``) the new sessions are merged in. If the
+  fresh closes are the stored ones times *one constant factor*, the provider has re-scaled the
+  adjusted history (a dividend or split since the last fetch): the whole history is fetched
+  again, checked to be the stored one times a factor too, and replaces it. Anything else is a
+  **conflict** (see :func:`compare`): the symbol fails and its stored history is kept;
 * **new**: the whole history.
 
-Failed symbols are retried, only them, with exponential backoff; a reason that says the symbol
-does not exist is not retried. If the very first request finds the provider unreachable
-(no DNS, no route), the refresh stops at once with a :class:`SourceError` and the store is
-untouched. Each symbol is written atomically, so a crash leaves every file either old or new.
+A symbol is also failed, its history kept, when its stored file records another symbol, or when
+the provider now gives it another currency or instrument type than the stored history has.
+
+Failures are retried by *kind* (:data:`generator.frame.FailureKind`, decided by the provider's
+adapter from what its requests got, never from message text): transient and unknown ones are
+retried, only them, for ``retries`` rounds with exponential backoff and jitter; a permanent one
+(an unknown symbol) is not. If the very first request finds the provider unreachable (no DNS,
+connection refused) for every symbol, the refresh stops at once with a :class:`SourceError`.
+While the provider refuses *every* request with HTTP 429 (a rate-limit storm), the refresh waits,
+doubling, until ``retry_budget_seconds`` of waiting are spent, then stops with one
+:class:`SourceError`. All waiting in one refresh counts against that budget. Each symbol is
+written atomically, so a crash leaves every file either old or new.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import random
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,9 +44,9 @@ from tqdm import tqdm
 from generator import calendar
 from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
-from generator.frame import LoadResult
+from generator.frame import Failure, LoadResult
 from generator.sources import Source
-from generator.store import PriceStore
+from generator.store import PriceStore, StoredMeta, StoreIdentityError
 
 if TYPE_CHECKING:
     from generator.project import Project
@@ -47,23 +58,46 @@ HISTORY_START = dt.date(1990, 1, 2)
 
 Action = Literal["current", "updated", "refetched", "new", "failed"]
 
-PERMANENT = ("delisted", "no data found", "no timezone found", "not found", "no such")
-UNREACHABLE = (
-    "could not resolve host",
-    "dnserror",
-    "failed to connect",
-    "connection refused",
-    "network is unreachable",
-    "no route to host",
-)
+MAX_FACTOR = 3.0
+"""The largest re-scale (either way) taken for a dividend or split adjustment (:func:`compare`)."""
+
+JITTER = 0.25
+"""Each retry wait is its nominal value times a random factor in [1, 1 + JITTER]: clients that
+failed together do not all come back at the same instant."""
+
+_random = random.Random()
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a provider returned for one request of several symbols."""
+
+    prices: pd.DataFrame
+    """A price frame; a symbol without any close is left out."""
+    failures: Mapping[str, Failure] = field(default_factory=dict)
+    """Every requested symbol left out of ``prices``, with why."""
+    listings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per delivered symbol, the ``currency`` and ``instrument_type`` the provider gave (if any)."""
 
 
 class Download(Protocol):
-    """A provider: closes for ``symbols`` from ``start`` to ``end`` (exclusive), and failures."""
+    """A provider: closes for ``symbols`` from ``start`` to ``end`` (exclusive), and failures.
+
+    It returns a :class:`Fetched`; a plain ``(prices, {symbol: reason})`` pair is accepted too,
+    its failures then being of ``unknown`` kind (retried).
+    """
 
     def __call__(
         self, symbols: list[str], start: dt.date, end: dt.date
-    ) -> tuple[pd.DataFrame, Mapping[str, str]]: ...
+    ) -> Fetched | tuple[pd.DataFrame, Mapping[str, str | Failure]]: ...
+
+
+def _as_fetched(answer: Fetched | tuple[pd.DataFrame, Mapping[str, str | Failure]]) -> Fetched:
+    if isinstance(answer, Fetched):
+        return answer
+    prices, reasons = answer
+    failures = {s: r if isinstance(r, Failure) else Failure(str(r)) for s, r in reasons.items()}
+    return Fetched(prices, failures)
 
 
 @dataclass(frozen=True)
@@ -71,33 +105,6 @@ class Outcome:
     symbol: str
     action: Action
     detail: str = ""
-
-
-TRANSIENT = (
-    "timed out",
-    "timeout",
-    "rate limit",
-    "too many requests",
-    "jsondecodeerror",
-    "expecting value",
-    "temporarily",
-    "connection",
-    "database is locked",
-)
-
-
-def is_permanent(reason: str) -> bool:
-    """A reason that says the symbol does not exist, and nothing that says the request failed.
-
-    yfinance reports a timed-out timezone probe as "possibly delisted; no timezone found
-    (timezone lookup failed: Read timed out)": the transient cause wins.
-    """
-    text = reason.lower()
-    return any(w in text for w in PERMANENT) and not any(w in text for w in TRANSIENT)
-
-
-def is_unreachable(reason: str) -> bool:
-    return any(word in reason.lower() for word in UNREACHABLE)
 
 
 def progress_bar(total: int, label: str) -> tqdm:
@@ -111,6 +118,17 @@ def _start_of_overlap(last: pd.Timestamp, overlap: int) -> pd.Timestamp:
     return window[-overlap] if len(window) >= overlap else window[0]
 
 
+@dataclass
+class _Waiting:
+    """The time one refresh spends waiting to retry, against ``retry_budget_seconds``."""
+
+    budget: float
+    waited: float = 0.0
+    answered: bool = False
+    """Whether the provider has delivered any symbol in this refresh: until it has, HTTP 429 for
+    every request is a refusal of the whole run (a storm), not one symbol's bad luck."""
+
+
 def refresh(
     store: PriceStore,
     symbols: Sequence[str],
@@ -122,81 +140,228 @@ def refresh(
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> list[Outcome]:
-    """Bring ``symbols`` in ``store`` up to ``target``; return what happened to each."""
+    """Bring ``symbols`` in ``store`` up to ``target``; return what happened to each.
+
+    Raises :class:`SourceError` when the provider cannot be reached at all, or keeps refusing
+    every request (HTTP 429) past the retry time budget; in the latter case what was fetched
+    before is stored first, and nothing else is touched.
+    """
     outcomes: dict[str, Outcome] = {}
     starts: dict[str, pd.Timestamp] = {}
+    metas: dict[str, StoredMeta] = {}
     for symbol in symbols:
         try:
             meta = store.meta(symbol)
+        except StoreIdentityError as exc:
+            outcomes[symbol] = Outcome(symbol, "failed", str(exc))
+            continue
         except DataError as exc:
             log.warning("%s; fetching its whole history again", exc)
             meta = None
         if meta is None:
             starts[symbol] = pd.Timestamp(HISTORY_START)
-        elif pd.Timestamp(meta.last_session) >= target:
+            continue
+        metas[symbol] = meta
+        if pd.Timestamp(meta.last_session) >= target:
             outcomes[symbol] = Outcome(symbol, "current")
         else:
             starts[symbol] = _start_of_overlap(
                 pd.Timestamp(meta.last_session), policy.overlap_sessions
             )
     end = (target + pd.Timedelta(days=1)).date()
+    waiting = _Waiting(policy.retry_budget_seconds)
+
+    def fetch_all(plan: Mapping[str, pd.Timestamp], bar: tqdm | None):
+        return _fetch_all(plan, download, end, policy=policy, sleep=sleep, bar=bar, waiting=waiting)
+
+    def write(symbol: str, closes: pd.Series, listing: Mapping[str, str]) -> None:
+        old = metas.get(symbol)
+        store.write(
+            symbol,
+            closes,
+            source=source,
+            fetched_at=now(),
+            currency=listing.get("currency") or (old.currency if old else ""),
+            instrument_type=listing.get("instrument_type") or (old.instrument_type if old else ""),
+        )
+
     with progress_bar(len(starts), f"fetch {source}") as bar:
-        fetched, failures = _fetch_all(starts, download, end, policy=policy, sleep=sleep, bar=bar)
-    rescaled = []
-    for symbol, got in fetched.items():
+        fetched, failures, stop = fetch_all(starts, bar)
+    rescaled: dict[str, pd.Series | None] = {}
+    for symbol, (got, listing) in fetched.items():
         series = got[got.index <= target].dropna()
         if series.empty:
-            failures[symbol] = f"no sessions on or before {target:%Y-%m-%d}"
+            failures[symbol] = Failure(f"no sessions on or before {target:%Y-%m-%d}")
+            continue
+        changed = _listing_change(symbol, metas.get(symbol), listing, source)
+        if changed:
+            failures[symbol] = Failure(changed, "permanent")
             continue
         try:
             stored = store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
+        except StoreIdentityError as exc:
+            failures[symbol] = Failure(str(exc), "permanent")
+            continue
         except DataError as exc:  # footer readable, data not: fetch the whole history again
             log.warning("%s; fetching its whole history again", exc)
-            rescaled.append(symbol)
+            rescaled[symbol] = None
             continue
         if stored is None:
-            store.write(symbol, series, source=source, fetched_at=now())
+            write(symbol, series, listing)
             outcomes[symbol] = Outcome(symbol, "new", f"{len(series)} sessions")
             continue
-        merged = merge(stored, series, policy.rescale_tolerance)
-        if merged is None:
-            rescaled.append(symbol)
-            continue
-        store.write(symbol, merged, source=source, fetched_at=now())
-        added = len(merged) - len(stored)
-        outcomes[symbol] = Outcome(symbol, "updated", f"{added} new sessions")
-    if rescaled:
+        verdict = compare(symbol, stored, series, policy.rescale_tolerance, source=source)
+        if verdict.conflict:
+            log.warning("%s", verdict.conflict)
+            failures[symbol] = Failure(verdict.conflict, "permanent")
+        elif verdict.factor is not None:
+            log.info("%s: adjusted history re-scaled by %.6f", symbol, verdict.factor)
+            rescaled[symbol] = stored
+        else:
+            merged = series.combine_first(stored).sort_index()
+            write(symbol, merged, listing)
+            added = len(merged) - len(stored)
+            outcomes[symbol] = Outcome(symbol, "updated", f"{added} new sessions")
+    if rescaled and stop is None:
         log.info("history re-scaled for %s: fetching it whole", ", ".join(rescaled))
-        whole, refailed = _fetch_all(
-            dict.fromkeys(rescaled, pd.Timestamp(HISTORY_START)),
-            download,
-            end,
-            policy=policy,
-            sleep=sleep,
-            bar=None,
+        whole, refailed, stop = fetch_all(
+            dict.fromkeys(rescaled, pd.Timestamp(HISTORY_START)), None
         )
         failures.update(refailed)
-        for symbol, got in whole.items():
-            store.write(symbol, got[got.index <= target], source=source, fetched_at=now())
+        for symbol, (got, listing) in whole.items():
+            series = got[got.index <= target].dropna()
+            stored = rescaled[symbol]
+            changed = _listing_change(symbol, metas.get(symbol), listing, source)
+            if changed:
+                failures[symbol] = Failure(changed, "permanent")
+                continue
+            if stored is not None:
+                verdict = compare(
+                    symbol, stored, series, policy.rescale_tolerance, source=source, whole=True
+                )
+                if verdict.conflict:
+                    log.warning("%s", verdict.conflict)
+                    failures[symbol] = Failure(verdict.conflict, "permanent")
+                    continue
+            write(symbol, series, listing)
             outcomes[symbol] = Outcome(symbol, "refetched", "adjusted history re-scaled")
-    for symbol, reason in failures.items():
-        outcomes[symbol] = Outcome(symbol, "failed", reason)
+    for symbol, failure in failures.items():
+        outcomes[symbol] = Outcome(symbol, "failed", failure.reason)
+    if stop is not None:
+        raise stop
     return [outcomes[s] for s in symbols]
 
 
-def merge(stored: pd.Series, fresh: pd.Series, tolerance: float) -> pd.Series | None:
-    """Fresh sessions merged over the stored ones, or ``None`` if the two disagree.
+def _listing_change(
+    symbol: str, stored: StoredMeta | None, listing: Mapping[str, str], source: str
+) -> str:
+    """Why the fresh data is not the stored instrument (another currency or type), or ``""``.
 
-    Disagreement in the overlap beyond ``tolerance`` (relative) means the provider re-scaled the
-    adjusted history; so does an overlap with no common session at all, which cannot be checked.
+    A value either side does not give (a CSV folder, a file from before these fields) is not
+    compared: the first fetch that gives it records it.
+    """
+    if stored is None:
+        return ""
+    for key, what in (("currency", "currency"), ("instrument_type", "instrument type")):
+        old, new = getattr(stored, key), listing.get(key, "")
+        if old and new and old != new:
+            return (
+                f"{source} now gives {symbol} in {what} {new}, the stored history is in {old}: "
+                "not the same instrument or unit; the stored history is kept"
+            )
+    return ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How fresh closes relate to the stored ones: the same, re-scaled, or in conflict."""
+
+    factor: float | None = None
+    """The constant factor fresh/stored of a re-scale; ``None`` when they agree as they are."""
+    conflict: str = ""
+    """Why they cannot be the same series (one line naming symbol, dates and size); ``""`` if
+    they can."""
+
+
+def compare(
+    symbol: str,
+    stored: pd.Series,
+    fresh: pd.Series,
+    tolerance: float,
+    *,
+    source: str = "the provider",
+    whole: bool = False,
+) -> Verdict:
+    """Whether ``fresh`` closes can be ``stored``'s series, as they are or times one factor.
+
+    Over their common sessions, the ratios fresh/stored must all lie within ``tolerance``
+    (relative) of their median: the same daily returns. Then a median within ``tolerance`` of 1
+    means they agree; any other median is a re-scale of the adjusted history by that factor. A
+    dividend scales every close before its ex-date by the same factor (slightly below 1), and
+    so does a split (by its ratio: 2:1 halves all earlier closes); neither changes a daily
+    return, so a genuine re-scale is exactly "the same series times a constant".
+
+    Different daily returns are a conflict: another instrument's data (IWF's bars for IWN), or
+    bad data. So is an overlap without any common session, which cannot be checked. So is a
+    factor outside [1/MAX_FACTOR, MAX_FACTOR]: adjusted closes are re-scaled by dividends by a
+    few percent at most, and the 2:1 and 3:1 splits (and reverse splits) that are by far the
+    most common stay inside that range, whereas a change of quote unit (pence for pounds, x100)
+    or a different share class keeps the daily returns and jumps by far more. Such a jump is
+    refused even when a large split explains it; the reason says so, and removing the file has
+    the next fetch take the whole new history.
+
+    ``whole``: ``fresh`` is the whole history re-fetched after a re-scale was seen (wording).
     """
     common = stored.index.intersection(fresh.index)
+    what = "whole re-fetched history" if whole else "overlap"
     if common.empty:
-        return None
-    drift = (fresh.loc[common] / stored.loc[common] - 1.0).abs().max()
-    if drift > tolerance:
-        return None
-    return fresh.combine_first(stored).sort_index()
+        return Verdict(
+            conflict=(
+                f"{source} closes for {symbol} share no session with its stored history "
+                f"({stored.index[0]:%Y-%m-%d}..{stored.index[-1]:%Y-%m-%d}) in the {what} from "
+                f"{fresh.index[0]:%Y-%m-%d}..{fresh.index[-1]:%Y-%m-%d}: cannot check they are "
+                "the same series; the stored history is kept"
+            )
+        )
+    ratios = fresh.loc[common] / stored.loc[common]
+    factor = float(ratios.median())
+    span = f"{common[0]:%Y-%m-%d}..{common[-1]:%Y-%m-%d} ({len(common)} sessions)"
+    if not (factor > 0 and pd.notna(factor)):
+        return Verdict(
+            conflict=f"{source} closes for {symbol} over the {what} {span} are not positive "
+            "multiples of the stored ones; the stored history is kept"
+        )
+    spread = float((ratios / factor - 1.0).abs().max())
+    if spread > tolerance:
+        return Verdict(
+            conflict=(
+                f"{source} closes for {symbol} conflict with its stored history over the {what} "
+                f"{span}: their daily returns differ (up to {spread:.2%} apart beyond one "
+                "constant factor), so they are not the same series re-scaled; the stored "
+                "history is kept"
+            )
+        )
+    if abs(factor - 1.0) <= tolerance:
+        return Verdict()
+    if not 1.0 / MAX_FACTOR <= factor <= MAX_FACTOR:
+        return Verdict(
+            conflict=(
+                f"{source} closes for {symbol} are {factor:.4g} times its stored history over "
+                f"the {what} {span}: a jump beyond [1/{MAX_FACTOR:g}, {MAX_FACTOR:g}] is a change "
+                "of unit or instrument (pence for pounds?), not a dividend re-scale; the stored "
+                f"history is kept (after a large split, remove its store file to fetch it anew)"
+            )
+        )
+    return Verdict(factor=factor)
+
+
+def _rate_limit_stop(waited: float, policy: DataPolicy, left: Sequence[str]) -> SourceError:
+    return SourceError(
+        f"Yahoo is rate-limiting: it answered HTTP 429 to every request and still did after "
+        f"{waited:.0f} s of waiting in total (data.retry_budget_seconds: "
+        f"{policy.retry_budget_seconds:g}); {len(left)} symbol{'' if len(left) == 1 else 's'} not "
+        "fetched, their stored data unchanged; run the fetch again later"
+    )
 
 
 def _fetch_all(
@@ -207,50 +372,109 @@ def _fetch_all(
     policy: DataPolicy,
     sleep: Callable[[float], None],
     bar: tqdm | None,
-) -> tuple[dict[str, pd.Series], dict[str, str]]:
-    """Download in batches of symbols sharing a start date; retry the failed ones."""
-    got: dict[str, pd.Series] = {}
-    failed: dict[str, str] = {}
+    waiting: _Waiting,
+) -> tuple[dict[str, tuple[pd.Series, Mapping[str, str]]], dict[str, Failure], SourceError | None]:
+    """Download in batches of symbols sharing a start date; retry the failed ones.
+
+    Returns each fetched symbol's closes and listing, each failed symbol's last failure, and the
+    error that stopped the fetch early (a rate-limit storm past the time budget), if any: the
+    caller stores what was fetched before raising it.
+
+    Retry rounds: a batch's transient (and unknown) failures are asked again, after an
+    exponential wait with jitter, for at most ``policy.retries`` rounds. While the provider has
+    delivered nothing in this refresh and refuses every request with HTTP 429 (a storm), a round
+    counts as none: it asks the whole run to slow down, which no symbol can help, so the wait
+    goes on doubling, bounded only by the budget. Once it has delivered something, a 429 for some
+    symbols is a passing throttle, retried like any transient failure. Every wait must fit in
+    what is left of the budget; when the next does not, retrying stops: the symbols left fail,
+    or, if the provider was refusing every request, the whole fetch stops.
+    """
+    got: dict[str, tuple[pd.Series, Mapping[str, str]]] = {}
+    failed: dict[str, Failure] = {}
     by_start: dict[pd.Timestamp, list[str]] = {}
     for symbol, start in starts.items():
         by_start.setdefault(start, []).append(symbol)
+    batches = [
+        (start, group[i : i + policy.batch_size])
+        for start, group in sorted(by_start.items())
+        for i in range(0, len(group), policy.batch_size)
+    ]
     first_call = True
-    for start, group in sorted(by_start.items()):
-        for i in range(0, len(group), policy.batch_size):
-            batch = group[i : i + policy.batch_size]
-            pending = batch
-            for attempt in range(policy.retries + 1):
-                if attempt:
-                    wait = policy.backoff_seconds * 2 ** (attempt - 1)
-                    log.info("retry %d for %d symbols in %.0f s", attempt, len(pending), wait)
-                    sleep(wait)
-                prices, failures = download(pending, start.date(), end)
-                if first_call and failures and len(failures) == len(pending):
-                    reasons = list(failures.values())
-                    if all(is_unreachable(r) for r in reasons):
-                        raise SourceError(f"cannot reach the provider: {reasons[0]}")
-                first_call = False
-                for symbol in pending:
-                    if symbol in prices.columns and prices[symbol].notna().any():
-                        got[symbol] = prices[symbol].dropna()
-                        failed.pop(symbol, None)
-                    else:
-                        failed[symbol] = failures.get(symbol, "no data returned")
-                pending = [s for s in pending if s in failed and not is_permanent(failed[s])]
-                if not pending:
-                    break
-            if bar is not None:
-                bar.update(len(batch))
-    return got, failed
+
+    def _left(number: int) -> list[str]:
+        """The symbols of this and the later batches not fetched: left as they are."""
+        return [s for _, b in batches[number:] for s in b if s not in got]
+
+    for number, (start, batch) in enumerate(batches):
+        pending = batch
+        rounds = doublings = 0
+        while True:
+            answer = _as_fetched(download(pending, start.date(), end))
+            prices, failures = answer.prices, answer.failures
+            if (
+                first_call
+                and len(failures) == len(pending)
+                and all(f.kind == "unreachable" for f in failures.values())
+            ):
+                reason = next(iter(failures.values())).reason
+                raise SourceError(f"cannot reach the provider: {reason}")
+            first_call = False
+            for symbol in pending:
+                if symbol in prices.columns and prices[symbol].notna().any():
+                    got[symbol] = (prices[symbol].dropna(), answer.listings.get(symbol, {}))
+                    failed.pop(symbol, None)
+                else:
+                    failed[symbol] = failures.get(symbol, Failure("no data returned"))
+            refused = all(s in failed and failed[s].kind == "rate-limited" for s in pending)
+            waiting.answered = waiting.answered or any(s in got for s in pending)
+            storm = refused and not waiting.answered
+            pending = [s for s in pending if s in failed and failed[s].kind != "permanent"]
+            if not pending:
+                break
+            if policy.retries == 0 or (not storm and rounds >= policy.retries):
+                if storm:
+                    return got, failed, _rate_limit_stop(waiting.waited, policy, _left(number))
+                break
+            nominal = policy.backoff_seconds * 2**doublings
+            wait = nominal * (1.0 + JITTER * _random.random())
+            if waiting.waited + wait > waiting.budget:
+                if refused:
+                    return got, failed, _rate_limit_stop(waiting.waited, policy, _left(number))
+                log.warning(
+                    "retry time budget (data.retry_budget_seconds %g) spent: %d symbols not "
+                    "retried again",
+                    waiting.budget,
+                    len(pending),
+                )
+                break
+            log.info(
+                "retry %d for %d symbols in %.1f s%s",
+                doublings + 1,
+                len(pending),
+                wait,
+                " (rate-limited)" if refused else "",
+            )
+            sleep(wait)
+            waiting.waited += wait
+            doublings += 1
+            if not storm:
+                rounds += 1
+        if bar is not None:
+            bar.update(len(batch))
+    return got, failed, None
 
 
 def yahoo_download(session=None) -> Download:
     """The Yahoo provider, through the adapter (the only importer of yfinance)."""
     from generator.sources.yahoo import download_closes
 
-    def download(symbols: list[str], start: dt.date, end: dt.date):
+    def download(symbols: list[str], start: dt.date, end: dt.date) -> Fetched:
         result = download_closes(symbols, start, end, session=session)
-        return result.prices, result.failures
+        failures = {
+            s: Failure(reason, result.kinds.get(s, "unknown"))
+            for s, reason in result.failures.items()
+        }
+        return Fetched(result.prices, failures, result.listings)
 
     return download
 
@@ -258,7 +482,7 @@ def yahoo_download(session=None) -> Download:
 def series_download(series: Mapping[str, pd.Series], missing: Mapping[str, str]) -> Download:
     """A provider over series already read (a CSV folder), so imports take the same path."""
 
-    def download(symbols: list[str], start: dt.date, end: dt.date):
+    def download(symbols: list[str], start: dt.date, end: dt.date) -> Fetched:
         lo, hi = pd.Timestamp(start), pd.Timestamp(end)
         cut = {
             s: series[s][(series[s].index >= lo) & (series[s].index < hi)]
@@ -266,8 +490,11 @@ def series_download(series: Mapping[str, pd.Series], missing: Mapping[str, str])
             if s in series
         }
         frame = pd.DataFrame(cut) if cut else pd.DataFrame(dtype="float64")
-        reasons = {s: missing.get(s, "no data") for s in symbols if s not in series}
-        return frame, reasons
+        # A file that is absent or unreadable stays so: asking again cannot help.
+        failures = {
+            s: Failure(missing.get(s, "no data"), "permanent") for s in symbols if s not in series
+        }
+        return Fetched(frame, failures)
 
     return download
 

@@ -17,8 +17,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
+
+FailureKind = Literal["transient", "rate-limited", "permanent", "unreachable", "unknown"]
+"""Why a provider could not deliver a symbol, as decided from what the request actually got (an
+HTTP status, an exception class, an empty or unreadable body), never from message text:
+
+* ``transient``: a 5xx, a timeout, a reset connection, an empty or invalid body: ask again later;
+* ``rate-limited``: HTTP 429: the provider asks the whole run to slow down;
+* ``permanent``: the provider answered, definitively, that it has no such data (404, no bars);
+* ``unreachable``: no connection at all (no DNS, connection refused);
+* ``unknown``: nothing says which; treated as transient (retried, within the time budget).
+"""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A symbol a provider did not deliver: a one-line reason and its :data:`FailureKind`."""
+
+    reason: str
+    kind: FailureKind = "unknown"
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,14 @@ so a file per symbol makes every write independent and atomic (write a temporary
 rename over the old one: a crash leaves the previous file intact), needs no server, diffs cleanly
 per symbol when the weekly workflow commits it back, and is read by pandas and pyarrow directly.
 
-Each file holds ``date`` and ``close`` columns plus metadata: the symbol as spelled, the source
-and the fetch time. File names use a reversible encoding that is safe on every file system
-(``^TNX`` -> ``sym-%5ETNX.parquet``; ``CON``, ``../x`` and lower case are all safe).
+Each file holds ``date`` and ``close`` columns plus metadata: the symbol as spelled, the source,
+the fetch time and, where the source gives them, the currency and instrument type. File names use
+a reversible encoding that is safe on every file system (``^TNX`` -> ``sym-%5ETNX.parquet``;
+``CON``, ``../x`` and lower case are all safe).
+
+The file name is not trusted for identity: every read compares the symbol recorded *inside* the
+file with the one asked for, so a valid file of IWF copied over IWN's (its checksum is fine: it
+covers the data, not the name) fails IWN instead of being read as IWN's history.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -61,6 +66,24 @@ class StoredMeta:
     last_session: str
     checksum: str = ""
     """sha256 of the dates and closes: a flipped byte that still decodes is caught on read."""
+    currency: str = ""
+    """The currency the source quotes the closes in (Yahoo's ``USD``, ``GBp``...); ``""`` when the
+    source does not say (a CSV folder) or the file predates this field."""
+    instrument_type: str = ""
+    """The source's instrument type (Yahoo's ``ETF``, ``EQUITY``, ``INDEX``...); ``""`` likewise."""
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> StoredMeta:
+        """Parse the metadata; fields this version does not know (a newer writer) are ignored."""
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("metadata is not an object")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class StoreIdentityError(DataError):
+    """A store file records another symbol than the one its name (and the caller) stands for."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -74,6 +97,14 @@ def _fsync_dir(path: Path) -> None:
 def _checksum(closes: pd.Series) -> str:
     index = closes.index.astype("datetime64[ns]").asi8.tobytes()
     return hashlib.sha256(index + closes.to_numpy(dtype="float64").tobytes()).hexdigest()
+
+
+def _check_identity(path: Path, asked: str, recorded: str) -> None:
+    if recorded != asked:
+        raise StoreIdentityError(
+            f"{path}: holds the history of {recorded!r}, not of {asked!r} (a store file copied "
+            f"over another?); remove it to fetch {asked} again"
+        )
 
 
 class PriceStore:
@@ -93,17 +124,27 @@ class PriceStore:
         )
 
     def meta(self, symbol: str) -> StoredMeta | None:
+        """The metadata of ``symbol``'s file, or ``None`` if it was never stored.
+
+        Raises :class:`StoreIdentityError` if the file records another symbol.
+        """
         path = self.path(symbol)
         if not path.is_file():
             return None
         try:
             raw = pq.read_schema(path).metadata[_META_KEY]
-            return StoredMeta(**json.loads(raw))
+            meta = StoredMeta.from_json(raw)
         except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
             raise DataError(f"{path}: unreadable store file ({exc})") from None
+        _check_identity(path, symbol, meta.symbol)
+        return meta
 
     def read(self, symbol: str) -> pd.Series | None:
-        """The stored closes of ``symbol``, or ``None`` if it was never stored."""
+        """The stored closes of ``symbol``, or ``None`` if it was never stored.
+
+        Raises :class:`DataError` for a damaged file and :class:`StoreIdentityError` for a file
+        that records another symbol.
+        """
         path = self.path(symbol)
         if not path.is_file():
             return None
@@ -115,11 +156,12 @@ class PriceStore:
                 index=pd.DatetimeIndex(frame["date"], name="date").astype("datetime64[ns]"),
                 name=symbol,
             )
-            meta = json.loads(table.schema.metadata[_META_KEY])
+            meta = StoredMeta.from_json(table.schema.metadata[_META_KEY])
         except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
             raise DataError(f"{path}: unreadable store file ({exc})") from None
-        if meta.get("checksum") != _checksum(series):
+        if meta.checksum != _checksum(series):
             raise DataError(f"{path}: unreadable store file (checksum mismatch: damaged data)")
+        _check_identity(path, symbol, meta.symbol)
         return series
 
     def load(self, symbols: Sequence[str], *, require_any: bool = False) -> LoadResult:
@@ -147,7 +189,14 @@ class PriceStore:
         return LoadResult(series, f"local price store {self.root}", missing)
 
     def write(
-        self, symbol: str, closes: pd.Series, *, source: str, fetched_at: dt.datetime
+        self,
+        symbol: str,
+        closes: pd.Series,
+        *,
+        source: str,
+        fetched_at: dt.datetime,
+        currency: str = "",
+        instrument_type: str = "",
     ) -> None:
         """Replace ``symbol``'s history atomically (the old file stays until the rename)."""
         closes = closes.dropna().sort_index()
@@ -160,6 +209,8 @@ class PriceStore:
             first_session=f"{closes.index[0]:%Y-%m-%d}",
             last_session=f"{closes.index[-1]:%Y-%m-%d}",
             checksum=_checksum(closes),
+            currency=currency,
+            instrument_type=instrument_type,
         )
         table = pa.table(
             {"date": pa.array(closes.index.astype("datetime64[ns]")), "close": closes.to_numpy()}

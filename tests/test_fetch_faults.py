@@ -41,9 +41,11 @@ from fakeyahoo import (
     timeout,
 )
 from generator import calendar
+from generator import fetch as fetch_module
 from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.fetch import Outcome, refresh, run_fetch, update_store
+from generator.frame import Failure
 from generator.layout import RUN_REPORT
 from generator.store import PriceStore
 from generator.validate import check_series
@@ -125,6 +127,12 @@ def store(tmp_path: Path) -> PriceStore:
     return PriceStore(tmp_path / "store")
 
 
+@pytest.fixture(autouse=True)
+def _no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exact waits: these tests check the backoff schedule; tests/hostile checks the jitter."""
+    monkeypatch.setattr(fetch_module, "JITTER", 0.0)
+
+
 def snapshot(store: PriceStore) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(store.root.iterdir())}
 
@@ -203,10 +211,16 @@ def test_rate_limit_forever_fails_after_every_retry_round(
     assert result.missing == {"IWN": RATE_LIMITED}
 
 
+# What the request really got, as the adapter reports it (yfinance's own text, "possibly
+# delisted; no timezone found (timezone lookup failed: Expecting value...)", hid the cause).
 TRANSIENT = {
-    "timeout": (timeout, "Read timed out. (read timeout=30)"),
-    "empty-body": (empty_body, "Expecting value: line 1 column 1 (char 0)"),
-    "not-json": (not_json, "Expecting value: line 1 column 1 (char 0)"),
+    "timeout": (timeout, "Timeout: Read timed out. (read timeout=30)"),
+    "empty-body": (empty_body, "HTTP 200 OK from Yahoo with an empty body"),
+    "not-json": (
+        not_json,
+        "HTTP 200 OK from Yahoo with a body that is not JSON: "
+        "'<html><body>Something went wrong</body><'",
+    ),
 }
 
 
@@ -247,7 +261,7 @@ def test_transient_fault_forever_fails_with_the_last_reason(
 
     result, outcomes, sleeps = fetch(store, ["SPY", "IWN"], session)
 
-    reason = f"{GONE} (timezone lookup failed: {detail})"
+    reason = detail
     assert outcomes == [Outcome("SPY", "new", "15 sessions"), Outcome("IWN", "failed", reason)]
     assert sleeps.waits[0] == 5.0  # retried at least once
     assert store.symbols() == ["SPY"]
@@ -319,7 +333,9 @@ def test_provider_unreachable_stops_at_once_and_leaves_the_store_untouched(
 class FakeProvider:
     """A ``Download`` answering from a script: per call, the prices and the failure reasons."""
 
-    def __init__(self, answers: Sequence[tuple[dict[str, pd.Series], dict[str, str]]]) -> None:
+    def __init__(
+        self, answers: Sequence[tuple[dict[str, pd.Series], dict[str, str | Failure]]]
+    ) -> None:
         self.answers = list(answers)
         self.calls: list[tuple[list[str], datetime.date, datetime.date]] = []
 
@@ -360,7 +376,10 @@ def run_refresh(store: PriceStore, symbols: list[str], provider, **policy: Any):
 def test_unreachable_on_the_first_request_raises_source_error(
     store: PriceStore, reason: str
 ) -> None:
-    provider = FakeProvider([({}, {"SPY": reason, "IWN": reason})])
+    # The kind is the adapter's verdict from the exception class (DNSError, refused connection):
+    # the text alone decides nothing any more.
+    failure = Failure(reason, "unreachable")
+    provider = FakeProvider([({}, {"SPY": failure, "IWN": failure})])
 
     with pytest.raises(SourceError, match=r"^cannot reach the provider: "):
         run_refresh(store, ["SPY", "IWN"], provider)
@@ -370,25 +389,25 @@ def test_unreachable_on_the_first_request_raises_source_error(
 
 
 def test_unreachable_for_some_symbols_only_is_an_ordinary_failure(store: PriceStore) -> None:
-    dns = "Could not resolve host: query2.finance.yahoo.com"
+    dns = Failure("Could not resolve host: query2.finance.yahoo.com", "unreachable")
     ok = week([1.0, 2.0, 3.0, 4.0, 5.0])
     provider = FakeProvider([({"SPY": ok}, {"IWN": dns}), ({}, {"IWN": dns})])
 
     outcomes, waits = run_refresh(store, ["SPY", "IWN"], provider, retries=1)
 
-    assert outcomes == [Outcome("SPY", "new", "5 sessions"), Outcome("IWN", "failed", dns)]
+    assert outcomes == [Outcome("SPY", "new", "5 sessions"), Outcome("IWN", "failed", dns.reason)]
     assert waits == [5.0]
     assert [c[0] for c in provider.calls] == [["SPY", "IWN"], ["IWN"]]
 
 
 def test_unreachable_after_a_first_good_batch_is_not_fatal(store: PriceStore) -> None:
-    dns = "Could not resolve host: query2.finance.yahoo.com"
+    dns = Failure("Could not resolve host: query2.finance.yahoo.com", "unreachable")
     ok = week([1.0, 2.0, 3.0, 4.0, 5.0])
     provider = FakeProvider([({"SPY": ok}, {}), ({}, {"IWN": dns}), ({}, {"IWN": dns})])
 
     outcomes, waits = run_refresh(store, ["SPY", "IWN"], provider, batch_size=1, retries=1)
 
-    assert outcomes == [Outcome("SPY", "new", "5 sessions"), Outcome("IWN", "failed", dns)]
+    assert outcomes == [Outcome("SPY", "new", "5 sessions"), Outcome("IWN", "failed", dns.reason)]
     assert waits == [5.0]
     assert store.symbols() == ["SPY"]
 

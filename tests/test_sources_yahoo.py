@@ -168,25 +168,37 @@ def test_symbol_that_404s_once_its_timezone_is_known_reports_yahoos_reason(
 
 
 @pytest.mark.parametrize(
-    ("fault", "fragment"),
+    ("fault", "reason", "kind"),
     [
-        (rate_limited(), "YFRateLimitError: Too Many Requests. Rate limited."),
-        (timeout(), "Read timed out"),
-        (empty_body(), "Expecting value"),
-        (not_json(), "Expecting value"),
-        # yfinance never reports the HTTP status itself: it reads the body as JSON and fails.
-        (Fault(503, "Service Unavailable"), "Expecting value"),
+        (
+            rate_limited(),
+            "YFRateLimitError: Too Many Requests. Rate limited. Try after a while.",
+            "rate-limited",
+        ),
+        (timeout(), "Timeout: Read timed out. (read timeout=30)", "transient"),
+        (empty_body(), "HTTP 200 OK from Yahoo with an empty body", "transient"),
+        (
+            not_json(),
+            "HTTP 200 OK from Yahoo with a body that is not JSON: "
+            "'<html><body>Something went wrong</body><'",
+            "transient",
+        ),
+        # yfinance itself never reports the HTTP status (it reads the body as JSON and fails,
+        # then says "possibly delisted"): the adapter's tap on its requests does.
+        (Fault(503, "Service Unavailable"), "HTTP 503 Service Unavailable from Yahoo", "transient"),
     ],
     ids=["429", "timeout", "empty-body", "not-json", "503"],
 )
-def test_faults_become_failure_reasons(yahoo_env: YahooEnv, fault: Fault, fragment: str) -> None:
+def test_faults_become_failure_reasons(
+    yahoo_env: YahooEnv, fault: Fault, reason: str, kind: str
+) -> None:
     session = yahoo_env.session(payloads(), faults={"BRK-B": fault})
 
     result = download(session, ["AAA", "BRK-B"])
 
     assert list(result.prices.columns) == ["AAA"]
-    assert fragment in result.failures["BRK-B"]
-    assert "\n" not in result.failures["BRK-B"]
+    assert result.failures == {"BRK-B": reason}
+    assert result.kinds == {"BRK-B": kind}
 
 
 def test_every_symbol_failing_returns_empty_prices(yahoo_env: YahooEnv) -> None:

@@ -15,32 +15,47 @@ Why the call looks the way it does:
   the ``yfinance`` logger at ERROR. Failures are therefore detected twice, from the frame (no
   adjusted close at all) and from those log records (for the reason);
 * ``YfData.cache_get`` is an in-process LRU of HTTP responses, including failed ones, so it is
-  cleared before each download: a retry must really ask Yahoo again.
+  cleared before each download: a retry must really ask Yahoo again;
+* yfinance's messages do not say *why* a request failed: a 503, a timeout, an empty or an HTML
+  body all end as "possibly delisted". So each download taps yfinance's one request method
+  (``YfData.get``) and records, per symbol, what every request really got: an HTTP status, an
+  exception class, an empty or unreadable body, or a usable chart answer. A failed symbol's
+  :data:`~generator.frame.FailureKind` (retry it, give up, or stop the run) is decided from
+  that record, never from message text; the chart answer's ``meta`` also gives the symbol's
+  currency and instrument type, and the symbol Yahoo actually answered for.
 """
 
 from __future__ import annotations
 
 import ast
 import datetime
+import json
 import logging
 import re
+import socket
 import threading
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 import pandas as pd
+import requests as _requests
 import yfinance as yf
+from curl_cffi.const import CurlECode
+from curl_cffi.requests import exceptions as _curl
 from pandas.errors import Pandas4Warning
+from urllib3 import exceptions as _urllib3
 from yfinance import base as _yf_base
 from yfinance import cache as _yf_cache
 from yfinance.data import SingletonMeta, YfData
-from yfinance.exceptions import YFException
+from yfinance.exceptions import YFException, YFRateLimitError
 
 from generator.errors import DataError, SourceError
-from generator.frame import tidy
+from generator.frame import FailureKind, tidy
 
 if TYPE_CHECKING:
     import requests
@@ -84,6 +99,11 @@ class YahooResult:
     any close are left out."""
     failures: dict[str, str]
     """Caller's symbol -> one-line reason, for every requested symbol left out of ``prices``."""
+    kinds: dict[str, FailureKind] = field(default_factory=dict)
+    """Caller's symbol -> what kind of failure it was, for every symbol in ``failures``."""
+    listings: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Caller's symbol -> ``currency`` and ``instrument_type`` as Yahoo's chart answer gave them
+    (only those it gave), for symbols in ``prices``."""
 
 
 def normalise_symbol(symbol: str) -> str:
@@ -141,30 +161,50 @@ def download_closes(
 
     adjusted = pd.DataFrame(index=pd.DatetimeIndex([]))
     reasons: dict[str, str] = {}
+    answers: dict[str, list[_Answer]] = {}
     if requested:
-        raw, reasons = _download(
+        raw, reasons, answers = _download(
             list(requested), start=start, end=end, session=session, timeout=timeout, threads=threads
         )
         adjusted = _adjusted_closes(raw)
 
+    kinds: dict[str, FailureKind] = dict.fromkeys(failures, "permanent")
+    listings: dict[str, dict[str, str]] = {}
     columns: dict[str, pd.Series] = {}
     for symbol, callers in requested.items():
         series = adjusted[symbol] if symbol in adjusted.columns else None
+        seen = answers.get(symbol, [])
+        meta = _chart_meta(seen)
+        answered_for = str(meta.get("symbol") or symbol)
+        if series is not None and series.notna().any() and answered_for.upper() != symbol:
+            # The chart answer is about another instrument: its closes must never be stored
+            # under this symbol, whatever they look like.
+            series = None
+            reasons[symbol] = f"Yahoo answered {symbol} with the chart of {answered_for}"
+            seen = [_Answer("chart", "permanent", reasons[symbol])]
         if series is None or not series.notna().any():
+            kind, reason = _failure(seen, reasons.get(symbol, NO_DATA))
             for spelling in callers:
-                failures[spelling] = reasons.get(symbol, NO_DATA)
+                failures[spelling] = reason
+                kinds[spelling] = kind
             continue
         if symbol in reasons:
             log.warning("Yahoo: %s returned prices despite an error: %s", symbol, reasons[symbol])
+        listing = {
+            name: str(meta[key])
+            for name, key in (("currency", "currency"), ("instrument_type", "instrumentType"))
+            if meta.get(key)
+        }
         for spelling in callers:
             columns[spelling] = series
+            listings[spelling] = listing
     frame = pd.DataFrame(columns, index=adjusted.index)
     prices = tidy(frame, [s for s in spellings if s in columns])
     ordered = {s: failures[s] for s in spellings if s in failures}
     log.info("Yahoo: %d of %d symbols returned prices", len(columns), len(spellings))
     for spelling, reason in ordered.items():
         log.warning("Yahoo: %s failed: %s", spelling, reason)
-    return YahooResult(prices, ordered)
+    return YahooResult(prices, ordered, {s: kinds[s] for s in ordered}, listings)
 
 
 def reset_yfinance_state(cache_dir: Path) -> None:
@@ -211,8 +251,9 @@ def _download(
     session: requests.Session | None,
     timeout: float,
     threads: int,
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Call ``yf.download`` with every argument explicit; return its frame and logged reasons."""
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[_Answer]]]:
+    """Call ``yf.download`` with every argument explicit; return its frame, the reasons it
+    logged and what each of its requests got, per symbol."""
     yf_logger = logging.getLogger(YF_LOGGER)
     if not yf_logger.isEnabledFor(logging.ERROR):
         log.warning("the %r logger is silenced above ERROR: failure reasons unavailable", YF_LOGGER)
@@ -226,32 +267,33 @@ def _download(
             warnings.filterwarnings("ignore", category=Pandas4Warning, module="yfinance")
             YfData.cache_get.cache_clear()
             _open_tz_cache()
-            raw = yf.download(
-                symbols,
-                start=start,
-                end=end,
-                actions=True,
-                threads=threads,
-                ignore_tz=True,
-                group_by="column",
-                auto_adjust=False,
-                back_adjust=False,
-                repair=False,
-                keepna=False,
-                progress=False,
-                period=None,
-                interval="1d",
-                prepost=False,
-                rounding=False,
-                timeout=timeout,
-                session=session,
-                multi_level_index=True,
-            )
+            with _tapped(symbols, session) as tap:
+                raw = yf.download(
+                    symbols,
+                    start=start,
+                    end=end,
+                    actions=True,
+                    threads=threads,
+                    ignore_tz=True,
+                    group_by="column",
+                    auto_adjust=False,
+                    back_adjust=False,
+                    repair=False,
+                    keepna=False,
+                    progress=False,
+                    period=None,
+                    interval="1d",
+                    prepost=False,
+                    rounding=False,
+                    timeout=timeout,
+                    session=session,
+                    multi_level_index=True,
+                )
     except YFException as exc:
         raise SourceError(f"Yahoo download could not start: {_describe(exc)}") from exc
     finally:
         yf_logger.removeHandler(collector)
-    return raw, _reasons(collector.records, set(symbols), caller_thread)
+    return raw, _reasons(collector.records, set(symbols), caller_thread), tap.answers
 
 
 def _open_tz_cache() -> None:
@@ -348,3 +390,248 @@ def _adjusted_closes(raw: pd.DataFrame) -> pd.DataFrame:
         "yfinance output changed: expected column levels ['Price', 'Ticker'] with 'Adj Close', "
         f"got levels {list(columns.names)}"
     )
+
+
+# -- what each request really got ---------------------------------------------------------------
+
+_UNREACHABLE_CURL = frozenset(
+    {CurlECode.COULDNT_RESOLVE_PROXY, CurlECode.COULDNT_RESOLVE_HOST, CurlECode.COULDNT_CONNECT}
+)
+"""curl codes of a request that never reached a server: no DNS, no route, connection refused."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What one of yfinance's requests about a symbol got.
+
+    ``kind`` is ``None`` for a usable answer (a chart answer's ``meta`` is kept), else what kind
+    of failure it was; ``cause`` says what happened in one line.
+    """
+
+    endpoint: str
+    kind: FailureKind | None
+    cause: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Tap:
+    """The answers yfinance's requests got during one download, for the symbols it asked for."""
+
+    def __init__(self, symbols: Sequence[str]) -> None:
+        self.symbols = frozenset(symbols)
+        self.answers: dict[str, list[_Answer]] = {}
+        self._lock = threading.Lock()
+
+    def note(self, symbol: str, answer: _Answer) -> None:
+        if symbol in self.symbols:
+            with self._lock:
+                self.answers.setdefault(symbol, []).append(answer)
+
+
+_TAPS: list[_Tap] = []
+_TAPS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _tapped(symbols: Sequence[str], session: requests.Session | None) -> Iterator[_Tap]:
+    """Record what every request of the download about ``symbols`` gets back.
+
+    yfinance sends all its Yahoo requests (chart, timezone probe, quote fallbacks) through
+    ``YfData.get`` of its process-wide singleton (``cache_get`` calls it too), and lets the
+    session's exceptions pass through it. The tap shadows that method on the instance for the
+    time of the download; concurrent downloads share one tap method and each keeps its own
+    symbols' answers.
+    """
+    tap = _Tap(symbols)
+    # The singleton download() itself would set up; made here first so it can be tapped.
+    data = YfData(session=session) if session is not None else YfData()
+    with _TAPS_LOCK:
+        _TAPS.append(tap)
+        if "get" not in vars(data):
+            data.get = _tapping(data.get)
+    try:
+        yield tap
+    finally:
+        with _TAPS_LOCK:
+            _TAPS.remove(tap)
+            if not _TAPS and "get" in vars(data):
+                del data.get
+
+
+def _tapping(get: Callable[..., Any]) -> Callable[..., Any]:
+    """``YfData.get`` that also tells every active tap what the request got."""
+
+    def tapped(url: str, params: Mapping[str, Any] | None = None, timeout: float = 30) -> Any:
+        endpoint, symbol = _about(url, params)
+        try:
+            response = get(url, params, timeout)
+        except BaseException as exc:
+            if symbol is not None:
+                _tell(symbol, _Answer(endpoint, _exception_kind(exc), _describe(exc)))
+            raise
+        if symbol is not None:
+            _tell(symbol, _answer_of(endpoint, response))
+        return response
+
+    return tapped
+
+
+def _tell(symbol: str, answer: _Answer) -> None:
+    with _TAPS_LOCK:
+        taps = list(_TAPS)
+    for tap in taps:
+        tap.note(symbol, answer)
+
+
+def _about(url: str, params: Mapping[str, Any] | None) -> tuple[str, str | None]:
+    """The endpoint a Yahoo request is for and the (upper-case) symbol it is about."""
+    path = urlsplit(url).path
+    for endpoint, prefix in (
+        ("chart", "/v8/finance/chart/"),
+        ("quoteSummary", "/v10/finance/quoteSummary/"),
+    ):
+        if path.startswith(prefix):
+            return endpoint, unquote(path.removeprefix(prefix)).upper()
+    if path == "/v7/finance/quote" and params and "symbols" in params:
+        return "quote", str(params["symbols"]).upper()
+    return "other", None
+
+
+def _answer_of(endpoint: str, response: Any) -> _Answer:
+    """Judge a response by its status and body: what yfinance itself never reports."""
+    status = int(getattr(response, "status_code", 0) or 0)
+    phrase = str(getattr(response, "reason", "") or "").strip()
+    http = f"HTTP {status}{' ' + phrase if phrase else ''}"
+    body = bytes(getattr(response, "content", b"") or b"")
+    if status == 429:
+        return _Answer(endpoint, "rate-limited", f"{http} from Yahoo")
+    if status >= 500 or status == 408:
+        return _Answer(endpoint, "transient", f"{http} from Yahoo")
+    if not body.strip():
+        kind: FailureKind = "permanent" if 400 <= status < 500 else "transient"
+        return _Answer(endpoint, kind, f"{http} from Yahoo with an empty body")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        snippet = _one_line(body[:40].decode("utf-8", "replace"))
+        kind = "permanent" if 400 <= status < 500 else "transient"
+        cause = f"{http} from Yahoo with a body that is not JSON: {snippet!r}"
+        return _Answer(endpoint, kind, cause)
+    if 400 <= status < 500:
+        return _Answer(endpoint, "permanent", f"{http} from Yahoo: {_yahoo_error(data) or '-'}")
+    if endpoint != "chart":
+        return _Answer(endpoint, None, http)
+    chart = data.get("chart") if isinstance(data, dict) else None
+    if not isinstance(chart, dict):
+        return _Answer(endpoint, "transient", f"{http} from Yahoo with JSON that is no chart")
+    if chart.get("error"):
+        return _Answer(endpoint, "permanent", f"{http} from Yahoo: {_yahoo_error(data) or '-'}")
+    try:
+        meta = chart["result"][0]["meta"]
+    except (KeyError, IndexError, TypeError):
+        meta = None
+    if not isinstance(meta, dict):
+        return _Answer(endpoint, "transient", f"{http} from Yahoo with a chart without meta")
+    return _Answer(endpoint, None, http, meta)
+
+
+def _yahoo_error(data: Any) -> str:
+    """Yahoo's own description of an error answer (``{"chart": {"error": {...}}}``), if any."""
+    if isinstance(data, dict):
+        for value in data.values():
+            error = value.get("error") if isinstance(value, dict) else None
+            if isinstance(error, dict) and error.get("description"):
+                return _one_line(str(error["description"]))
+    return ""
+
+
+def _exception_kind(exc: BaseException) -> FailureKind:
+    """A failure kind from what the session (or yfinance) raised: its class, never its text.
+
+    The exception and everything it wraps (``__cause__``, ``__context__``, exceptions among its
+    ``args``, as ``requests`` wraps urllib3's) are looked at: a DNS failure or a refused
+    connection anywhere in it means Yahoo is unreachable; a timeout or any other connection error
+    (reset, closed, nothing received) is transient.
+    """
+    chain = _chain(exc)
+    if any(isinstance(e, YFRateLimitError) for e in chain):
+        return "rate-limited"
+    for e in chain:
+        if isinstance(e, _curl.DNSError | socket.gaierror | ConnectionRefusedError):
+            return "unreachable"
+        if isinstance(e, _curl.RequestException) and getattr(e, "code", 0) in _UNREACHABLE_CURL:
+            return "unreachable"
+        if isinstance(e, _urllib3.NewConnectionError):  # refused, no route, no name
+            return "unreachable"
+    transient = (
+        TimeoutError,
+        ConnectionError,  # the builtin: reset, aborted, broken pipe
+        _curl.Timeout,
+        _curl.ConnectionError,
+        _curl.ChunkedEncodingError,
+        _curl.IncompleteRead,
+        _requests.Timeout,
+        _requests.ConnectionError,
+        _requests.exceptions.ChunkedEncodingError,
+        _urllib3.ProtocolError,
+        _urllib3.TimeoutError,
+    )
+    if any(isinstance(e, transient) for e in chain):
+        return "transient"
+    if any(isinstance(e, _curl.RequestException | _requests.RequestException) for e in chain):
+        return "transient"  # any other transport failure of the HTTP client
+    return "unknown"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps, each once."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [x for x in (e.__cause__, e.__context__) if x is not None]
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+        reason = getattr(e, "reason", None)  # urllib3's MaxRetryError keeps the cause here
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+    return seen
+
+
+def _failure(answers: Sequence[_Answer], logged: str) -> tuple[FailureKind, str]:
+    """A failed symbol's kind and reason, from what its requests got (``logged``: yfinance's
+    own reason, kept where it is right: an unknown symbol, a rate limit without an answer).
+
+    Requests failing in several ways: a rate limit wins (the whole run must slow down), then a
+    transient failure (the 404 of a fallback request after a timed-out probe proves nothing);
+    unreachable only when every failed request was. A symbol whose requests were all answered
+    usably, yet without prices, got a definitive answer: permanent.
+    """
+    failed = [a for a in answers if a.kind is not None]
+    kinds = {a.kind for a in failed}
+    if failed:
+        if kinds == {"unreachable"}:
+            kind: FailureKind = "unreachable"
+        else:
+            order: tuple[FailureKind, ...] = ("rate-limited", "transient", "unknown", "permanent")
+            kind = next(k for k in order if k in kinds)
+        if kind == "permanent":
+            return kind, logged
+        return kind, next(a.cause for a in failed if a.kind == kind)
+    if answers:
+        return "permanent", logged
+    # No request about it at all: yfinance failed before asking (its exception's class, as
+    # ``repr`` in its summary, is all there is).
+    if logged.startswith(f"{YFRateLimitError.__name__}:"):
+        return "rate-limited", logged
+    return "unknown", logged
+
+
+def _chart_meta(answers: Sequence[_Answer]) -> Mapping[str, Any]:
+    """The ``meta`` of the last usable chart answer (the data request comes after the probe)."""
+    for answer in reversed(answers):
+        if answer.endpoint == "chart" and answer.kind is None and answer.meta:
+            return answer.meta
+    return {}
