@@ -211,8 +211,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except RotationError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 1
     except KeyboardInterrupt:
-        print("Error: interrupted; the previous site was kept", file=sys.stderr)
+        _error("interrupted; the previous site was kept")
         return 130
+    except OSError as exc:
+        # The machine, not the input: a full disk, a failing read, a folder it may not write.
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{where}{exc.strerror or exc}; nothing was published")
+        return 1
+    except Exception as exc:
+        log_file = _write_error_log(args)
+        _error(
+            f"internal error: {type(exc).__name__}: {exc} (please report; details in {log_file})"
+        )
+        return 1
+
+
+ERROR_LOG = Path(".build") / "error.log"
+"""Where an unexpected error's traceback goes, beside the config (never the terminal)."""
+
+
+def _error(message: str) -> None:
+    """One line on stderr, whatever the message holds (a path or a reason with line breaks)."""
+    print(f"Error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _write_error_log(args: argparse.Namespace) -> Path:
+    """Append the current exception's traceback to the project's error log; return its path
+    (as the user would type it), or say where it could not be written."""
+    import traceback
+
+    config = getattr(args, "config", None)
+    folder = Path(config).parent if config is not None else getattr(args, "folder", Path("."))
+    path = folder / ERROR_LOG
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- rotation {__version__} {' '.join(sys.argv[1:])}\n")
+            handle.write(traceback.format_exc())
+    except OSError:
+        return Path("<no log: cannot write>")
+    return path

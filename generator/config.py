@@ -59,7 +59,11 @@ PRESET_TITLES: dict[str, str] = {
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        frozen=True, extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,  # a NaN bound would switch a range check off
     )
 
 
@@ -553,20 +557,110 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate ``path``; raise :class:`ConfigError` listing every problem."""
-    path = Path(path)
+MAX_BYTES = 1 << 20
+"""A config larger than this is refused before it is parsed (a real one is a few KiB)."""
+MAX_NODES = 100_000
+"""Values a config may hold once its YAML aliases are expanded (refuses "billion laughs")."""
+MAX_DEPTH = 50
+"""Nesting a config may have (the real one nests 4 deep)."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (YAML says keys are
+    unique, PyYAML keeps the last silently) and an impossible date with its line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a real date {node.value!r} ({exc})", node.start_mark
+            ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+
+
+def _check_size(value: Any) -> str | None:
+    """Why ``value`` is too big or too deep once aliases are expanded, or ``None``.
+
+    Aliases make PyYAML return shared objects, so a small file can stand for billions of values;
+    walking with a budget stops at the first value over it instead of expanding them all.
+    """
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return f"more than {MAX_NODES:,} values once its aliases are expanded"
+        if depth > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return None
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML document in ``path``: UTF-8 text of at most :data:`MAX_BYTES`, no duplicate key,
+    no impossible date, at most :data:`MAX_NODES` values and :data:`MAX_DEPTH` levels. Raises
+    :class:`ConfigError` naming the file (and the line, where YAML knows it)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), ["is a folder, not a config file"]) from None
     except OSError as exc:
-        raise ConfigError(str(path), [f"cannot read: {exc.strerror}"]) from None
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(str(path), [f"larger than {MAX_BYTES // 1024} KiB: not a config file"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        hint = "it is UTF-16: save it as UTF-8" if utf16 else "save it as UTF-8"
+        raise ConfigError(
+            str(path), [f"not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}): {hint}"]
+        ) from None
+    try:
+        raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: builds plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
         reason = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(str(path), [f"{where}invalid YAML: {reason}"]) from None
+    except RecursionError:
+        raise ConfigError(str(path), [f"nested more than {MAX_DEPTH} levels deep"]) from None
+    problem = _check_size(raw)
+    if problem:
+        raise ConfigError(str(path), [problem])
+    return raw
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` listing every problem."""
+    path = Path(path)
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(str(path), ["the top level must be a mapping of keys to values"])
     try:

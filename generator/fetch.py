@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -129,6 +130,13 @@ class _Waiting:
     every request is a refusal of the whole run (a storm), not one symbol's bad luck."""
 
 
+def _usable(got: pd.Series, target: pd.Timestamp) -> pd.Series:
+    """The closes of a download worth storing: finite, on or before the target session (a
+    session in progress, or a row dated in the future, is never stored)."""
+    series = got[got.index <= target].dropna()
+    return series[np.isfinite(series.to_numpy())]
+
+
 def refresh(
     store: PriceStore,
     symbols: Sequence[str],
@@ -189,7 +197,7 @@ def refresh(
         fetched, failures, stop = fetch_all(starts, bar)
     rescaled: dict[str, pd.Series | None] = {}
     for symbol, (got, listing) in fetched.items():
-        series = got[got.index <= target].dropna()
+        series = _usable(got, target)
         if series.empty:
             failures[symbol] = Failure(f"no sessions on or before {target:%Y-%m-%d}")
             continue
@@ -229,7 +237,7 @@ def refresh(
         )
         failures.update(refailed)
         for symbol, (got, listing) in whole.items():
-            series = got[got.index <= target].dropna()
+            series = _usable(got, target)
             stored = rescaled[symbol]
             changed = _listing_change(symbol, metas.get(symbol), listing, source)
             if changed:

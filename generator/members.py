@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 HEADER = ["ticker", "sector"]
 _FORBIDDEN = frozenset(" \t/\\")
+MAX_TICKER = 21
+"""The longest ticker a list may hold (as the config's symbols: Yahoo's are far shorter)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ def read_members(path: Path) -> list[Member]:
         sector = row[1].strip() if len(row) > 1 else ""
         if not ticker:
             raise DataError(f"{path}: line {n}: empty ticker")
+        if len(ticker) > MAX_TICKER:
+            raise DataError(
+                f"{path}: line {n}: ticker {ticker[:24]!r}... is longer than {MAX_TICKER} "
+                "characters"
+            )
         if _FORBIDDEN.intersection(ticker):
             raise DataError(f"{path}: line {n}: ticker {ticker!r} contains a space or a slash")
         if ticker in seen:

@@ -7,7 +7,7 @@ folder is searched before the project's templates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -29,6 +29,30 @@ class Renderable(Protocol):
     def template(self) -> str: ...
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, with a template that is not UTF-8 text reported as one line naming
+    its file (Jinja would raise a bare ``UnicodeDecodeError``)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            found = next(
+                (
+                    Path(root) / template
+                    for root in self.searchpath
+                    if (Path(root) / template).is_file()
+                ),
+                Path(template),
+            )
+            raise BuildError(
+                f"{found}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}): "
+                "save it as UTF-8"
+            ) from None
+
+
 def make_environment(templates: Path, overrides: Path | None = None) -> jinja2.Environment:
     """The one Jinja environment: ``StrictUndefined``, HTML escaping, overrides searched first.
 
@@ -41,8 +65,8 @@ def make_environment(templates: Path, overrides: Path | None = None) -> jinja2.E
     roots = [templates] if templates.is_dir() else []
     if default_templates().resolve() not in {r.resolve() for r in roots}:
         roots.append(default_templates())
-    defaults = jinja2.FileSystemLoader([str(r) for r in roots])
-    search = [jinja2.FileSystemLoader(str(overrides))] if overrides and overrides.is_dir() else []
+    defaults = _Loader([str(r) for r in roots])
+    search = [_Loader(str(overrides))] if overrides and overrides.is_dir() else []
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [*search, defaults, jinja2.PrefixLoader({"default": defaults}, delimiter=":")]
@@ -75,6 +99,8 @@ def render_pages(
             text = env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename}: line {exc.lineno}: {exc.message}") from None
+        except BuildError:
+            raise  # already one line naming its file (a template that is not UTF-8)
         except Exception as exc:
             where = template_location(exc)
             if where is None:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from generator import calendar
@@ -98,6 +99,7 @@ def check_series(
     policy: DataPolicy,
     completed: pd.Timestamp | None = None,
     failure: str = "",
+    today: pd.Timestamp | None = None,
 ) -> tuple[pd.Series | None, SymbolReport]:
     """Validate one symbol's closes; return the cleaned series (``None`` if failed) and its report.
 
@@ -105,6 +107,8 @@ def check_series(
     completed session: a row after it is a bar for a session in progress and is dropped.
     ``failure`` is the source's reason when it returned nothing, or why a refresh failed when
     older data is still there (then the symbol is judged on that data, and the reason kept).
+    ``today`` is the run's date: a row dated after it cannot be a close and is dropped, as is a
+    close that is not a finite number.
     """
     if raw is None or raw.dropna().empty:
         return None, SymbolReport(symbol, "failed", failure or "no data")
@@ -116,6 +120,14 @@ def check_series(
     if not series.index.is_monotonic_increasing:
         issues.append("dates out of order (sorted)")
         series = series.sort_index()
+    if today is not None and (series.index > today).any():
+        future = series.index[series.index > today]
+        issues.append(f"dropped {len(future)} rows dated after today: {_dates(future)}")
+        series = series[series.index <= today]
+    infinite = series.index[np.isinf(series.to_numpy())]
+    if len(infinite):
+        issues.append(f"dropped {len(infinite)} non-finite closes: {_dates(infinite)}")
+        series = series[~np.isinf(series.to_numpy())]
     if completed is not None and (series.index > completed).any():
         late = series.index[series.index > completed]
         issues.append(f"dropped a bar for a session in progress: {_dates(late)}")
@@ -179,6 +191,7 @@ def validate(
     """Check every symbol of ``kinds`` (in its order); return the usable series and the report."""
     clean: dict[str, pd.Series] = {}
     reports = []
+    today = run_date(now)
     for symbol, kind in kinds.items():
         result, report = check_series(
             symbol,
@@ -188,6 +201,7 @@ def validate(
             policy=policy,
             completed=completed,
             failure=failures.get(symbol, ""),
+            today=today,
         )
         if result is not None:
             clean[symbol] = result
@@ -196,9 +210,23 @@ def validate(
     return clean, RunReport(source, f"{expected:%Y-%m-%d}", created, tuple(reports))
 
 
-def newest_session(series: Mapping[str, pd.Series]) -> pd.Timestamp | None:
-    """The newest date with a close across ``series``: what a file source should reach."""
-    lasts = [s.dropna().index.max() for s in series.values() if not s.dropna().empty]
+def run_date(now: dt.datetime | None = None) -> pd.Timestamp:
+    """Today (UTC) as a session date: no close can be dated after it."""
+    return pd.Timestamp((now or dt.datetime.now(dt.UTC)).date())
+
+
+def newest_session(
+    series: Mapping[str, pd.Series], today: pd.Timestamp | None = None
+) -> pd.Timestamp | None:
+    """The newest date with a close across ``series``, up to ``today`` (default: the run's
+    date): what a file source should reach. A row dated in the future in one file is ignored
+    here (and dropped from its symbol), so it cannot make every other symbol look stale."""
+    today = run_date() if today is None else today
+    lasts = [
+        s.index[s.index <= today].max()
+        for s in (ser.dropna() for ser in series.values())
+        if (s.index <= today).any()
+    ]
     return max(lasts) if lasts else None
 
 
