@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from generator.cli import main
+from generator.frame import Failure
 from tests_support import REPO, error_line, run
 
 SMALL = ["SPY", "IWN", "IWF"]
@@ -143,7 +144,7 @@ def test_fetch_without_network_fails_fast(capsys, project, monkeypatch):
         def download(symbols, start, end):
             calls.append(list(symbols))
             reason = "DNSError: curl: (6) Could not resolve host: query2.finance.yahoo.com"
-            return pd.DataFrame(), dict.fromkeys(symbols, reason)
+            return pd.DataFrame(), dict.fromkeys(symbols, Failure(reason, "unreachable"))
 
         return download
 

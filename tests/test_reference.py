@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from generator import reference, render, templating
 from generator.config import Config
 from generator.sections.base import Page
-from tests_support import REPO, sample_report, snapshot_of
+from tests_support import REPO, sample_report, snapshot_of, unmark
 
 PAGE = Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About")
 ROW = re.compile(r'^\| <code class="rm-key">(?P<path>[^<]+)</code> \| (?P<rest>.*) \|$')
@@ -48,7 +48,7 @@ def _nested_models(annotation: object) -> list[tuple[type[BaseModel], bool]]:
 def rendered_rows(text: str) -> dict[str, list[str]]:
     """Key path -> [type, default, description] cells of every table row of the page."""
     rows: dict[str, list[str]] = {}
-    for line in text.splitlines():
+    for line in unmark(text).splitlines():
         match = ROW.match(line)
         if match:
             assert match["path"] not in rows, f"{match['path']} listed twice"
@@ -125,7 +125,7 @@ def test_periods_list_their_allowed_values(page):
 
 
 def test_sections_follow_the_top_level_keys(page):
-    headings = [line[3:] for line in page.splitlines() if line.startswith("## ")]
+    headings = [line[3:] for line in unmark(page).splitlines() if line.startswith("## ")]
     assert headings[0] == "Top-level keys"
     assert headings[1:] == [
         "site",

@@ -137,3 +137,13 @@ def render_sample_post(session: str) -> dict[str, bytes]:
     members = sample_members(config, start)
     env = make_environment(REPO / "templates")
     return posts.render_post(env, config, loaded, members, pd.Timestamp(session))
+
+
+def unmark(text: str) -> str:
+    """``text`` with the character references :func:`generator.inert.markdown` writes for
+    Markdown syntax turned back into characters (the HTML escapes are kept), so a test can read
+    a rendered page's keys and values as written."""
+    from generator.inert import _MARKDOWN
+
+    back = {ref: char for char, ref in _MARKDOWN.items()}
+    return re.sub(r"&#\d+;", lambda m: back.get(m[0], m[0]), text)
