@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from generator import layout
+from generator.workdir import new_name, old_name
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ def write_post(folder: Path, session: pd.Timestamp, files: Mapping[str, bytes]) 
     """Replace the post's folder as a whole: written beside it, then swapped in by renames."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{session:%Y-%m-%d}"
-    fresh = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-new-"))
+    # Temporaries a killed run leaves are removed at the next start (generator.workdir).
+    fresh = Path(tempfile.mkdtemp(dir=folder, prefix=new_name(target.name)))
     try:
         for name, content in files.items():
             path = fresh / name
@@ -76,7 +78,7 @@ def write_post(folder: Path, session: pd.Timestamp, files: Mapping[str, bytes]) 
         fresh.chmod(0o755)
         old = None
         if target.exists():
-            old = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-old-"))
+            old = Path(tempfile.mkdtemp(dir=folder, prefix=old_name(target.name)))
             old.rmdir()
             target.rename(old)
         fresh.rename(target)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import export, feed, pipeline, render, snapshot, validate
+from generator import export, feed, pipeline, render, snapshot, validate, workdir
 from generator.archive import latest_link, post_site_files, published_posts
 from generator.charts import theme as chart_theme
 from generator.pipeline import load_member_prices, load_prices
@@ -72,14 +72,23 @@ class BuildResult:
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the whole site; raise a :class:`RotationError` subclass on any expected failure."""
+    """Build the whole site; raise a :class:`RotationError` subclass on any expected failure.
+
+    Once the config is read, the run holds the project's lock (:func:`workdir.exclusive`)."""
     timings = Timings()
     source = Source.of(options.source)
     with timings.stage("config"):
         project = Project.load(options.config_path, site_url=options.site_url)
-        config = project.config
-        for problem in chart_theme.legibility(config.theme):
+        for problem in chart_theme.legibility(project.config.theme):
             log.warning("chart colour hard to see: %s", problem)
+    with workdir.exclusive(project, "build", site_dir=options.site_dir):
+        return _build(options, project, source, timings)
+
+
+def _build(
+    options: BuildOptions, project: Project, source: Source, timings: Timings
+) -> BuildResult:
+    config = project.config
     requested = pd.Timestamp(options.as_of) if options.as_of else None
     with timings.stage("load"):
         loaded = load_prices(source, config.symbols, store_root=project.store, policy=config.data)

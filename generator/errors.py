@@ -29,3 +29,7 @@ class SourceError(RotationError):
 
 class BuildError(RotationError):
     """Rendering or the MkDocs build failed; the previous output was kept."""
+
+
+class LockError(RotationError):
+    """Another run holds the project's lock (or the lock file cannot be taken)."""

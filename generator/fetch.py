@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from generator import calendar
+from generator import calendar, workdir
 from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.frame import Failure, LoadResult
@@ -601,14 +601,29 @@ def run_fetch(
     """``rotation fetch``: refresh the store, validate it, write the run report, apply the policy.
 
     The store keeps what was fetched even when the policy then fails: every file in it is a
-    complete, checked download, and the next run starts from there.
+    complete, checked download, and the next run starts from there. Once the config is read, the
+    run holds the project's lock (:func:`workdir.exclusive`).
     """
     from generator.project import Project
-    from generator.validate import check_load, enforce_policy
 
     started = time.perf_counter()
     source = fetch_source(source)
     project = Project.load(config_path)
+    with workdir.exclusive(project, "fetch"):
+        return _fetch(project, source, started, session=session, now=now, sleep=sleep)
+
+
+def _fetch(
+    project: Project,
+    source: Source,
+    started: float,
+    *,
+    session,
+    now: pd.Timestamp | None,
+    sleep: Callable[[float], None],
+) -> FetchResult:
+    from generator.validate import check_load, enforce_policy
+
     config = project.config
     store = PriceStore(project.store)
     loaded, outcomes = update_store(

@@ -27,7 +27,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator import __version__, calendar, export, pipeline, snapshot, weekly
+from generator import __version__, calendar, export, pipeline, snapshot, weekly, workdir
 from generator.archive import MANIFEST, archived, write_post
 from generator.chartfiles import figure_files
 from generator.config import Config
@@ -207,10 +207,18 @@ def weeks_to_write(
 
 
 def backfill(options: BackfillOptions) -> BackfillResult:
-    """Write (or leave as they are) the posts of the requested weeks."""
+    """Write (or leave as they are) the posts of the requested weeks, holding the project's lock
+    once the config is read (:func:`workdir.exclusive`)."""
     started = time.perf_counter()
     source = Source.of(options.source)
     project = Project.load(options.config_path)
+    with workdir.exclusive(project, "backfill"):
+        return _backfill(options, project, source, started)
+
+
+def _backfill(
+    options: BackfillOptions, project: Project, source: Source, started: float
+) -> BackfillResult:
     config = project.config
     loaded = load_prices(source, config.symbols, store_root=project.store, policy=config.data)
     bench = loaded.series.get(config.benchmark)

@@ -46,6 +46,11 @@ class Project:
         return self.root / layout.RUN_REPORT
 
     @property
+    def lock(self) -> Path:
+        """The lock file every writing command holds (:mod:`generator.workdir`)."""
+        return self.root / layout.LOCK
+
+    @property
     def templates(self) -> Path:
         """The project's own page and post templates (before the package's)."""
         return self.root / "templates"

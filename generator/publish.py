@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from generator import layout
 from generator.errors import BuildError
+from generator.workdir import new_name, old_name
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -171,9 +172,10 @@ def publish(
     work = project / layout.BUILD
     work.mkdir(exist_ok=True)
     authored = _authored_dir(mkdocs_yml)
-    fresh_docs = Path(tempfile.mkdtemp(dir=work, prefix=".docs-new-"))
+    # Temporaries a killed run leaves are removed at the next start (generator.workdir).
+    fresh_docs = Path(tempfile.mkdtemp(dir=work, prefix=new_name(layout.DOCS.name)))
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    new_site = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}-new-"))
+    new_site = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=new_name(site_dir.name)))
     try:
         assemble(files, authored, fresh_docs)
         full_nav = list(nav) + authored_pages(authored)
@@ -217,7 +219,7 @@ _Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
 def _move_aside(path: Path, into: Path) -> Path | None:
     if not path.exists():
         return None
-    aside = Path(tempfile.mkdtemp(dir=into, prefix=f".{path.name}-old-"))
+    aside = Path(tempfile.mkdtemp(dir=into, prefix=old_name(path.name)))
     aside.rmdir()
     path.rename(aside)
     return aside

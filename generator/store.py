@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from generator.errors import DataError
 from generator.frame import LoadResult
+from generator.workdir import STORE_TMP_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,8 @@ class PriceStore:
         target = self.path(symbol)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
+            # A killed run's temporary is removed at the next start (generator.workdir).
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=STORE_TMP_PREFIX, suffix=SUFFIX)
         except OSError as exc:
             raise DataError(f"{self.root}: cannot write the price store ({exc.strerror})") from None
         try:

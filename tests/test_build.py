@@ -74,7 +74,9 @@ def test_sample_build_produces_the_site(built):
         assert (site / "charts" / f"{stem}.svg").read_text().startswith("<svg")
     assert (site / "assets/vega/vega-bundle.js").stat().st_size > 500_000
     leftovers = sorted(p.name for p in root.glob(".build/*"))
-    assert leftovers == ["docs", "mkdocs.yml", "run-report.json"], "temporary folders cleaned up"
+    assert leftovers == ["docs", "mkdocs.yml", "rotation.lock", "run-report.json"], (
+        "temporary folders cleaned up"
+    )
     assert not list(root.glob(".site-*")), "temporary sites cleaned up"
     report = json.loads((root / ".build" / "run-report.json").read_text())
     assert report["counts"] == {"ok": 41, "stale": 0, "failed": 0}

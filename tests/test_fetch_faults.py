@@ -741,7 +741,10 @@ def test_run_fetch_fails_closed_when_the_headline_pair_is_stale(
     # The store keeps what was fetched; nothing is published.
     assert PriceStore(tmp_path / "data" / "store").meta("IWF").last_session == "2026-11-24"
     assert not (tmp_path / "site").exists()
-    assert sorted(p.name for p in (tmp_path / ".build").iterdir()) == ["run-report.json"]
+    assert sorted(p.name for p in (tmp_path / ".build").iterdir()) == [
+        "rotation.lock",
+        "run-report.json",
+    ]
 
 
 def test_run_fetch_fails_closed_when_too_many_symbols_failed(
