@@ -20,6 +20,7 @@ import pandas as pd
 
 from generator import export, feed, pipeline, render, snapshot, validate, workdir
 from generator.archive import latest_link, post_site_files, published_posts
+from generator.chartfiles import ExportCache
 from generator.charts import theme as chart_theme
 from generator.pipeline import load_member_prices, load_prices
 from generator.project import Project
@@ -124,15 +125,19 @@ def _build(
         data_files = export.files(snap)
         reader_files = feed.reader_files(env, archive, config, config.site.url)
         has_feed = feed.FEED in reader_files
+        exports = ExportCache(project.cache_dir)
         files |= render.render_site(
             env,
             snap,
+            exports=exports,
             latest_post=latest_link(archive),
             downloads=sorted(data_files),
             has_feed=has_feed,
         )
         files |= data_files | reader_files
         files |= render.site_files(snap, cache_dir=project.cache_dir)
+        log.debug("chart exports: %d re-used, %d made", exports.hits, exports.misses)
+        exports.prune()
     site_dir = options.site_dir or project.site_dir
     with timings.stage("mkdocs"):
         publish(

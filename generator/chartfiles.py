@@ -3,10 +3,15 @@ for feeds and e-mail, a PNG; plus the vega bundle the site serves itself (no CDN
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import logging
+import os
 import re
-from collections.abc import Iterable
+import tempfile
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +25,8 @@ from generator.errors import BuildError
 
 if TYPE_CHECKING:
     from generator.sections.base import Figure
+
+log = logging.getLogger(__name__)
 
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 STATIC_WIDTH = 760
@@ -47,31 +54,128 @@ def local_dates(node: Any) -> Any:
     return node
 
 
+VALIDATE_ENV = "ROTATION_VALIDATE_SPECS"
+"""Set to ``1`` to check every chart spec against the Vega-Lite schema (the tests do)."""
+_VALID: set[str] = set()
+"""Digests of the specs this process found valid."""
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec; checked against the schema when :data:`VALIDATE_ENV` is set.
+
+    The check is Altair's own (jsonschema over the whole spec) and takes as long as drawing the
+    charts does, so production builds skip it: the tests check every chart the site and the posts
+    draw, on the sample and on real data, and a spec that vl-convert cannot render still fails
+    the build. A spec already found valid in this process is not checked again.
+    """
+    spec = chart.to_dict(validate=False)
+    if os.environ.get(VALIDATE_ENV) == "1":
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+        if digest not in _VALID:
+            type(chart).validate(spec)
+            _VALID.add(digest)
+    return spec
+
+
+class ExportCache:
+    """Static exports (SVG, PNG) kept by the hash of everything that makes them.
+
+    vl-convert takes most of a build's chart time, and most charts are the same from one build
+    to the next (a post's charts never change, the site's change once a week). The key covers
+    the spec, the theme's config, the output's options and the versions of Vega-Lite and
+    vl-convert, so an entry is only ever re-used for the very bytes it was made from. Entries are
+    written atomically, touched when used, and those unused for :data:`MAX_AGE_DAYS` are pruned.
+    """
+
+    MAX_AGE_DAYS = 30
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "exports"
+        self.hits = self.misses = 0
+
+    def get_or_make(self, kind: str, parts: Any, make: Callable[[], bytes]) -> bytes:
+        material = json.dumps(
+            [kind, VL_VERSION, vlc.__version__, parts], sort_keys=True, separators=(",", ":")
+        )
+        digest = hashlib.sha256(material.encode()).hexdigest()
+        path = self.folder / digest[:2] / f"{digest}.{kind}"
+        try:
+            data = path.read_bytes()
+            os.utime(path)
+            self.hits += 1
+            return data
+        except OSError:
+            pass
+        data = make()
+        self.misses += 1
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+                f.write(data)
+            os.replace(f.name, path)
+        except OSError as exc:  # a read-only or full cache costs time, never the build
+            log.debug("chart export not cached: %s", exc)
+        return data
+
+    def prune(self, now: float | None = None) -> int:
+        """Remove entries unused for :data:`MAX_AGE_DAYS` (and temporary files); return how
+        many."""
+        cutoff = (now or time.time()) - self.MAX_AGE_DAYS * 86400
+        removed = 0
+        for path in self.folder.glob("*/*"):
+            try:
+                if path.suffix == ".tmp" or path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
+
 def chart_files(
-    name: str, chart: alt.Chart, *, png: bool = False, theme: Theme = chart_theme.DEFAULT
+    name: str,
+    chart: alt.Chart,
+    *,
+    png: bool = False,
+    theme: Theme = chart_theme.DEFAULT,
+    cache: ExportCache | None = None,
 ) -> dict[str, bytes]:
     """The spec of the live chart and its static SVG fallback; with ``png``, also a PNG.
 
     The PNG is for where neither SVG nor JavaScript can go: feed readers and e-mail clients.
     ``theme`` gives the text and line colours of the SVG and the PNG; the spec carries none (the
-    live chart takes them from ``assets/chart-theme.json`` for the reader's scheme).
+    live chart takes them from ``assets/chart-theme.json`` for the reader's scheme). With a
+    ``cache``, an export made before from the same spec and theme is re-used.
     """
-    spec = chart.to_dict(validate=True)
+    spec = chart_spec(chart)
     spec = {**spec, **{k: local_dates(spec[k]) for k in ("datasets", "data") if k in spec}}
     static = {**spec, "width": STATIC_WIDTH}
     options = {"vl_version": VL_VERSION, "allowed_base_urls": []}
+
+    def export(kind: str, config: dict[str, Any], make: Callable[[], bytes]) -> bytes:
+        if cache is None:
+            return make()
+        return cache.get_or_make(kind, [static, config], make)
+
     try:
+        svg_config = chart_theme.fallback_config(theme)
         files = {
             f"charts/{name}.vl.json": json.dumps(spec, separators=(",", ":")).encode(),
-            f"charts/{name}.svg": vlc.vegalite_to_svg(
-                static, config=chart_theme.fallback_config(theme), **options
-            ).encode(),
+            f"charts/{name}.svg": export(
+                "svg",
+                svg_config,
+                lambda: vlc.vegalite_to_svg(static, config=svg_config, **options).encode(),
+            ),
         }
         if png:
-            image = vlc.vegalite_to_png(
-                static, scale=2, config=chart_theme.png_config(theme), **options
+            png_config = chart_theme.png_config(theme)
+            files[f"charts/{name}.png"] = export(
+                "png",
+                png_config,
+                lambda: small_png(
+                    vlc.vegalite_to_png(static, scale=2, config=png_config, **options)
+                ),
             )
-            files[f"charts/{name}.png"] = small_png(image)
     except ValueError as exc:
         # vl-convert's message carries the JavaScript stack: its first line says what failed.
         reason = next((line for line in str(exc).splitlines() if line.startswith("Error")), "")
@@ -110,7 +214,13 @@ def vega_bundle(cache_dir: Path) -> bytes:
     return cached.read_bytes()
 
 
-def figure_files(figures: Iterable[Figure], *, theme: Theme, png: bool = False) -> dict[str, bytes]:
+def figure_files(
+    figures: Iterable[Figure],
+    *,
+    theme: Theme,
+    png: bool = False,
+    cache: ExportCache | None = None,
+) -> dict[str, bytes]:
     """Spec and static fallback (and with ``png`` a PNG) of every figure.
 
     Sequential on purpose: vl-convert serialises conversions internally, so threads only add
@@ -118,5 +228,5 @@ def figure_files(figures: Iterable[Figure], *, theme: Theme, png: bool = False) 
     """
     files: dict[str, bytes] = {}
     for figure in figures:
-        files |= chart_files(figure.name, figure.chart, png=png, theme=theme)
+        files |= chart_files(figure.name, figure.chart, png=png, theme=theme, cache=cache)
     return files

@@ -29,7 +29,7 @@ import pandas as pd
 
 from generator import __version__, calendar, export, pipeline, snapshot, weekly, workdir
 from generator.archive import MANIFEST, archived, write_post
-from generator.chartfiles import figure_files
+from generator.chartfiles import ExportCache, figure_files
 from generator.config import Config
 from generator.errors import DataError
 from generator.frame import LoadResult
@@ -126,8 +126,11 @@ def render_post(
     loaded: LoadResult,
     members: Mapping[str, tuple[pd.DataFrame | None, list[str], str]],
     session: pd.Timestamp,
+    *,
+    exports: ExportCache | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the post of the week ending at ``session``, from prices up to it alone."""
+    """Every file of the post of the week ending at ``session``, from prices up to it alone
+    (``exports`` re-uses static chart exports made before)."""
     try:
         checked = pipeline.check_prices(loaded, config, session)
     except DataError as exc:
@@ -162,7 +165,7 @@ def render_post(
     context = post_context(doc, config)
     head = context["headline"]
     figures = post_figures(snap)
-    files |= figure_files(figures, theme=config.theme, png=True)
+    files |= figure_files(figures, theme=config.theme, png=True, cache=exports)
     refs = [
         ChartRef(f.name, chart_alt(f.name, head["a"], head["b"], doc["as_of"])) for f in figures
     ]
@@ -237,6 +240,7 @@ def _backfill(
     )
     env = make_environment(project.templates, project.overrides)
     code = code_digest(project)
+    exports = ExportCache(project.cache_dir)
     existing = {p.session: p for p in archived(folder)}
     written, unchanged = [], []
     for session in _progress(sessions_):
@@ -245,7 +249,7 @@ def _backfill(
         if old is not None and old.manifest.get("inputs") == digest:
             unchanged.append(session)
             continue
-        files = render_post(env, config, loaded, members, session)
+        files = render_post(env, config, loaded, members, session, exports=exports)
         manifest = {"session": f"{session:%Y-%m-%d}", "inputs": digest, "source": loaded.source}
         files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
         write_post(folder, session, files)

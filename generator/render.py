@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from generator import __version__, charts, layout
-from generator.chartfiles import CHART_THEME, VEGA_BUNDLE, figure_files, vega_bundle
+from generator.chartfiles import (
+    CHART_THEME,
+    VEGA_BUNDLE,
+    ExportCache,
+    figure_files,
+    vega_bundle,
+)
 from generator.charts import theme as chart_theme
 from generator.formatting import fmt_date, fmt_long_date
 from generator.sections.base import Figure, Page
@@ -90,11 +96,13 @@ def page_context(
     return context, figures
 
 
-def render_site(env: jinja2.Environment, snap: Snapshot, **facts: Any) -> dict[str, bytes]:
+def render_site(
+    env: jinja2.Environment, snap: Snapshot, *, exports: ExportCache | None = None, **facts: Any
+) -> dict[str, bytes]:
     """Every page and chart file of the site, from one context (``facts``: see
-    :func:`page_context`)."""
+    :func:`page_context`); ``exports`` re-uses static chart exports made before."""
     context, figures = page_context(snap, **facts)
-    files = figure_files(figures, theme=snap.config.theme)
+    files = figure_files(figures, theme=snap.config.theme, cache=exports)
     return files | render_pages(env, context, snap.pages())
 
 

@@ -98,6 +98,8 @@ def _quiet_mkdocs_banner(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     # A shared cache of the vega bundle, so each test build does not spend seconds rebuilding it.
     os.environ.setdefault("ROTATION_CACHE_DIR", str(REPO / ".cache"))
+    # Every chart spec a test draws is checked against the Vega-Lite schema (builds skip it).
+    os.environ.setdefault("ROTATION_VALIDATE_SPECS", "1")
 
 
 from fakeyahoo import yahoo_env  # noqa: E402, F401  (fixture)

@@ -1,0 +1,58 @@
+"""Chart exports: the static SVG/PNG of a spec is made once and re-used by content."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import altair as alt
+import pandas as pd
+
+from generator.chartfiles import ExportCache, chart_files
+from generator.charts import theme as chart_theme
+
+
+def line(values: list[float]) -> alt.Chart:
+    data = pd.DataFrame({"date": ["2026-01-05", "2026-01-06", "2026-01-07"], "v": values})
+    return alt.Chart(data).mark_line().encode(x="date:T", y="v:Q")
+
+
+def test_an_export_is_made_once_and_reused_for_the_same_spec_and_theme(tmp_path):
+    cache = ExportCache(tmp_path)
+    first = chart_files("a", line([1, 2, 3]), png=True, cache=cache)
+    assert (cache.hits, cache.misses) == (0, 2)
+    again = chart_files("b", line([1, 2, 3]), png=True, cache=cache)
+    assert (cache.hits, cache.misses) == (2, 2)
+    assert again["charts/b.svg"] == first["charts/a.svg"]
+    assert again["charts/b.png"] == first["charts/a.png"]
+    assert first == chart_files("a", line([1, 2, 3]), png=True)  # the same bytes as uncached
+
+
+def test_another_spec_or_theme_is_another_export(tmp_path):
+    cache = ExportCache(tmp_path)
+    plain = chart_files("a", line([1, 2, 3]), cache=cache)["charts/a.svg"]
+    other = chart_files("a", line([1, 2, 4]), cache=cache)["charts/a.svg"]
+    dark = chart_theme.DEFAULT.model_copy(update={"primary": "#123456"})
+    themed = chart_files("a", line([1, 2, 3]), theme=dark, cache=cache)["charts/a.svg"]
+    assert (cache.hits, cache.misses) == (0, 3)
+    assert len({plain, other, themed}) == 3
+
+
+def test_unused_entries_are_pruned_and_used_ones_kept(tmp_path):
+    cache = ExportCache(tmp_path)
+    chart_files("a", line([1, 2, 3]), cache=cache)
+    chart_files("b", line([3, 2, 1]), cache=cache)
+    old, recent = sorted(cache.folder.glob("*/*.svg"))
+    stale = time.time() - (ExportCache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(old, (stale, stale))
+    (old.parent / "x.tmp").write_bytes(b"half")
+    assert cache.prune() == 2
+    assert sorted(cache.folder.glob("*/*")) == [recent]
+
+
+def test_a_cache_that_cannot_be_written_costs_time_not_the_build(tmp_path):
+    (tmp_path / "exports").write_text("a file where the folder should be")
+    cache = ExportCache(tmp_path)
+    files = chart_files("a", line([1, 2, 3]), cache=cache)
+    assert files["charts/a.svg"].startswith(b"<svg")
+    assert cache.misses == 1
