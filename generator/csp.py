@@ -132,12 +132,11 @@ def script_hash(text: str) -> str:
 
 def policy(hashes: Iterable[str] = ()) -> str:
     """The policy, with ``hashes`` (CSP source expressions) allowed as inline scripts."""
-    parts = []
-    for name, sources in DIRECTIVES:
-        if name == "script-src":
-            sources = " ".join([sources, *sorted(set(hashes))])
-        parts.append(f"{name} {sources}")
-    return "; ".join(parts)
+    allowed = sorted(set(hashes))
+    return "; ".join(
+        " ".join([name, sources, *(allowed if name == "script-src" else [])])
+        for name, sources in DIRECTIVES
+    )
 
 
 def apply(site_dir: Path) -> str | None:
