@@ -3,10 +3,12 @@
 The theme (``templates/theme/main.html``) puts a ``<meta http-equiv="Content-Security-Policy">``
 holding :data:`MARKER` at the top of every page's head. After MkDocs wrote the site, :func:`apply`
 replaces it with :func:`policy`: the fixed directives below plus the SHA-256 hash of every inline
-script MkDocs and Material wrote into the built pages (Material's ``__md_scope`` set-up, which
-differs with the page's depth, the palette restore, the tab restore), so that those run and no
-other inline script does. The same policy goes into every page, so instant navigation, which
-keeps the first page's policy, never meets a script of another page that it would refuse.
+script the theme wrote into the built pages, outside the pages' content (Material's
+``__md_scope`` set-up, which differs with the page's depth, the palette restore, the tab
+restore), so that those run and no other inline script does. The same policy goes into every
+page, so instant navigation, which keeps the first page's policy, never meets a script of another
+page that it would refuse. ``mkdocs serve`` leaves the marker, an unknown directive browsers
+ignore, so its live-reload script runs there.
 
 Why each source is allowed:
 
