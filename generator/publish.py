@@ -5,7 +5,8 @@ reading ``mkdocs.yml``) builds it with no hooks or plugins of ours: :func:`assem
 authored pages and the generated files side by side at the paths they are served at, refusing an
 authored file that would take a generated one's place; :func:`site_config` adds the generated
 navigation and the site's facts to the project's ``mkdocs.yml``. :func:`publish` builds into
-temporary folders and replaces the previous docs and site only when MkDocs succeeded.
+temporary folders, writes the pages' Content-Security-Policy (:mod:`generator.csp`) and replaces
+the previous docs and site only when both succeeded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from markupsafe import Markup, escape
 
-from generator import layout
+from generator import csp, layout
 from generator.errors import BuildError
 from generator.workdir import new_name, old_name
 
@@ -183,6 +184,12 @@ def publish(
             mkdocs_yml, docs_dir=fresh_docs, site_dir=new_site, nav=full_nav, facts=facts
         )
         run_mkdocs(cfg)
+        if csp.apply(new_site) is None:
+            log.warning(
+                "no page carries the Content-Security-Policy meta tag of templates/theme/main.html "
+                "(%s): the pages will run whatever scripts they hold",
+                csp.MARKER,
+            )
     except BaseException:
         shutil.rmtree(new_site, ignore_errors=True)
         shutil.rmtree(fresh_docs, ignore_errors=True)

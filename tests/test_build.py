@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import os
@@ -266,3 +268,67 @@ def test_zensical_builds_every_page_mkdocs_builds(built, tmp_path):
     assert mkdocs_pages - zensical_pages == set()
     home = (root / "zensical-site" / "index.html").read_text()
     assert "Sample data — not market data." in home  # the theme override and extra.rotation
+
+
+# ------------------------------------------------------------------ Content-Security-Policy
+
+POLICY = (
+    "default-src 'self'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+"""The pages' policy exactly (generator/csp.py says why each source is there)."""
+META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
+
+
+def _executable_inline(page: str) -> list[str]:
+    """Inline scripts that run: no src, no type or a JavaScript one (JSON is data)."""
+    found = []
+    for attrs, body in INLINE_SCRIPT.findall(page):
+        kind = re.search(r'\btype="([^"]*)"', attrs)
+        if "src=" not in attrs and (kind is None or "javascript" in kind.group(1)):
+            found.append(body)
+    return found
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_every_page_has_the_exact_policy_and_allows_its_inline_scripts(built):
+    site = built[0] / "site"
+    pages = sorted(p for p in site.rglob("*.html") if p.name != "digest.html")  # an e-mail
+    assert len(pages) >= 15
+    policies = set()
+    scripts = set()
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        metas = META.findall(text)
+        assert len(metas) == 1, page
+        head = text[: text.index("</head>")]
+        assert head.index("Content-Security-Policy") < head.index("<script"), page
+        assert head.index("Content-Security-Policy") < head.index('<link rel="stylesheet"'), page
+        policies.add(metas[0])
+        inline = _executable_inline(text)
+        assert inline, page  # Material's own: __md_scope, the palette
+        scripts.update(inline)
+        for script in inline:
+            assert _sha256(script) in metas[0].split("; ")[1].split(), (page, script[:60])
+    assert len(policies) == 1, "every page has the same policy"
+    hashes = " ".join(sorted(_sha256(script) for script in scripts))
+    assert policies == {POLICY.format(hashes=hashes)}
+
+
+def test_the_pages_hold_nothing_the_policy_refuses(built):
+    """No inline style (attribute or element), no inline handler, no javascript: URL: under the
+    policy these would silently do nothing (table alignment is an align attribute)."""
+    site = built[0] / "site"
+    for page in sorted(p for p in site.rglob("*.html") if p.name != "digest.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"<[a-z][^>]*\sstyle=", text), page
+        assert "<style" not in text, page
+        assert not re.search(r"<[a-z][^>]*\son[a-z]+=", text), page
+        assert "javascript:" not in text.lower(), page
+    pairs = (site / "pairs" / "index.html").read_text(encoding="utf-8")
+    assert '<td align="right">' in pairs

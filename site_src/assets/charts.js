@@ -11,6 +11,11 @@
  * publishes beside this file as chart-theme.json: a Vega-Lite config for the light scheme and
  * one for the dark. It is fetched once per page load (instant navigation keeps this script and
  * its promise alive) and the config of the scheme the page shows is applied at each render.
+ *
+ * The pages' Content-Security-Policy (generator/csp.py) allows no eval and no inline style, so
+ * every embed runs with EMBED: Vega's expression interpreter (ast: true; vega-embed then takes
+ * the vega-interpreter bundled with it) instead of compiling expressions with new Function, and
+ * neither vega-embed nor vega-tooltip injects its <style> element: rotation.css holds the rules.
  */
 (function () {
   "use strict";
@@ -21,6 +26,14 @@
   const self = document.currentScript || document.querySelector('script[src$="assets/charts.js"]');
   const themeUrl = new URL("chart-theme.json", self.src).href;
   let themePromise = null;
+
+  const EMBED = {
+    actions: false,
+    renderer: "svg",
+    ast: true,
+    defaultStyle: false,
+    tooltip: { disableDefaultStyle: true },
+  };
 
   const isDark = () => document.body.getAttribute("data-md-color-scheme") === "slate";
 
@@ -37,14 +50,13 @@
   async function embedOptions() {
     try {
       const theme = await chartTheme();
-      return { actions: false, renderer: "svg", config: theme[isDark() ? "dark" : "light"] };
+      return { ...EMBED, config: theme[isDark() ? "dark" : "light"] };
     } catch (err) {
       // Without the theme, charts still render legibly with vega-embed's own light/dark theme.
       console.error("Rotation Monitor: chart theme not loaded:", err);
       themePromise = null;
       return {
-        actions: false,
-        renderer: "svg",
+        ...EMBED,
         theme: isDark() ? "dark" : undefined,
         config: { background: null },
       };
