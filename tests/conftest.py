@@ -63,6 +63,17 @@ def csv_dir(tmp_path: Path) -> Callable[[Mapping[str, pd.Series]], Path]:
     return make
 
 
+def one_list_breadth() -> dict:
+    """The fixture config's breadth with the Nasdaq-100 list alone: a real-data build then reads
+    about 100 member files instead of 2,800 (real breadth over a whole list is checked in
+    tests/test_breadth.py; the full universe's speed in benchmarks/)."""
+    breadth = yaml.safe_load(FIXTURE_CONFIG.read_text())["breadth"]
+    lists = [item for item in breadth["lists"] if item["name"] == "Nasdaq-100"]
+    for item in lists:
+        item["file"] = str((REPO / item["file"]).resolve())
+    return {"breadth": breadth | {"lists": lists}}
+
+
 def project_copy(dest: Path, config_changes: Mapping | None = None) -> Path:
     """A copy of the project's site files (templates, site_src assets and authored pages) with
     the tests' own config (``tests/fixtures/rotation.yml``) in ``dest``, ``config_changes``

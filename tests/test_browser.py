@@ -6,11 +6,9 @@ is recorded in one journal, which the last two tests check (running any flow tha
 ran in this process, so that they also hold on their own).
 
 The site, the browser and the journal are session-scoped although only this module uses them:
-with pytest 9.2 and pytest-xdist 3.8, ``--dist loadgroup`` ignores ``xdist_group`` (xdist still
-writes the group into ``item._nodeid``, which pytest 9.2 no longer reads; pytest-xdist#1386), so
-these tests are spread over the workers and interleaved with other modules' tests, and a
-module-scoped build would be torn down and redone at every interleaving. Each worker that gets a
-browser test builds once.
+``make test`` distributes tests by file (``--dist loadfile``), so this module runs on one worker
+and each site is built once; ``xdist_group`` is not relied on (with pytest 9.2 and pytest-xdist
+3.8, ``--dist loadgroup`` ignores it, pytest-xdist#1386).
 
 The site is served where its configured ``site.url`` says it lives: Material's instant navigation
 only intercepts a click when the link's URL is in ``sitemap.xml``, and it rewrites only the
@@ -51,7 +49,7 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from conftest import REPO, project_copy
+from conftest import REPO, one_list_breadth, project_copy
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
@@ -249,7 +247,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory, shared_prices: Path) -> Iterator[Site]:
     """The site built from ../shared/market-data (skipped where that folder is absent)."""
-    with _served_build(tmp_path_factory.mktemp("browser-real"), f"csv:{shared_prices}") as served:
+    with _served_build(
+        tmp_path_factory.mktemp("browser-real"),
+        f"csv:{shared_prices}",
+        lambda config: config.update(one_list_breadth()),
+    ) as served:
         yield served
 
 

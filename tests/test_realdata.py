@@ -57,9 +57,9 @@ def table_row(page: str, symbol: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory, shared_prices):
-    from conftest import project_copy
+    from conftest import one_list_breadth, project_copy
 
-    root = project_copy(tmp_path_factory.mktemp("real") / "project")
+    root = project_copy(tmp_path_factory.mktemp("real") / "project", one_list_breadth())
     result = build(
         BuildOptions(
             config_path=root / "rotation.yml",
@@ -155,10 +155,10 @@ def test_streak_record_matches_independent_count(real_site):
 @pytest.fixture(scope="module")
 def real_posts(tmp_path_factory, shared_prices):
     """Weekly posts from the real data for July 2026 (Independence Day closes Friday 3 July)."""
-    from conftest import project_copy
+    from conftest import one_list_breadth, project_copy
     from generator.posts import BackfillOptions, backfill
 
-    root = project_copy(tmp_path_factory.mktemp("real-posts") / "project")
+    root = project_copy(tmp_path_factory.mktemp("real-posts") / "project", one_list_breadth())
     result = backfill(
         BackfillOptions(
             root / "rotation.yml",

@@ -135,6 +135,12 @@ def history_chart(
     leader_domain = [f"{a} leads", f"{b} leads"]
     shade_layer = (
         alt.Chart(pd.DataFrame(shades, columns=SHADE_FIELDS))
+        # Dates in the data are local date-times (see chartfiles.local_dates); the tooltip shows
+        # the session's date, and "ongoing" for an episode that has not ended.
+        .transform_calculate(
+            end_shown="datum.end === 'ongoing' ? 'ongoing' "
+            ": timeFormat(toDate(datum.end), '%Y-%m-%d')"
+        )
         .mark_rect()
         .encode(
             x=alt.X("start:T"),
@@ -152,8 +158,8 @@ def history_chart(
             tooltip=[
                 alt.Tooltip("leader:N", title="Episode"),
                 alt.Tooltip("start:T", title="Start (first week)", format="%Y-%m-%d"),
-                alt.Tooltip("confirmed:N", title="Confirmed"),
-                alt.Tooltip("end:N", title="End"),
+                alt.Tooltip("confirmed:T", title="Confirmed", format="%Y-%m-%d"),
+                alt.Tooltip("end_shown:N", title="End"),
                 alt.Tooltip("weeks:Q", title="Weeks"),
                 alt.Tooltip("change:Q", title=f"{a} / {b} change", format="+.1%"),
             ],

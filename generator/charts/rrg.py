@@ -275,7 +275,7 @@ def rrg_chart(
         alt.Tooltip("name:N", title="Name"),
         # The label as text: parsing a date-only string gives UTC midnight, which a local-time
         # format would show as the previous day west of Greenwich.
-        alt.Tooltip("week:N", title="Week (last session)"),
+        alt.Tooltip("week:T", title="Week (last session)", format="%Y-%m-%d"),
         alt.Tooltip("x:Q", title="RS-Ratio", format=".2f"),
         alt.Tooltip("y:Q", title="RS-Momentum", format=".2f"),
         alt.Tooltip("quadrant:N", title="Quadrant"),
