@@ -165,3 +165,55 @@ def test_one_future_row_does_not_make_every_other_symbol_stale():
     assert validate.newest_session(series, today=pd.Timestamp("2026-11-29")) == pd.Timestamp(
         "2026-01-07"
     )
+
+
+def test_a_year_9999_row_or_an_infinite_close_in_a_csv_file(tmp_path):
+    from generator.sources.csvdir import load_csv_dir
+
+    (tmp_path / "FAR.csv").write_text("Date,Close\n2026-01-05,10\n2026-01-06,11\n9999-12-31,12\n")
+    (tmp_path / "INF.csv").write_text("Date,Close\n2026-01-05,10\n2026-01-06,inf\n2026-01-07,12\n")
+    loaded = load_csv_dir(tmp_path, ["FAR", "INF"])
+    assert loaded.missing == {}
+    assert validate.newest_session(loaded.series, today=pd.Timestamp("2026-11-29")) == pd.Timestamp(
+        "2026-01-07"
+    )
+    checked = {
+        symbol: validate.check_series(
+            symbol,
+            series,
+            kind="price",
+            expected=pd.Timestamp("2026-01-07"),
+            policy=DataPolicy(),
+            today=pd.Timestamp("2026-11-29"),
+        )
+        for symbol, series in loaded.series.items()
+    }
+    far, far_report = checked["FAR"]
+    assert far.tolist() == [10.0, 11.0]
+    assert "dropped 1 rows dated after today: 9999-12-31" in far_report.issues
+    inf, inf_report = checked["INF"]
+    assert inf.tolist() == [10.0, 12.0]
+    assert "dropped 1 non-finite closes: 2026-01-06" in inf_report.issues
+
+
+def test_a_read_failing_with_eio_is_one_line(tmp_path, capsys, monkeypatch, csv_dir):
+    import errno
+
+    from conftest import project_copy
+    from generator.sources import csvdir
+
+    root = project_copy(tmp_path / "p")
+    folder = csv_dir({"SPY": days(1.0, 2.0)})
+
+    def failing(path, *args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    monkeypatch.setattr(csvdir.pd, "read_csv", failing)
+    code = main(
+        ["-q", "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("Error: ")
+    assert err.rstrip().endswith("Input/output error; nothing was published")
