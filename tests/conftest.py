@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -114,3 +115,34 @@ def _quiet_mkdocs_banner(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 from fakeyahoo import yahoo_env  # noqa: E402, F401  (fixture)
+
+# Debian's Chromium here; CI points ROTATION_CHROMIUM at the Chrome of its runner image.
+CHROMIUM = Path(os.environ.get("ROTATION_CHROMIUM") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one per worker (the browser tests share it)."""
+    if not CHROMIUM.exists():
+        reason = (
+            f"{CHROMIUM} not found: apt-get install chromium, or point ROTATION_CHROMIUM at a "
+            "Chrome or Chromium binary (Playwright must not download one)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -45,11 +45,10 @@ from playwright.sync_api import (
     Dialog,
     Page,
     Response,
-    sync_playwright,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from conftest import REPO, one_list_breadth, project_copy
+from conftest import REPO, project_copy
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
@@ -57,17 +56,6 @@ from tests_support import FIXTURE_CONFIG
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-# Debian's Chromium here; CI points ROTATION_CHROMIUM at the Chrome of its runner image.
-CHROMIUM = Path(os.environ.get("ROTATION_CHROMIUM") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 POST_WEEKS = 2
 """Weekly posts written before each build, so the posts' pages and the digest are checked too."""
 TIMEOUT_MS = 20_000
@@ -244,17 +232,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield served
 
 
-@pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory, shared_prices: Path) -> Iterator[Site]:
-    """The site built from ../shared/market-data (skipped where that folder is absent)."""
-    with _served_build(
-        tmp_path_factory.mktemp("browser-real"),
-        f"csv:{shared_prices}",
-        lambda config: config.update(one_list_breadth()),
-    ) as served:
-        yield served
-
-
 def _policy(page: Path) -> str:
     found = re.findall(
         r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page.read_text()
@@ -269,22 +246,6 @@ def _count_charts(site_dir: Path, home: str) -> dict[str, int]:
         url = home + page.parent.relative_to(site_dir).as_posix() + "/"
         counts[url.replace("/./", "/")] = page.read_text(encoding="utf-8").count('class="rm-chart"')
     return counts
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = (
-            f"{CHROMIUM} not found: apt-get install chromium, or point ROTATION_CHROMIUM at a "
-            "Chrome or Chromium binary (Playwright must not download one)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -643,10 +604,6 @@ def test_every_page_renders_all_charts_on_sample_data(browser, site: Site) -> No
     _every_page(browser, site, Journal())
 
 
-def test_every_page_renders_all_charts_on_real_data(browser, real_site: Site) -> None:
-    _every_page(browser, real_site, Journal())
-
-
 def test_digest_shows_its_charts_without_scripts(browser, site: Site) -> None:
     """The e-mail digest as a mail client would show it: images by absolute URL, no JavaScript."""
     journal = Journal()
@@ -668,88 +625,3 @@ def test_digest_shows_its_charts_without_scripts(browser, site: Site) -> None:
     # A browser asks for /favicon.ico by itself for a page that names none (a mailer does not).
     assert [b for b in journal.broken if not b[0].endswith("/favicon.ico")] == []
     assert {url for _, _, url in journal.requests if not url.startswith(site.origin + "/")} == set()
-
-
-# ------------------------------------------------------------------------------ hostile text
-
-HOSTILE = {
-    "html": "<img src=x onerror=alert(1)>",
-    "attr": "Evil {: onmouseover=alert(4) }",
-    "link": "[x](javascript:alert(5))",
-    "image": "![x](http://evil.example/x.png)",
-    "script": "<script>alert(7)</script>",
-}
-"""Names that try to run or fetch something (as in tests/hostile/test_hostile_text.py)."""
-
-
-def _hostile(config: dict) -> None:
-    payloads = list(HOSTILE.values())
-    named = ("SPY", "IWN", "IWF", "XLK", "XLE", "KRE", "MSFT", "IWM", "QQQ", "XLF")
-    for i, item in enumerate(i for i in config["universe"] if i["symbol"] in named):
-        item["name"] = payloads[i % len(payloads)]
-    for item in config["universe"]:
-        if item["group"] == "Regional banks":
-            item["group"] = HOSTILE["link"]
-    config["site"] |= {"author": HOSTILE["html"], "description": HOSTILE["image"]}
-    config["pairs"][0]["label"] = HOSTILE["attr"]
-    config["pairs"][1]["label"] = HOSTILE["html"]
-    config["rotation"]["groups"][0]["name"] = HOSTILE["script"]
-    config["watchlist"][0]["name"] = HOSTILE["attr"]
-
-
-@pytest.fixture(scope="session")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The sample-data site with injection payloads in its names, labels and site fields."""
-    with _served_build(tmp_path_factory.mktemp("browser-hostile"), edit=_hostile) as served:
-        yield served
-
-
-# The innermost elements whose text shows a payload; each is hovered, then clicked.
-SHOWING = """() => [...document.querySelectorAll(".md-main *, .md-header *, .md-tabs *")]
-  .filter((el) => el.offsetParent !== null && /alert\\(|evil\\.example/.test(el.textContent)
-    && ![...el.children].some((c) => /alert\\(|evil\\.example/.test(c.textContent)))
-  .map((el, i) => { el.dataset.rmHostile = String(i); return i; })"""
-
-
-INTERNAL_LINK = """(el, origin) => {
-  const link = el.closest("a[href]");
-  return link !== null && link.href.startsWith(origin);
-}"""
-
-
-def test_hostile_text_runs_nothing_and_fetches_nothing(browser, hostile_site: Site) -> None:
-    """On every page of a site whose names carry script, handlers, links and images: hovering
-    and clicking the text (and the charts' marks, for their tooltips) opens no dialog, breaks
-    no policy and requests nothing from another host."""
-    site, journal = hostile_site, Journal()
-    context = journal.guard(browser.new_context(viewport={"width": 1280, "height": 900}))
-    context.set_default_timeout(TIMEOUT_MS)
-    shown = 0
-    try:
-        tab = Tab(journal.watch(context.new_page()), site, journal)
-        for url, expected in sorted(site.charts.items()):
-            tab.page.goto(url)
-            assert tab.page.evaluate(CSP_METAS) == [site.policy], url
-            if expected:
-                tab.wait_live(expected)
-            marks = tab.page.locator(".rm-chart__live g.mark-symbol path")
-            for i in range(min(marks.count(), 3)):
-                marks.nth(i).hover(force=True)
-            found = tab.page.evaluate(SHOWING)
-            shown += len(found)
-            for i in found[:12]:
-                element = tab.page.locator(f"[data-rm-hostile='{i}']")
-                element.hover(force=True)
-                # A link to a page of the site (a nav entry named by config) is only hovered;
-                # anything else is clicked: a javascript: or off-site link would show.
-                if not element.evaluate(INTERNAL_LINK, site.origin + "/"):
-                    element.click(force=True)
-    finally:
-        context.close()
-    assert shown > 20, "the payloads are not shown where the test looks for them"
-    assert journal.dialogs == []
-    assert journal.violations == []
-    assert journal.errors == []
-    foreign = {url for _, _, url in journal.requests if not url.startswith(site.origin + "/")}
-    assert foreign == set()
-    assert journal.broken == []
