@@ -69,7 +69,11 @@ class _Model(BaseModel):
 
 # ``format`` is a JSON-schema annotation only (pydantic does not enforce it): it lets the
 # Configuration page say "symbol" or "colour" instead of "text".
-Symbol = Annotated[str, Field(min_length=1, max_length=21, json_schema_extra={"format": "symbol"})]
+SYMBOL_MAX = 21
+"""The longest symbol the config or a member list may hold (Yahoo's are far shorter)."""
+Symbol = Annotated[
+    str, Field(min_length=1, max_length=SYMBOL_MAX, json_schema_extra={"format": "symbol"})
+]
 
 HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-f]{3}|[0-9a-f]{6})$")
 

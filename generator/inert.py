@@ -10,8 +10,11 @@ has its own function here, and the writers of that output call it for every outs
   applies it to every ``{{ ... }}``, so no template can forget it);
 * :func:`markupsafe.escape` for HTML and XML (the feed and the e-mail digest are Jinja with
   autoescape, and their Markdown-free text needs nothing more);
-* :func:`csv_cell` for the CSV downloads;
-* :func:`vega_field` for a field name inside a Vega-Lite spec.
+* :func:`csv_cell` for the CSV downloads.
+
+Charts never use outside text as a Vega field name or in an expression's code: their data
+columns have fixed or neutral keys (``c0``, ``c1``... in the watchlist chart), and names reach a
+spec only as data values.
 """
 
 from __future__ import annotations
@@ -60,9 +63,3 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA):
         return "'" + value
     return value
-
-
-def vega_field(name: str) -> str:
-    """``name`` as a Vega-Lite field reference: ``.`` and ``[`` would otherwise reach into
-    nested data and a quote end the accessor, so each is escaped with a backslash."""
-    return re.sub(r"([\\.\[\]'\"])", r"\\\1", name)

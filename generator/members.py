@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from generator.config import SYMBOL_MAX
 from generator.errors import DataError
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 HEADER = ["ticker", "sector"]
 _FORBIDDEN = frozenset(" \t/\\")
-MAX_TICKER = 21
-"""The longest ticker a list may hold (as the config's symbols: Yahoo's are far shorter)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,9 @@ def read_members(path: Path) -> list[Member]:
         sector = row[1].strip() if len(row) > 1 else ""
         if not ticker:
             raise DataError(f"{path}: line {n}: empty ticker")
-        if len(ticker) > MAX_TICKER:
+        if len(ticker) > SYMBOL_MAX:
             raise DataError(
-                f"{path}: line {n}: ticker {ticker[:24]!r}... is longer than {MAX_TICKER} "
+                f"{path}: line {n}: ticker {ticker[:24]!r}... is longer than {SYMBOL_MAX} "
                 "characters"
             )
         if _FORBIDDEN.intersection(ticker):

@@ -35,11 +35,11 @@ class Project:
 
     @property
     def store(self) -> Path:
-        return self.root / self.config.store
+        return self.locate(self.config.store)
 
     @property
     def members_store(self) -> Path:
-        return self.root / self.config.members_store
+        return self.locate(self.config.members_store)
 
     @property
     def run_report(self) -> Path:
@@ -77,7 +77,7 @@ class Project:
     def archive(self, source: Source) -> Path:
         """``data/posts/market`` for real prices, ``data/posts/sample`` for the synthetic sample,
         so trying the sample never mixes into a real archive."""
-        return self.root / self.config.posts / ("sample" if source.is_sample else "market")
+        return self.locate(self.config.posts) / ("sample" if source.is_sample else "market")
 
     def locate(self, path: str | Path) -> Path:
         """A path written in the config, relative to the config file."""
