@@ -165,14 +165,21 @@ def to_json(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell as the JSON has it: empty for ``null``, ``true``/``false`` for flags."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return inert.csv_cell(value)
+
+
 def _csv(rows: list[dict[str, Any]]) -> bytes:
     """A CSV table; text that a spreadsheet would run as a formula is quoted as text."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(
-        {k: "" if v is None else inert.csv_cell(v) for k, v in row.items()} for row in rows
-    )
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue().encode()
 
 
@@ -192,6 +199,7 @@ def tables(doc: dict[str, Any]) -> dict[str, bytes]:
         ],
         "rotation": [{"group": g["group"], **s} for g in doc["rotation"] for s in g["symbols"]],
         "breadth": doc["breadth"],
+        **_section_tables(doc),
     }
     if "week" in doc:
         week = doc["week"]
@@ -202,6 +210,40 @@ def tables(doc: dict[str, Any]) -> dict[str, bytes]:
             for p in week["pairs"]
         ]
     return {f"{name}.csv": _csv(table) for name, table in rows.items() if table}
+
+
+def _section_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The dashboard-only sections' tables (absent from a weekly post's document, or ``null``
+    when the section is not configured)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if style := doc.get("style"):
+        out["style-box"] = [
+            {k: c[k] for k in ("size", "style", "symbol")} | c["returns"] | {"note": c["note"]}
+            for c in style["cells"]
+        ]
+        out["style-spreads"] = [
+            {k: s[k] for k in ("spread", "scope", "long", "short")}
+            | s["returns"]
+            | {"note": s["note"]}
+            for s in style["spreads"]
+        ]
+    if rates := doc.get("rates"):
+        out["rates"] = [rates]
+    if risk := doc.get("risk"):
+        out["risk"] = risk["symbols"]
+    if watchlist := doc.get("watchlist"):
+        out["watchlist"] = [
+            {"group": g["group"], "period": period, "average": v["value"], "count": v["count"]}
+            | {"missing": " ".join(v["missing"])}
+            for g in watchlist
+            for period, v in g["averages"].items()
+        ]
+    if history := doc.get("history"):
+        for table in ("episodes", "records"):
+            out[f"history-{table}"] = [
+                {"a": p["a"], "b": p["b"], **row} for p in history["pairs"] for row in p[table]
+            ]
+    return out
 
 
 def files(snap: Snapshot) -> dict[str, bytes]:

@@ -75,14 +75,28 @@ def _decimal(value: float | None) -> str:
     return NA if value is None or pd.isna(value) else f"{value:,.2f}"
 
 
+def _signed(value: float | None) -> str:
+    """A correlation: ``-0.123`` -> ``-0.12``."""
+    return NA if value is None or pd.isna(value) else f"{value:+.2f}"
+
+
+def _per_10bp(beta: float | None) -> str:
+    """A log return per 1 bp of yield change, as the move per 10 bp: ``-0.0004`` -> ``-0.40%
+    per +10 bp`` (see :func:`generator.metrics.rates.rolling_sensitivity`)."""
+    return NA if beta is None or pd.isna(beta) else f"{beta * 1000:+.2f}% per +10 bp"
+
+
 FORMATS: dict[str, Callable[[Any], str]] = {
     "pct": fmt_pct,
     "pp": fmt_pp,
     "bp": fmt_bp,
     "share": functools.partial(fmt_pct, digits=0, signed=False),
+    "percent": functools.partial(fmt_pct, signed=False),
+    "signed": _signed,
+    "per10bp": _per_10bp,
     "sessions": lambda n: NA if n is None else fmt_sessions(n),
     "date": lambda v: v or "",
-    "int": str,
+    "int": lambda n: NA if n is None else str(n),
     "level": _level,
     "decimal": _decimal,
 }

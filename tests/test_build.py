@@ -93,13 +93,26 @@ SPAN = re.compile(
 )
 
 
+PAGES_WITH_NUMBERS = (
+    "index.html",
+    "pairs/index.html",
+    "style-box/index.html",
+    "sectors/index.html",
+    "breadth/index.html",
+    "rates/index.html",
+    "risk/index.html",
+    "watchlist/index.html",
+    "history/index.html",
+)
+
+
 def test_every_number_on_the_pages_is_the_number_in_the_published_metrics_json(built):
     """Numbers the site states are read from the dashboard document, and say where: each
     ``data-metric`` span of the built HTML shows the value at its path, formatted its way."""
     _, result = built
     doc = json.loads((result.site_dir / "metrics.json").read_text(encoding="utf-8"))
     found = {}
-    for page in ("index.html", "pairs/index.html", "sectors/index.html", "breadth/index.html"):
+    for page in PAGES_WITH_NUMBERS:
         spans = SPAN.findall((result.site_dir / page).read_text(encoding="utf-8"))
         found[page] = {path for path, _, _ in spans}
         for path, fmt, shown in spans:
@@ -118,6 +131,26 @@ def test_every_number_on_the_pages_is_the_number_in_the_published_metrics_json(b
     }
     assert rrg <= found["sectors/index.html"]
     assert {f"breadth.{i}.share" for i in range(len(doc["breadth"]))} <= found["breadth/index.html"]
+    periods = doc["parameters"]["periods"]
+    style = {f"style.cells.{i}.returns.{p}" for i in range(9) for p in periods}
+    assert style <= found["style-box/index.html"]
+    assert {"rates.long_level", "rates.slope", "rates.corr", "rates.beta"} <= found[
+        "rates/index.html"
+    ]
+    risk = {f"risk.symbols.{i}.max_drawdown" for i in range(len(doc["risk"]["symbols"]))}
+    assert risk <= found["risk/index.html"]
+    watch = {
+        f"watchlist.{g}.averages.{p}.value" for g in range(len(doc["watchlist"])) for p in periods
+    }
+    assert watch <= found["watchlist/index.html"]
+    head = doc["history"]["pairs"][0]
+    history = {f"history.pairs.0.episodes.{k}.ratio_change" for k in range(len(head["episodes"]))}
+    history |= {
+        f"history.pairs.{i}.records.{k}.length"
+        for i, pair in enumerate(doc["history"]["pairs"])
+        for k in range(len(pair["records"]))
+    }
+    assert history <= found["history/index.html"]
 
 
 def test_every_page_says_sample_and_as_of(built):

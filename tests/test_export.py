@@ -89,7 +89,19 @@ def test_missing_numbers_are_null_in_json_and_empty_in_csv():
 
 def test_csv_tables_hold_the_documents_numbers(dashboard):
     table = export.tables(dashboard)
-    assert set(table) == {"returns.csv", "pairs.csv", "rotation.csv", "breadth.csv"}
+    assert set(table) == {
+        "returns.csv",
+        "pairs.csv",
+        "rotation.csv",
+        "breadth.csv",
+        "style-box.csv",
+        "style-spreads.csv",
+        "rates.csv",
+        "risk.csv",
+        "watchlist.csv",
+        "history-episodes.csv",
+        "history-records.csv",
+    }
     pairs = list(csv.DictReader(io.StringIO(table["pairs.csv"].decode())))
     head = next(p for p in dashboard["pairs"] if p["key"] == "iwn-vs-iwf")
     ytd = next(r for r in pairs if r["pair"] == "iwn-vs-iwf" and r["period"] == "YTD")
@@ -103,3 +115,43 @@ def test_numbers_are_rounded_and_never_negative_zero():
     assert str(json_number(-1e-12)) == "0.0"
     assert json_number(float("nan")) is None
     assert json_number(None) is None
+
+
+def _rows(table: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(table.decode())))
+
+
+def test_dashboard_only_sections_agree_with_the_universe_and_their_csv(dashboard):
+    """The style box, risk and watchlist restate returns of the universe: the same numbers."""
+    returns = {r["symbol"]: r["returns"] for r in dashboard["universe"]}
+    for cell in dashboard["style"]["cells"]:
+        assert cell["returns"] == returns[cell["symbol"]], cell["symbol"]
+    for group in dashboard["watchlist"]:
+        for period, average in group["averages"].items():
+            values = [
+                returns[s][period] for s in group["symbols"] if returns[s][period] is not None
+            ]
+            assert average["count"] == len(values)
+            assert average["value"] == pytest.approx(np.mean(values), abs=1e-8)
+    peak = {r["symbol"]: r["from_peak"] for r in dashboard["universe"]}
+    for row in dashboard["risk"]["symbols"]:
+        assert row["from_peak"] == peak[row["symbol"]]
+        assert row["max_drawdown"] <= row["from_peak"] <= 0
+        assert (row["beta"] is None) == (row["symbol"] == dashboard["benchmark"])
+    table = export.tables(dashboard)
+    records = _rows(table["history-records.csv"])
+    assert len(records) == sum(len(p["records"]) for p in dashboard["history"]["pairs"])
+    assert {r["ongoing"] for r in records} <= {"true", "false"}
+    first = dashboard["history"]["pairs"][0]["episodes"][0]
+    episode = _rows(table["history-episodes.csv"])[0]
+    assert float(episode["ratio_change"]) == first["ratio_change"]
+    assert episode["start"] == first["start"]
+    (rates,) = _rows(table["rates.csv"])
+    assert float(rates["slope"]) == pytest.approx(
+        dashboard["rates"]["long_level"] - dashboard["rates"]["short_level"], abs=1e-8
+    )
+
+
+def test_a_posts_document_leaves_out_the_dashboard_only_sections():
+    doc = json.loads(render_sample_post("2026-07-24")["metrics.json"])
+    assert not {"style", "rates", "risk", "watchlist", "history"} & set(doc)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from generator import metrics
 from generator.charts import history as history_charts
 from generator.config import Config, slug
-from generator.formatting import fmt_date, fmt_pct
+from generator.formatting import Metric, json_date, json_number
 from generator.metrics import history
 from generator.report import Report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View
@@ -104,60 +105,70 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
             ),
         ),
     )
+    doc = snap.document
+    pairs = doc["history"]["pairs"]
     who = {"a": head.a, "b": head.b, None: "nobody yet"}
-    regime = head.regime
+
+    def metric(path: str, fmt: str) -> Metric:
+        return Metric(doc, f"history.pairs.{path}", fmt)
+
+    first = pairs[0]
     episodes = [
         {
             "leader": who[e["leader"]],
-            "start": fmt_date(e["start"]),
-            "end": fmt_date(e["end"]) or "ongoing",
-            "weeks": str(int(e["weeks"])),
+            "start": metric(f"0.episodes.{k}.start", "date"),
+            "end": metric(f"0.episodes.{k}.end", "date") if e["end"] else "ongoing",
+            "weeks": metric(f"0.episodes.{k}.weeks", "int"),
             "sustained": "yes" if e["sustained"] else "no",
-            "ratio": fmt_pct(e["ratio_change"]),
-            "a": fmt_pct(e["a_return"]),
-            "b": fmt_pct(e["b_return"]),
+            "ratio": metric(f"0.episodes.{k}.ratio_change", "pct"),
+            "a": metric(f"0.episodes.{k}.a_return", "pct"),
+            "b": metric(f"0.episodes.{k}.b_return", "pct"),
         }
-        for _, e in head.episodes.iloc[::-1].iterrows()
+        for k, e in reversed(list(enumerate(first["episodes"])))
     ]
     records = [
         {
-            "pair": f"{h.a} vs {h.b}",
-            "key": slug(f"{h.a}-vs-{h.b}"),
-            "a": h.a,
-            "b": h.b,
+            "pair": f"{h['a']} vs {h['b']}",
+            "key": slug(f"{h['a']}-vs-{h['b']}"),
+            "a": h["a"],
+            "b": h["b"],
             "rows": [
                 {
-                    "side": h.a if r["side"] == "a" else h.b,
-                    "rank": str(int(r["rank"])),
-                    "length": str(int(r["length"])),
-                    "start": fmt_date(r["start"]),
-                    "end": fmt_date(r["end"]) + (" (ongoing)" if r["ongoing"] else ""),
-                    "ratio": fmt_pct(r["ratio_change"]),
+                    "side": h[r["side"]],
+                    "rank": metric(f"{i}.records.{k}.rank", "int"),
+                    "length": metric(f"{i}.records.{k}.length", "int"),
+                    "start": metric(f"{i}.records.{k}.start", "date"),
+                    "end": metric(f"{i}.records.{k}.end", "date"),
+                    "ongoing": r["ongoing"],
+                    "ratio": metric(f"{i}.records.{k}.ratio_change", "pct"),
                 }
-                for _, r in h.records.iterrows()
+                for k, r in enumerate(h["records"])
             ],
         }
-        for h in data
+        for i, h in enumerate(pairs)
     ]
     drawdowns = [
         {
-            "peak": fmt_date(d["peak"]),
-            "trough": fmt_date(d["trough"]),
-            "recovery": fmt_date(d["recovery"]) or "not recovered",
-            "depth": fmt_pct(d["depth"]),
+            "peak": metric(f"0.drawdowns.{k}.peak", "date"),
+            "trough": metric(f"0.drawdowns.{k}.trough", "date"),
+            "recovery": metric(f"0.drawdowns.{k}.recovery", "date")
+            if d["recovery"]
+            else "not recovered",
+            "depth": metric(f"0.drawdowns.{k}.depth", "pct"),
         }
-        for _, d in head.drawdowns.iterrows()
+        for k, d in enumerate(first["drawdowns"])
     ]
+    regime = first["regime"]
     context: dict[str, Any] = {
         "a": head.a,
         "b": head.b,
-        "first": fmt_date(head.ratio.index[0]),
+        "first": metric("0.first_session", "date"),
         "rule": episode_rule.describe(),
-        "leader": who[regime.leader],
-        "since": fmt_date(regime.since),
-        "confirmed": fmt_date(regime.confirmed),
-        "weeks": str(regime.weeks),
-        "change": fmt_pct(regime.ratio_change),
+        "leader": who[regime["leader"]],
+        "since": metric("0.regime.since", "date"),
+        "confirmed": metric("0.regime.confirmed", "date"),
+        "weeks": metric("0.regime.weeks", "int"),
+        "change": metric("0.regime.ratio_change", "pct"),
         "episodes": episodes,
         "records": records,
         "drawdowns": drawdowns,
@@ -167,10 +178,67 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
     return View({"history": context}, figures)
 
 
+def _rows(frame: pd.DataFrame, dates: tuple[str, ...], numbers: tuple[str, ...]) -> list[dict]:
+    """A table's rows for JSON: dates as ``YYYY-MM-DD`` (``null`` if missing), numbers rounded,
+    integers and flags as they are, other columns as text."""
+    out = []
+    for _, row in frame.iterrows():
+        item: dict[str, Any] = {}
+        for column, value in row.items():
+            if column in dates:
+                item[column] = json_date(value)
+            elif column in numbers:
+                item[column] = json_number(value)
+            elif isinstance(value, bool | np.bool_):
+                item[column] = bool(value)
+            elif isinstance(value, int | np.integer):
+                item[column] = int(value)
+            else:
+                item[column] = value
+        out.append(item)
+    return out
+
+
+def export(data: tuple[PairHistory, ...], snap: Snapshot) -> dict[str, Any]:
+    """Every pair's leadership regime, episodes (oldest first), five deepest drawdowns of the
+    ratio and streak records, for ``metrics.json``."""
+    cfg = snap.config.history
+    return {
+        "rule": {
+            "ma_weeks": cfg.ma_weeks,
+            "min_confirm": cfg.min_confirm,
+            "min_weeks": cfg.min_weeks,
+        },
+        "pairs": [
+            {
+                "a": h.a,
+                "b": h.b,
+                "first_session": json_date(h.ratio.index[0]),
+                "regime": {
+                    "leader": h.regime.leader,
+                    "since": json_date(h.regime.since),
+                    "confirmed": json_date(h.regime.confirmed),
+                    "weeks": h.regime.weeks,
+                    "ratio_change": json_number(h.regime.ratio_change),
+                },
+                "episodes": _rows(
+                    h.episodes,
+                    ("start", "end", "confirmed"),
+                    ("ratio_change", "a_return", "b_return"),
+                ),
+                "drawdowns": _rows(h.drawdowns, ("peak", "trough", "recovery"), ("depth",)),
+                "records": _rows(h.records, ("start", "end"), ("ratio_change",)),
+            }
+            for h in data
+        ],
+    }
+
+
 SECTION = Section(
     name="history",
     page=Page("history.md", "pages/history.md.j2", "History"),
     compute=compute,
     present=present,
+    export=export,
     always=True,
 )

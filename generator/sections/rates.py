@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from generator.charts import rates as rates_charts
-from generator.formatting import NA
+from generator.formatting import Metric, json_number
 from generator.metrics import rates
 from generator.report import Report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View
@@ -71,22 +71,47 @@ def present(data: Rates | None, snap: Snapshot) -> View:
             theme=theme,
         ),
     )
-    last = data.yields.ffill().iloc[-1]
-    sens = next(iter(data.sensitivity.values())).dropna()
+    doc = snap.document
+
+    def metric(key: str, fmt: str) -> Metric:
+        return Metric(doc, f"rates.{key}", fmt)
+
     context = {
         "long": cfg.long,
         "short": cfg.short,
-        "long_level": f"{last[cfg.long]:.2f}%",
-        "short_level": f"{last[cfg.short]:.2f}%",
-        "slope": f"{data.slope.dropna().iloc[-1] * 100:+.0f} bp",
+        "long_level": metric("long_level", "level"),
+        "short_level": metric("short_level", "level"),
+        "slope": metric("slope", "bp"),
         "window": str(cfg.window),
-        "pair": next(iter(data.sensitivity)),
-        "corr": NA if sens.empty else f"{sens['corr'].iloc[-1]:+.2f}",
-        "beta": NA if sens.empty else f"{sens['beta'].iloc[-1] * 1000:+.2f}% per +10 bp",
+        "pair": doc["rates"]["pair"],
+        "corr": metric("corr", "signed"),
+        "beta": metric("beta", "per10bp"),
         "chart_yields": yields.ref,
         "chart_sensitivity": sensitivity.ref,
     }
     return View({"rates": context}, (yields, sensitivity))
+
+
+def export(data: Rates | None, snap: Snapshot) -> dict[str, Any] | None:
+    """The latest yields, slope and the headline ratio's sensitivity, for ``metrics.json``."""
+    cfg = snap.config.rates
+    if data is None or cfg is None:
+        return None
+    last = data.yields.ffill().iloc[-1]
+    slope = data.slope.dropna()
+    label, frame = next(iter(data.sensitivity.items()))
+    sens = frame.dropna()
+    return {
+        "long": cfg.long,
+        "short": cfg.short,
+        "long_level": json_number(last[cfg.long]),
+        "short_level": json_number(last[cfg.short]),
+        "slope": json_number(slope.iloc[-1]) if len(slope) else None,
+        "window": cfg.window,
+        "pair": label,
+        "corr": json_number(sens["corr"].iloc[-1]) if len(sens) else None,
+        "beta": json_number(sens["beta"].iloc[-1]) if len(sens) else None,
+    }
 
 
 SECTION = Section(
@@ -94,4 +119,5 @@ SECTION = Section(
     page=Page("rates.md", "pages/rates.md.j2", "Rates", "Rotation"),
     compute=compute,
     present=present,
+    export=export,
 )

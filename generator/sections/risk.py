@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from generator import metrics
 from generator.charts import risk as risk_charts
-from generator.formatting import NA, fmt_pct
+from generator.formatting import Metric, json_number
 from generator.metrics import risk
 from generator.report import Report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View
@@ -79,23 +79,22 @@ def present(data: Risk, snap: Snapshot) -> View:
             partial(risk_charts.drawdown_chart, data.drawdowns, as_of=as_of, theme=theme),
         ),
     )
+    doc = snap.document
     rows = []
-    for sym in data.symbols:
-        vol = data.volatility[sym].dropna()
-        stats = data.beta_corr.get(sym)
-        stats = stats.dropna() if stats is not None else None
+    for i, row in enumerate(doc["risk"]["symbols"]):
+
+        def metric(key: str, fmt: str, i: int = i) -> Metric:
+            return Metric(doc, f"risk.symbols.{i}.{key}", fmt)
+
+        benchmark = row["symbol"] == cfg.benchmark
         rows.append(
             {
-                "symbol": sym,
-                "vol": NA if vol.empty else f"{vol.iloc[-1] * 100:.1f}%",
-                "beta": "1.00 (benchmark)"
-                if stats is None
-                else (NA if stats.empty else f"{stats['beta'].iloc[-1]:.2f}"),
-                "corr": ""
-                if stats is None
-                else (NA if stats.empty else f"{stats['corr'].iloc[-1]:.2f}"),
-                "drawdown": fmt_pct(data.drawdowns[sym].dropna().iloc[-1]),
-                "max_drawdown": fmt_pct(data.drawdowns[sym].min()),
+                "symbol": row["symbol"],
+                "vol": metric("volatility", "percent"),
+                "beta": "1.00 (benchmark)" if benchmark else metric("beta", "decimal"),
+                "corr": "" if benchmark else metric("corr", "decimal"),
+                "drawdown": metric("from_peak", "pct"),
+                "max_drawdown": metric("max_drawdown", "pct"),
             }
         )
     context = {
@@ -109,9 +108,40 @@ def present(data: Risk, snap: Snapshot) -> View:
     return View({"risk": context}, figures)
 
 
+def _last(series: pd.Series) -> float | None:
+    values = series.dropna()
+    return json_number(values.iloc[-1]) if len(values) else None
+
+
+def export(data: Risk, snap: Snapshot) -> dict[str, Any]:
+    """Each symbol's latest volatility, beta and correlation against the benchmark (``null``
+    for the benchmark itself) and drawdowns, for ``metrics.json``."""
+    cfg = snap.config
+    symbols = []
+    for sym in data.symbols:
+        stats = data.beta_corr.get(sym)
+        both = None if stats is None else stats.dropna()  # the last session with both
+        symbols.append(
+            {
+                "symbol": sym,
+                "volatility": _last(data.volatility[sym]),
+                "beta": None if both is None else _last(both["beta"]),
+                "corr": None if both is None else _last(both["corr"]),
+                "from_peak": _last(data.drawdowns[sym]),
+                "max_drawdown": json_number(data.drawdowns[sym].min()),
+            }
+        )
+    return {
+        "vol_window": cfg.risk.vol_window,
+        "beta_window": cfg.risk.beta_window,
+        "symbols": symbols,
+    }
+
+
 SECTION = Section(
     name="risk",
     page=Page("risk.md", "pages/risk.md.j2", "Risk", "Rotation"),
     compute=compute,
     present=present,
+    export=export,
 )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from generator.charts import stylebox as stylebox_charts
-from generator.formatting import fmt_pct, fmt_pp
+from generator.formatting import Metric, json_number
 from generator.metrics import stylebox
 from generator.report import Report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, reasons
@@ -18,6 +18,8 @@ from generator.sections.base import Figure, MemberPrices, Page, Section, View, r
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
 
+SIZES = ("Large", "Mid", "Small")
+STYLES = ("Value", "Core", "Growth")
 TITLES = {"russell": "Russell", "sp": "S&P", "vanguard": "Vanguard", "custom": "Custom"}
 
 
@@ -53,34 +55,31 @@ def present(style: StyleBox | None, snap: Snapshot) -> View:
             theme=cfg.theme,
         ),
     )
-    cells = style.grid.set_index(["size", "style", "period"])
-    rows = []
-    for size in ("Large", "Mid", "Small"):
-        for kind in ("Value", "Core", "Growth"):
-            first = cells.loc[(size, kind, periods[0])]
-            rows.append(
-                {
-                    "size": size,
-                    "style": kind,
-                    "symbol": first["symbol"],
-                    "cells": [fmt_pct(cells.loc[(size, kind, p), "value"]) for p in periods],
-                    "note": next(
-                        (n for p in periods if (n := cells.loc[(size, kind, p), "note"])), ""
-                    ),
-                }
-            )
-    spreads: list[dict[str, Any]] = []
-    for (spread, scope), frame in style.spreads.groupby(["spread", "scope"], sort=False):
-        by_period = frame.set_index("period")
-        spreads.append(
-            {
-                "spread": spread,
-                "scope": scope,
-                "legs": f"{frame['long'].iloc[0]} minus {frame['short'].iloc[0]}",
-                "cells": [fmt_pp(by_period.at[p, "value"]) for p in periods],
-                "note": next((n for n in frame["note"] if n), ""),
-            }
-        )
+    doc = snap.document["style"]
+    rows = [
+        {
+            "size": cell["size"],
+            "style": cell["style"],
+            "symbol": cell["symbol"],
+            "cells": [
+                Metric(snap.document, f"style.cells.{i}.returns.{p}", "pct") for p in periods
+            ],
+            "note": cell["note"],
+        }
+        for i, cell in enumerate(doc["cells"])
+    ]
+    spreads = [
+        {
+            "spread": spread["spread"],
+            "scope": spread["scope"],
+            "legs": f"{spread['long']} minus {spread['short']}",
+            "cells": [
+                Metric(snap.document, f"style.spreads.{i}.returns.{p}", "pp") for p in periods
+            ],
+            "note": spread["note"],
+        }
+        for i, spread in enumerate(doc["spreads"])
+    ]
     context = {
         "title": TITLES[style.preset],
         "chart": figure.ref,
@@ -90,9 +89,48 @@ def present(style: StyleBox | None, snap: Snapshot) -> View:
     return View({"style": context}, (figure,))
 
 
+def export(style: StyleBox | None, snap: Snapshot) -> dict[str, Any] | None:
+    """The nine cells (Large to Small, Value to Growth) and the spreads, for ``metrics.json``.
+    A cell's ``note`` says why a return is ``null``; the first period's note is the cell's."""
+    if style is None:
+        return None
+    periods = list(snap.config.periods)
+    cells = style.grid.set_index(["size", "style", "period"])
+    out_cells = []
+    for size in SIZES:
+        for kind in STYLES:
+            notes = [cells.at[(size, kind, p), "note"] for p in periods]
+            out_cells.append(
+                {
+                    "size": size,
+                    "style": kind,
+                    "symbol": cells.at[(size, kind, periods[0]), "symbol"],
+                    "returns": {
+                        p: json_number(cells.at[(size, kind, p), "value"]) for p in periods
+                    },
+                    "note": next((n for n in notes if n), ""),
+                }
+            )
+    spreads = []
+    for (spread, scope), frame in style.spreads.groupby(["spread", "scope"], sort=False):
+        by_period = frame.set_index("period")
+        spreads.append(
+            {
+                "spread": spread,
+                "scope": scope,
+                "long": frame["long"].iloc[0],
+                "short": frame["short"].iloc[0],
+                "returns": {p: json_number(by_period.at[p, "value"]) for p in periods},
+                "note": next((n for n in frame["note"] if n), ""),
+            }
+        )
+    return {"preset": style.preset, "cells": out_cells, "spreads": spreads}
+
+
 SECTION = Section(
     name="style",
     page=Page("style-box.md", "pages/style-box.md.j2", "Style box", "Rotation"),
     compute=compute,
     present=present,
+    export=export,
 )

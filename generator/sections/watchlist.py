@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from generator.charts import watchlist as watchlist_charts
-from generator.formatting import NA, fmt_pct
+from generator.formatting import Metric, json_number
 from generator.metrics import groups
 from generator.report import Report
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, names
@@ -59,26 +59,49 @@ def present(data: Watchlist | None, snap: Snapshot) -> View:
             theme=report.config.theme,
         ),
     )
-    by = data.averages.set_index(["group", "period"])
+    doc = snap.document
+    where = {row["symbol"]: i for i, row in enumerate(doc["universe"])}
     out = [
         {
-            "name": group.name,
-            "average": [fmt_pct(by.at[(group.name, p), "value"]) for p in periods],
+            "name": group["group"],
+            "average": [Metric(doc, f"watchlist.{g}.averages.{p}.value", "pct") for p in periods],
             "members": [
                 {
                     "symbol": s,
                     "name": display[s],
                     "returns": [
-                        fmt_pct(report.returns.at[s, p]) if s in report.returns.index else NA
-                        for p in periods
+                        Metric(doc, f"universe.{where[s]}.returns.{p}", "pct") for p in periods
                     ],
                 }
-                for s in group.symbols
+                for s in group["symbols"]
             ],
         }
-        for group in report.config.watchlist
+        for g, group in enumerate(doc["watchlist"])
     ]
     return View({"watchlist": {"groups": out, "chart": figure.ref}}, (figure,))
+
+
+def export(data: Watchlist | None, snap: Snapshot) -> list[dict[str, Any]] | None:
+    """Each group's members and equal-weight average return per period, for ``metrics.json``
+    (members' own returns are in ``universe``)."""
+    if data is None:
+        return None
+    by = data.averages.set_index(["group", "period"])
+    return [
+        {
+            "group": group.name,
+            "symbols": list(group.symbols),
+            "averages": {
+                p: {
+                    "value": json_number(by.at[(group.name, p), "value"]),
+                    "count": int(by.at[(group.name, p), "count"]),
+                    "missing": [m for m in by.at[(group.name, p), "missing"].split(", ") if m],
+                }
+                for p in snap.config.periods
+            },
+        }
+        for group in snap.config.watchlist
+    ]
 
 
 SECTION = Section(
@@ -86,4 +109,5 @@ SECTION = Section(
     page=Page("watchlist.md", "pages/watchlist.md.j2", "Watchlist"),
     compute=compute,
     present=present,
+    export=export,
 )
