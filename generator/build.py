@@ -27,6 +27,7 @@ from generator.project import Project
 from generator.publish import publish
 from generator.registry import REGISTRY
 from generator.sources import SAMPLE, Source
+from generator.store import PriceStore
 from generator.templating import make_environment
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,9 @@ def _build(
     config = project.config
     requested = pd.Timestamp(options.as_of) if options.as_of else None
     with timings.stage("load"):
-        loaded = load_prices(source, config.symbols, store_root=project.store, policy=config.data)
+        loaded = load_prices(
+            source, config.symbols, store=PriceStore(project.store), policy=config.data
+        )
     with timings.stage("validate"):
 
         def record(run: validate.RunReport) -> None:

@@ -46,8 +46,9 @@ from generator import calendar, workdir
 from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.frame import Failure, LoadResult
+from generator.memberstore import MemberStore
 from generator.sources import Source
-from generator.store import PriceStore, StoredMeta, StoreIdentityError
+from generator.store import ClosesStore, PriceStore, StoredMeta, StoreIdentityError
 
 if TYPE_CHECKING:
     from generator.project import Project
@@ -138,7 +139,7 @@ def _usable(got: pd.Series, target: pd.Timestamp) -> pd.Series:
 
 
 def refresh(
-    store: PriceStore,
+    store: ClosesStore,
     symbols: Sequence[str],
     download: Download,
     *,
@@ -152,8 +153,36 @@ def refresh(
 
     Raises :class:`SourceError` when the provider cannot be reached at all, or keeps refusing
     every request (HTTP 429) past the retry time budget; in the latter case what was fetched
-    before is stored first, and nothing else is touched.
+    before is stored first, and nothing else is touched. Whatever happens, what was fetched is
+    flushed to the store (the members' store writes its dataset once, here).
     """
+    try:
+        return _refresh(
+            store,
+            symbols,
+            download,
+            target=target,
+            policy=policy,
+            source=source,
+            sleep=sleep,
+            now=now,
+        )
+    finally:
+        store.flush()
+
+
+def _refresh(
+    store: ClosesStore,
+    symbols: Sequence[str],
+    download: Download,
+    *,
+    target: pd.Timestamp,
+    policy: DataPolicy,
+    source: str,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> list[Outcome]:
+    """:func:`refresh` without the final flush."""
     outcomes: dict[str, Outcome] = {}
     starts: dict[str, pd.Timestamp] = {}
     metas: dict[str, StoredMeta] = {}
@@ -520,7 +549,7 @@ def fetch_source(value: Source | str) -> Source:
 
 
 def update_store(
-    store: PriceStore,
+    store: ClosesStore,
     symbols: list[str],
     source: Source,
     *,
@@ -664,7 +693,7 @@ def fetch_members(
             tickers.update(dict.fromkeys(listed))
     if not tickers:
         return []
-    store = PriceStore(project.members_store)
+    store = MemberStore(project.members_store)
     try:
         _, outcomes = update_store(
             store, list(tickers), source, policy=config.data, session=session, now=now, sleep=sleep

@@ -136,18 +136,34 @@ def member_frame(
     with ``pd.DataFrame(dict)`` takes seconds. Raises :class:`DataError` for a series with a
     date twice (validation should have failed that symbol).
     """
-    present = [t for t in tickers if t in series]
-    cut = None if start is None else np.datetime64(pd.Timestamp(start).date(), "D")
-    stamps: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    for ticker in present:
+    arrays = {}
+    for ticker in tickers:
+        if ticker not in series:
+            continue
         s = series[ticker]
         index = s.index
         if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
             index = index.tz_localize(None)
         # Plain numpy from here: pandas' per-index checks cost ~1 ms a member.
         days = np.asarray(index, dtype="datetime64[ns]").astype("datetime64[D]")
-        vals = s.to_numpy(dtype="float64")
+        arrays[ticker] = (days, s.to_numpy(dtype="float64"))
+    return frame_of_arrays(arrays, tickers, start=start)
+
+
+def frame_of_arrays(
+    arrays: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    tickers: Sequence[str],
+    *,
+    start: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """:func:`member_frame` of members given as (``datetime64[D]`` days, closes) arrays: the
+    members store reads its rows this way, without a pandas object per member."""
+    present = [t for t in tickers if t in arrays]
+    cut = None if start is None else np.datetime64(pd.Timestamp(start).date(), "D")
+    stamps: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for ticker in present:
+        days, vals = arrays[ticker]
         if cut is not None:
             keep = days >= cut
             days, vals = days[keep], vals[keep]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,8 +18,12 @@ from generator import validate
 from generator.config import Config, DataPolicy
 from generator.errors import DataError
 from generator.frame import LoadResult, MemberPrices, columns, tidy
+from generator.memberstore import MemberStore
 from generator.project import Project
 from generator.sources import Source
+
+if TYPE_CHECKING:
+    from generator.store import ClosesStore
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def load_prices(
     source: Source,
     symbols: list[str],
     *,
-    store_root: Path,
+    store: ClosesStore,
     policy: DataPolicy | None = None,
     require_any: bool = True,
 ) -> LoadResult:
@@ -79,9 +83,7 @@ def load_prices(
         assert source.folder is not None
         return load_csv_dir(source.folder, symbols)
     from generator.fetch import update_store
-    from generator.store import PriceStore
 
-    store = PriceStore(store_root)
     if source.kind == "store":
         return store.load(symbols, require_any=require_any)
     return update_store(store, symbols, source, policy=policy or DataPolicy())[0]
@@ -112,17 +114,20 @@ def load_member_prices(project: Project, source: Source, *, start: pd.Timestamp)
             lists[item.name] = [f"{prefix}{i:03d}" for i in range(1, SAMPLE_MEMBERS + 1)]
     else:
         lists = read_member_lists(config.breadth, project.root)
+    store = MemberStore(project.members_store)
     out: MemberPrices = {}
     for name, tickers in lists.items():
         if isinstance(tickers, DataError):
             out[name] = (None, [], str(tickers))
             continue
-        loaded = load_prices(
-            source,
-            tickers,
-            store_root=project.members_store,
-            policy=config.data,
-            require_any=False,
-        )
-        out[name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
+        if source.kind not in ("store", "yahoo"):  # the sample, a CSV folder: read as they are
+            loaded = load_prices(source, tickers, store=store, require_any=False)
+            out[name] = (member_frame(loaded.series, tickers, start=start), tickers, "")
+            continue
+        if source.kind == "yahoo":  # refresh the members store, then read it as the offline run
+            load_prices(source, tickers, store=store, policy=config.data, require_any=False)
+        try:
+            out[name] = (store.frame(tickers, start=start), tickers, "")
+        except DataError as exc:
+            out[name] = (None, [], str(exc))
     return out

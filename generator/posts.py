@@ -40,6 +40,7 @@ from generator.registry import REGISTRY
 from generator.sections import pairs, rotation
 from generator.sections.base import ChartRef, Figure
 from generator.sources import SAMPLE, Source
+from generator.store import PriceStore
 from generator.templating import make_environment, render_template
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,9 @@ def _backfill(
     options: BackfillOptions, project: Project, source: Source, started: float
 ) -> BackfillResult:
     config = project.config
-    loaded = load_prices(source, config.symbols, store_root=project.store, policy=config.data)
+    loaded = load_prices(
+        source, config.symbols, store=PriceStore(project.store), policy=config.data
+    )
     bench = loaded.series.get(config.benchmark)
     if bench is None or bench.dropna().empty:
         raise DataError(f"{config.benchmark}: the benchmark has no prices in {loaded.source}")

@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote
 
 import pandas as pd
@@ -108,6 +109,28 @@ def _check_identity(path: Path, asked: str, recorded: str) -> None:
         )
 
 
+class ClosesStore(Protocol):
+    """What a refresh and a load need of a store: the universe's :class:`PriceStore` and the
+    members' :class:`generator.memberstore.MemberStore` both are one."""
+
+    root: Path
+
+    def meta(self, symbol: str) -> StoredMeta | None: ...
+    def read(self, symbol: str) -> pd.Series | None: ...
+    def load(self, symbols: Sequence[str], *, require_any: bool = False) -> LoadResult: ...
+    def write(
+        self,
+        symbol: str,
+        closes: pd.Series,
+        *,
+        source: str,
+        fetched_at: dt.datetime,
+        currency: str = "",
+        instrument_type: str = "",
+    ) -> None: ...
+    def flush(self) -> None: ...
+
+
 class PriceStore:
     """A folder of per-symbol Parquet files."""
 
@@ -188,6 +211,9 @@ class PriceStore:
                 "`rotation fetch --source yahoo` (or --source csv:DIR) first"
             )
         return LoadResult(series, f"local price store {self.root}", missing)
+
+    def flush(self) -> None:
+        """Nothing to do: :meth:`write` has already replaced the symbol's file."""
 
     def write(
         self,

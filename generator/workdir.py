@@ -53,8 +53,9 @@ _RANDOM = r"[a-z0-9_]{8}"
 """The random part :mod:`tempfile` adds to a name (8 characters of ``a-z0-9_``)."""
 
 STORE_TMP_PREFIX = ".tmp-"
-"""A price store file being written (``.tmp-<random>.parquet``, made by
-:meth:`generator.store.PriceStore.write`), renamed over ``<SYMBOL>.parquet`` once complete."""
+"""A store file being written (``.tmp-<random>.parquet`` or ``.json``, made by
+:meth:`generator.store.PriceStore.write` and :meth:`generator.memberstore.MemberStore.flush`),
+renamed to its name once complete."""
 
 
 def new_name(name: str) -> str:
@@ -89,7 +90,14 @@ LEFTOVERS = (
         "stores",
         rf"{re.escape(STORE_TMP_PREFIX)}{_RANDOM}\.parquet",
         folder=False,
-        made_by="store.PriceStore.write: a symbol's file being written",
+        made_by="store.PriceStore.write: a symbol's file being written; memberstore."
+        "MemberStore.flush: a year's file being written",
+    ),
+    Leftover(
+        "stores",
+        rf"{re.escape(STORE_TMP_PREFIX)}{_RANDOM}\.json",
+        folder=False,
+        made_by="memberstore.MemberStore.flush: the members store's manifest being written",
     ),
     Leftover(
         "work folder",

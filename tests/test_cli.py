@@ -10,6 +10,7 @@ import pytest
 
 from generator.cli import main
 from generator.frame import Failure
+from generator.memberstore import MemberStore
 from tests_support import REPO, error_line, run
 
 SMALL = ["SPY", "IWN", "IWF"]
@@ -201,10 +202,9 @@ def test_fetch_stores_breadth_members_and_an_offline_build_uses_them(capsys, pro
     code, _, err = run(capsys, "fetch", "--config", config, "--source", f"csv:{folder}")
     assert code == 0, err
     assert "breadth members: 2 new, 0 updated, 0 current, 0 re-fetched, 1 failed" in err
-    assert sorted(p.name for p in (root / "data" / "members").glob("*.parquet")) == [
-        "sym-AAA.parquet",
-        "sym-BBB.parquet",
-    ]
+    members = MemberStore(root / "data" / "members")
+    assert members.symbols() == ["AAA", "BBB"]
+    assert not list((root / "data" / "members").glob("sym-*"))
     assert not list((root / "data" / "store").glob("sym-AAA*"))
     code, _, err = run(capsys, "build", "--config", config, "--offline")
     assert code == 0, err
