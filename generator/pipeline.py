@@ -60,7 +60,7 @@ def load_prices(
     source: Source,
     symbols: list[str],
     *,
-    store: ClosesStore,
+    store: ClosesStore | None = None,
     policy: DataPolicy | None = None,
     require_any: bool = True,
 ) -> LoadResult:
@@ -84,6 +84,8 @@ def load_prices(
         return load_csv_dir(source.folder, symbols)
     from generator.fetch import update_store
 
+    if store is None:
+        raise ValueError(f"--source {source.kind} reads a price store; none was given")
     if source.kind == "store":
         return store.load(symbols, require_any=require_any)
     return update_store(store, symbols, source, policy=policy or DataPolicy())[0]

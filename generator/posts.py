@@ -6,10 +6,13 @@ from that cut alone, so a post can never use a later price. Posts are kept in an
 (``data/posts/<kind>/<session>/``), one folder per week; ``rotation build`` publishes the archive
 with the site.
 
-A post is rewritten only when its *inputs* change: a digest of the prices up to the session, the
-configuration and the code and templates that write it is stored beside the post and compared
-first. Re-running a backfill is therefore cheap and leaves unchanged posts byte for byte as they
-were; appending later prices changes no earlier post.
+A post is written once. Digests of what it shows (:func:`post_inputs`: the prices up to its
+session, the members with a close by then, the part of the configuration it uses and a format
+version the code bumps on purpose) are stored beside it and compared first; when one changed,
+the post is rendered again, and its files are replaced only if its text, numbers or charts
+(:func:`_shown`) changed. Re-running a backfill is therefore cheap and leaves unchanged posts byte
+for byte as they were; appending later prices, a later listing, a dividend re-scale, a code change
+outside the format or a dashboard-only config key changes no earlier post.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator import __version__, calendar, export, pipeline, snapshot, weekly, workdir
+from generator import calendar, export, pipeline, snapshot, weekly, workdir
 from generator.archive import MANIFEST, archived, write_post
 from generator.chartfiles import ExportCache, figure_files
 from generator.config import Config
@@ -54,16 +57,46 @@ POST_TEMPLATE = "posts/week.md.j2"
 # --- inputs
 
 
-def code_digest(project: Project) -> str:
-    """What a post's text depends on besides data: the generator's code and the templates."""
-    h = hashlib.sha256(__version__.encode())
-    roots = [PACKAGE, project.templates / "posts", project.templates / "partials"]
-    roots.append(project.overrides)
-    for root in roots:
-        for path in sorted(root.rglob("*")) if root.is_dir() else []:
-            if path.is_file() and path.suffix in {".py", ".json", ".j2", ".html", ".md"}:
-                h.update(path.relative_to(root.parent).as_posix().encode())
-                h.update(path.read_bytes())
+POST_FORMAT = 1
+"""The version of what a post shows. Bump it on purpose, with the change of code that changes a
+post's words, numbers or charts: every post is then rewritten at the next backfill. Any other
+code change leaves the archive as it is."""
+
+_FETCH_ONLY = {
+    "overlap_sessions",
+    "rescale_tolerance",
+    "batch_size",
+    "retries",
+    "backoff_seconds",
+    "retry_budget_seconds",
+}
+"""Keys of ``data:`` that only steer a fetch; the others decide which prices a post may use."""
+
+
+def post_config(config: Config) -> str:
+    """The part of the configuration a post uses, as JSON: not the sections only the dashboard
+    has (style box, rates, risk, history, watchlist), nor paths, nor fetch settings, so editing
+    those never rewrites the archive."""
+    post_config_keys = {"title"}
+    exclude: dict[str, Any] = {
+        "site": set(type(config.site).model_fields) - post_config_keys,
+        "data": _FETCH_ONLY,
+        **dict.fromkeys(("style_box", "rates", "risk", "history", "watchlist"), True),
+        **dict.fromkeys(("store", "members_store", "posts"), True),
+    }
+    if config.breadth is not None:
+        exclude["breadth"] = {"lists": {"__all__": {"file"}}}
+    return config.model_dump_json(exclude=exclude)
+
+
+def _templates_digest(env: jinja2.Environment) -> str:
+    """The post's templates as the loader finds them (a project's own first): part of the format."""
+    h = hashlib.sha256()
+    assert env.loader is not None
+    for name in sorted(env.loader.list_templates()):
+        if name.startswith(("posts/", "partials/")):
+            h.update(name.encode() + b"\0")
+            h.update(env.loader.get_source(env, name)[0].encode())
     return h.hexdigest()
 
 
@@ -73,31 +106,63 @@ def _hash_series(h: Any, name: str, series: pd.Series) -> None:
     h.update(series.to_numpy(dtype="float64").tobytes())
 
 
-def inputs_digest(
-    code: str,
+def post_inputs(
+    templates: str,
     config: Config,
     loaded: LoadResult,
     members: Mapping[str, tuple[pd.DataFrame | None, list[str], str]],
     session: pd.Timestamp,
-) -> str:
-    """Digest of everything a post as of ``session`` is computed from, and nothing after it."""
-    h = hashlib.sha256(code.encode())
-    h.update(config.model_dump_json().encode())
-    h.update(f"{loaded.source}|{loaded.is_sample}".encode())
+) -> dict[str, str]:
+    """Digests of what the post as of ``session`` shows, by part, and nothing after it: the
+    format (:data:`POST_FORMAT` and the templates), the configuration it uses, the prices cut at
+    the session, and the members with a close in its window (a listing that begins later, or a
+    list's later additions, change nothing)."""
+
+    def digest(*chunks: bytes) -> str:
+        return hashlib.sha256(b"\0".join(chunks)).hexdigest()
+
+    prices = hashlib.sha256(f"{loaded.source}|{loaded.is_sample}".encode())
     for symbol in sorted(loaded.series):
         series = loaded.series[symbol]
-        _hash_series(h, symbol, series[series.index <= session])
+        _hash_series(prices, symbol, series[series.index <= session])
     for symbol, reason in sorted(loaded.missing.items()):
-        h.update(f"missing {symbol}: {reason}".encode())
+        prices.update(f"missing {symbol}: {reason}".encode())
+    listed = hashlib.sha256()
     for name in sorted(members):
         frame, _, problem = members[name]
-        h.update(f"list {name}: {problem}".encode())
+        listed.update(f"list {name}: {problem}".encode())
         if frame is not None:
             cut = _member_window(frame, session)
-            h.update("\0".join(cut.columns).encode())
+            cut = cut.loc[:, cut.notna().any()]
+            listed.update("\0".join(cut.columns).encode())
             for column in cut.columns:
-                _hash_series(h, column, cut[column])
-    return h.hexdigest()
+                _hash_series(listed, column, cut[column].dropna())
+    return {
+        "format": digest(str(POST_FORMAT).encode(), templates.encode()),
+        "config": digest(post_config(config).encode()),
+        "prices": prices.hexdigest(),
+        "members": listed.hexdigest(),
+    }
+
+
+def _shown(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """What a post shows: its text, its numbers and its charts' specs (whose data are rounded
+    to what a reader can see; the static images are drawn from them). When a post's inputs
+    changed (a dividend re-scaled a history before its week) but these come out the same, its
+    published files are kept byte for byte."""
+    shown = {
+        name: content
+        for name, content in files.items()
+        if name == "index.md" or name.endswith(".vl.json")
+    }
+    if "metrics.json" in files:
+        # An adjusted close is re-scaled by every later dividend: the level published stays, as
+        # the returns computed from it do not move.
+        doc = json.loads(files["metrics.json"])
+        for row in doc["universe"]:
+            row.pop("last_close", None)
+        shown["metrics.json"] = export.to_json(doc)
+    return shown
 
 
 def _member_window(frame: pd.DataFrame, session: pd.Timestamp) -> pd.DataFrame:
@@ -242,22 +307,27 @@ def _backfill(
         project, source, start=sessions_[0] - pd.DateOffset(years=MEMBER_YEARS)
     )
     env = make_environment(project.templates, project.overrides)
-    code = code_digest(project)
+    templates = _templates_digest(env)
     exports = ExportCache(project.cache_dir)
     existing = {p.session: p for p in archived(folder)}
     written, unchanged = [], []
     for session in _progress(sessions_):
-        digest = inputs_digest(code, config, loaded, members, session)
+        inputs = post_inputs(templates, config, loaded, members, session)
         old = existing.get(session)
-        if old is not None and old.manifest.get("inputs") == digest:
+        if old is not None and old.manifest.get("inputs") == inputs:
             unchanged.append(session)
             continue
         files = render_post(env, config, loaded, members, session, exports=exports)
-        manifest = {"session": f"{session:%Y-%m-%d}", "inputs": digest, "source": loaded.source}
+        manifest = {"session": f"{session:%Y-%m-%d}", "inputs": inputs, "source": loaded.source}
+        if old is not None and _shown(old.files()) == _shown(files):
+            files = old.files()  # the same post: its published bytes stay as they are
+            unchanged.append(session)
+            log.debug("post %s: inputs changed, not what it shows", f"{session:%Y-%m-%d}")
+        else:
+            written.append(session)
+            log.debug("post %s written", f"{session:%Y-%m-%d}")
         files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
         write_post(folder, session, files)
-        written.append(session)
-        log.debug("post %s written", f"{session:%Y-%m-%d}")
     return BackfillResult(folder, tuple(written), tuple(unchanged), time.perf_counter() - started)
 
 

@@ -13,6 +13,7 @@ from generator import posts
 from generator.archive import archived, write_post
 from generator.config import load_config
 from generator.formatting import FORMATS, lookup
+from generator.frame import LoadResult, columns
 from generator.sources.sample import sample_prices
 from tests_support import FIXTURE_CONFIG, REPO, error_line, render_sample_post, run
 
@@ -58,7 +59,8 @@ def test_backfill_writes_the_last_weeks_and_rerunning_changes_nothing(capsys, pr
     assert after == before
     manifest = json.loads((archive / "2026-11-20" / "post.json").read_text())
     assert manifest["session"] == "2026-11-20"
-    assert re.fullmatch(r"[0-9a-f]{64}", manifest["inputs"])
+    assert set(manifest["inputs"]) == {"format", "config", "prices", "members"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in manifest["inputs"].values())
 
 
 @pytest.mark.slow
@@ -82,6 +84,62 @@ def test_appending_later_prices_leaves_earlier_posts_byte_identical(capsys, proj
     err = backfill(capsys, root, "--source", f"csv:{revised}", "--since", "2026-07-06")
     assert "2 written, 2 unchanged" in err
     assert {name: post_files(archive / name) for name in earlier} == earlier
+
+
+@pytest.mark.slow
+def test_what_a_post_does_not_show_never_rewrites_it(capsys, project, csv_dir):
+    """Posts are written once: a dashboard-only config key, a dividend that re-scales a history
+    before a week, or a code change outside the post format leave the archive byte-identical."""
+    root = project(LEAN)
+    config = root / "rotation.yml"
+    source = f"csv:{universe_csvs(csv_dir, config, '2026-07-31')}"
+    backfill(capsys, root, "--source", source, "--since", "2026-07-20")
+    archive = root / "data" / "posts" / "market"
+    published = {name: post_files(archive / name) for name in ("2026-07-24", "2026-07-31")}
+
+    text = config.read_text()
+    config.write_text(re.sub(r"(?m)^(  vol_window:) 63", r"\1 21", text, count=1))
+    assert config.read_text() != text
+    err = backfill(capsys, root, "--source", source, "--since", "2026-07-20")
+    assert "0 written, 2 unchanged" in err
+
+    # IWN goes ex-dividend on 2026-07-28: Yahoo scales every earlier close by the same factor.
+    prices = sample_prices(load_config(config).symbols).loc[:"2026-07-31"]
+    prices.loc[:"2026-07-27", "IWN"] *= 0.99
+    rescaled = csv_dir({s: prices[s].dropna() for s in prices.columns})
+    err = backfill(capsys, root, "--source", f"csv:{rescaled}", "--since", "2026-07-20")
+    # The week to 24 July saw only scaled closes: the same returns, the same post. The week to
+    # 31 July holds the ex-date: its data really changed.
+    assert "1 written, 1 unchanged" in err
+    assert post_files(archive / "2026-07-24") | {"post.json": b""} == published["2026-07-24"] | {
+        "post.json": b""
+    }
+    manifest = json.loads((archive / "2026-07-24" / "post.json").read_text())
+    assert (
+        manifest["inputs"]["prices"]
+        != json.loads(published["2026-07-24"]["post.json"])["inputs"]["prices"]
+    )
+
+
+def test_the_post_config_leaves_out_what_posts_do_not_use():
+    config = load_config(FIXTURE_CONFIG)
+    base = posts.post_config(config)
+    dashboard_only = config.model_copy(
+        update={
+            "store": "elsewhere/store",
+            "rates": None,
+            "watchlist": (),
+            "data": config.data.model_copy(update={"retries": 9, "batch_size": 7}),
+            "site": config.site.model_copy(update={"url": "https://example.org/x/"}),
+        }
+    )
+    assert posts.post_config(dashboard_only) == base
+    shown = config.model_copy(
+        update={"metrics": config.metrics.model_copy(update={"ma_long": 150})}
+    )
+    assert posts.post_config(shown) != base
+    retitled = config.model_copy(update={"site": config.site.model_copy(update={"title": "X"})})
+    assert posts.post_config(retitled) != base
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +266,21 @@ def test_backfill_errors_are_one_line(capsys, project):
         run(capsys, "backfill", "--weeks", "0")
     assert info.value.code == 2
     assert "not a whole number of weeks, at least 1: '0'" in capsys.readouterr().err
+
+
+def test_a_member_listed_after_the_session_leaves_the_posts_inputs_as_they_were():
+    config = load_config(FIXTURE_CONFIG)
+    loaded = LoadResult(columns(sample_prices(["SPY", "IWN"]).loc[:"2026-07-31"]), "test")
+    days = pd.bdate_range("2026-01-01", "2026-07-31", name="date")
+    before = pd.DataFrame({"AAA": range(len(days))}, index=days, dtype="float64")
+    later = before.assign(NEW=[float("nan")] * (len(days) - 3) + [1.0, 2.0, 3.0])
+    session = T("2026-07-24")
+
+    def inputs(frame: pd.DataFrame, tickers: list[str]) -> dict[str, str]:
+        return posts.post_inputs("t", config, loaded, {"list": (frame, tickers, "")}, session)
+
+    assert inputs(later, ["AAA", "NEW"]) == inputs(before, ["AAA"])
+    moved = before.copy()
+    moved.iloc[-10, 0] += 1  # a close before the session changed
+    assert inputs(moved, ["AAA"])["members"] != inputs(before, ["AAA"])["members"]
+    assert inputs(moved, ["AAA"])["prices"] == inputs(before, ["AAA"])["prices"]

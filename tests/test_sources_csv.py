@@ -18,9 +18,7 @@ def series(values, start="2026-01-02"):
 
 def test_reads_symbols_with_special_characters_in_request_order(csv_dir, tmp_path):
     folder = csv_dir({"^TNX": series([4.1, 4.2]), "BRK-B": series([400.5, 401.25, 402.0])})
-    result = load_prices(
-        Source.parse(f"csv:{folder}"), ["BRK-B", "^TNX", "NOPE"], store_root=tmp_path
-    )
+    result = load_prices(Source.parse(f"csv:{folder}"), ["BRK-B", "^TNX", "NOPE"])
     assert list(result.series) == ["BRK-B", "^TNX"]
     assert result.series["BRK-B"].to_dict() == {
         pd.Timestamp("2026-01-02"): 400.5,
@@ -84,7 +82,7 @@ def test_bad_file_fails_only_its_symbol(csv_dir, tmp_path):
 
 def test_missing_folder_and_unknown_source(tmp_path):
     with pytest.raises(SourceError, match="not a folder"):
-        load_prices(Source.parse(f"csv:{tmp_path / 'absent'}"), ["SPY"], store_root=tmp_path)
+        load_prices(Source.parse(f"csv:{tmp_path / 'absent'}"), ["SPY"])
     with pytest.raises(SourceError, match="unknown source 'ftp'"):
         Source.parse("ftp")
     with pytest.raises(SourceError, match="needs a folder"):

@@ -132,7 +132,7 @@ def render_sample_post(session: str) -> dict[str, bytes]:
     from generator.templating import make_environment
 
     config = load_config(FIXTURE_CONFIG)
-    loaded = load_prices(SAMPLE, config.symbols, store_root=REPO / "data" / "store")
+    loaded = load_prices(SAMPLE, config.symbols)
     start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
     members = sample_members(config, start)
     env = make_environment(REPO / "templates")
