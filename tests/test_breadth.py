@@ -43,8 +43,10 @@ def frame(columns: dict[str, list[float]], start: str = "2024-01-01") -> pd.Data
 
 
 def layer_rows(spec: dict, index: int = -1) -> list[dict]:
+    """The rows of one layer: inline values, or the named dataset it refers to."""
     layer = spec["layer"][index] if "layer" in spec else spec
-    return layer["data"]["values"]
+    data = layer.get("data") or spec["data"]
+    return data["values"] if "values" in data else spec["datasets"][data["name"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,7 +487,7 @@ def test_advance_decline_chart_spec() -> None:
         "4 S&P 500 members",
     ):
         assert part in subtitle
-    rows = spec["data"]["values"]
+    rows = layer_rows(spec, 0)
     assert [r["date"] for r in rows] == ["2024-01-04", "2024-01-05"]
     assert [r["line"] for r in rows] == [0, 3]  # summed from the first session shown
     assert [r["advances"] for r in rows] == [2, 3]
@@ -497,7 +499,7 @@ def test_advance_decline_chart_spec() -> None:
     full = advance_decline_chart(
         ad, list_name="X", as_of=prices.index[-1], members=4, min_counted=1
     )
-    rows = full.to_dict()["data"]["values"]
+    rows = layer_rows(full.to_dict(), 0)
     assert [r["line"] for r in rows] == [2, 2, 2, 5, 6]
     assert rows[0]["date"] == "2024-01-02"
 

@@ -7,8 +7,11 @@ import time
 
 import altair as alt
 import pandas as pd
+import pytest
+from jsonschema import ValidationError
 
-from generator.chartfiles import ExportCache, chart_files
+from generator.chartfiles import ExportCache, chart_files, chart_spec
+from generator.charts import VALIDATE_ENV, draw
 from generator.charts import theme as chart_theme
 
 
@@ -56,3 +59,18 @@ def test_a_cache_that_cannot_be_written_costs_time_not_the_build(tmp_path):
     files = chart_files("a", line([1, 2, 3]), cache=cache)
     assert files["charts/a.svg"].startswith(b"<svg")
     assert cache.misses == 1
+
+
+def test_a_spec_against_the_schema_fails_where_specs_are_checked(monkeypatch):
+    """Drawing skips Altair's checks of every object; the whole spec is checked instead, once,
+    with its datasets cut to their first rows (their rows are any JSON to the schema)."""
+    data = pd.DataFrame({"a": range(100), "b": range(100)})
+    bad = draw(lambda: alt.Chart(data).mark_point().encode(x=alt.X("a:Q", bin="often")))
+    monkeypatch.setenv(VALIDATE_ENV, "0")
+    assert chart_spec(bad)["encoding"]["x"]["bin"] == "often"
+    monkeypatch.setenv(VALIDATE_ENV, "1")
+    with pytest.raises(ValidationError, match="often"):
+        chart_spec(bad)
+    good = chart_spec(draw(lambda: alt.Chart(data).mark_point().encode(x="a:Q", y="b:Q")))
+    (rows,) = good["datasets"].values()
+    assert len(rows) == 100

@@ -57,7 +57,7 @@ def chart_colours(name: str) -> dict[str, set[str]]:
     config = load_config(FIXTURE_CONFIG).model_copy(update={"theme": THEMES[name]})
     report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
     _, figures = snapshot_of(report).present()
-    return {f.name: set(HEX.findall(json.dumps(f.chart.to_dict()))) for f in figures}
+    return {f.name: set(HEX.findall(json.dumps(chartfiles.chart_spec(f.chart)))) for f in figures}
 
 
 # --- the config

@@ -9,10 +9,13 @@ chart theme passed in (:mod:`generator.charts.theme`; the site's palette by defa
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
+from altair.utils import schemapi
 
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
@@ -22,6 +25,22 @@ if TYPE_CHECKING:
 
 MAX_POINTS = 3000
 BASIS = "Total return from adjusted closes"
+
+VALIDATE_ENV = "ROTATION_VALIDATE_SPECS"
+"""Set to ``1`` to check every chart against the Vega-Lite schema (the tests do)."""
+
+
+def checking_specs() -> bool:
+    return os.environ.get(VALIDATE_ENV) == "1"
+
+
+def draw(make: Callable[[], alt.TopLevelMixin]) -> alt.TopLevelMixin:
+    """Call a chart function without Altair's construction-time checks: by default Altair
+    validates every schema object as it is made, which costs about a third of drawing a site's
+    charts. The whole spec is checked once instead, in the tests
+    (:func:`generator.chartfiles.chart_spec` with :data:`VALIDATE_ENV` set)."""
+    with schemapi.debug_mode(False):
+        return make()
 
 
 def thin(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:

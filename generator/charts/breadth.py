@@ -81,7 +81,7 @@ def percent_above_chart(
     windows_text = " and ".join(str(w) for w in windows)
     title = f"{list_name}: % of members above their {_windows_title(windows)} averages"
     lines = (
-        alt.Chart(alt.Data(values=_records(shown)))
+        alt.Chart(pd.DataFrame(_records(shown)))
         .transform_fold(list(labels), as_=["key", "value"])
         .transform_filter("isValid(datum.value)")
         .transform_calculate(
@@ -167,7 +167,7 @@ def advance_decline_chart(
     shown = thin(frame, MAX_POINTS)
     start = frame.index[0] if len(frame) else pd.Timestamp(as_of)
     return (
-        alt.Chart(alt.Data(values=_records(shown)))
+        alt.Chart(pd.DataFrame(_records(shown)))
         .mark_line(strokeWidth=1.6, color=theme.primary)
         .encode(
             x=alt.X("date:T", title=None),

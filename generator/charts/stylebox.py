@@ -66,7 +66,7 @@ def _panel_data(grid_frame: pd.DataFrame, period: str) -> tuple[list[dict], floa
 
 def _panel(grid_frame: pd.DataFrame, period: str, *, first: bool, theme: Theme) -> alt.LayerChart:
     records, extent = _panel_data(grid_frame, period)
-    base = alt.Chart(alt.Data(values=records)).encode(
+    base = alt.Chart(pd.DataFrame(records)).encode(
         x=alt.X(
             "style:N",
             sort=list(STYLES),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import altair as alt
 
+from generator import charts
 from generator.frame import MemberPrices
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class Figure:
 
     @functools.cached_property
     def chart(self) -> alt.TopLevelMixin:
-        return self.draw()
+        return charts.draw(self.draw)
 
     @property
     def ref(self) -> ChartRef:
