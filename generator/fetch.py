@@ -47,7 +47,7 @@ from generator.config import DataPolicy
 from generator.errors import DataError, SourceError
 from generator.frame import Failure, LoadResult
 from generator.memberstore import MemberStore
-from generator.sources import Source
+from generator.sources import YAHOO_LABEL, Source
 from generator.store import ClosesStore, PriceStore, StoredMeta, StoreIdentityError
 
 if TYPE_CHECKING:
@@ -567,7 +567,7 @@ def update_store(
     source = fetch_source(source)
     if source.kind == "yahoo":
         target = completed = calendar.last_completed_session(now)
-        download, label = yahoo_download(session), "Yahoo Finance (yfinance)"
+        download, label = yahoo_download(session), YAHOO_LABEL
     else:
         from generator.sources.csvdir import load_csv_dir
         from generator.validate import newest_session
@@ -594,10 +594,11 @@ def update_store(
     failures = {o.symbol: o.detail for o in outcomes if o.action == "failed"}
     result = LoadResult(
         loaded.series,
-        f"{label}, local store",
+        label,
         {**loaded.missing, **failures},
         expected=target,
         completed=completed,
+        where=loaded.where,
     )
     return result, outcomes
 

@@ -51,7 +51,8 @@ class LoadResult:
 
     series: Mapping[str, pd.Series]
     source: str
-    """Human label of where the prices came from, printed on every page."""
+    """The reader's name of where the prices came from, printed on every page, post and feed
+    item: a provider, never a path."""
     missing: Mapping[str, str] = field(default_factory=dict)
     """Symbol -> one-line reason, for every requested symbol without any close."""
     is_sample: bool = False
@@ -59,6 +60,13 @@ class LoadResult:
     """The session the source should reach; ``None``: the newest session found in the data."""
     completed: pd.Timestamp | None = None
     """The last completed session; a row after it is a bar for a session still in progress."""
+    where: str = ""
+    """Where the prices were read (a folder, a store), for the operator's messages only."""
+
+    @property
+    def origin(self) -> str:
+        """Where, for an error message: the folder or store if known, else the label."""
+        return self.where or self.source
 
 
 def columns(frame: pd.DataFrame) -> dict[str, pd.Series]:

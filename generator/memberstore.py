@@ -231,13 +231,18 @@ class MemberStore:
         try:
             found = self._series(self._arrays(wanted - set(self._pending))) if wanted else {}
         except DataError as exc:
-            return LoadResult({}, f"members store {self.root}", dict.fromkeys(symbols, str(exc)))
+            return LoadResult(
+                {}, "members store", dict.fromkeys(symbols, str(exc)), where=str(self.root)
+            )
         found |= {s: self._pending[s][0] for s in wanted & set(self._pending)}
-        missing = {s: f"not in the members store {self.root}" for s in symbols if s not in found}
+        missing = {s: "not in the members store" for s in symbols if s not in found}
         if require_any and not found:
             raise DataError(f"the members store {self.root} has none of the {len(symbols)} symbols")
         return LoadResult(
-            {s: found[s] for s in symbols if s in found}, f"members store {self.root}", missing
+            {s: found[s] for s in symbols if s in found},
+            "members store",
+            missing,
+            where=f"members store {self.root}",
         )
 
     # -- the per-symbol files of earlier versions -------------------------------------------

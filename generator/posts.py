@@ -294,7 +294,7 @@ def _backfill(
     )
     bench = loaded.series.get(config.benchmark)
     if bench is None or bench.dropna().empty:
-        raise DataError(f"{config.benchmark}: the benchmark has no prices in {loaded.source}")
+        raise DataError(f"{config.benchmark}: the benchmark has no prices in {loaded.origin}")
     latest = bench.dropna().index.max()
     if options.until is not None:
         latest = min(latest, pd.Timestamp(options.until))

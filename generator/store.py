@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from generator.errors import DataError
 from generator.frame import LoadResult
+from generator.sources import provider_label
 from generator.workdir import STORE_TMP_PREFIX
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,10 @@ class PriceStore:
         Raises :class:`DataError` for a damaged file and :class:`StoreIdentityError` for a file
         that records another symbol.
         """
+        found = self._read(symbol)
+        return None if found is None else found[0]
+
+    def _read(self, symbol: str) -> tuple[pd.Series, StoredMeta] | None:
         path = self.path(symbol)
         if not path.is_file():
             return None
@@ -186,7 +191,7 @@ class PriceStore:
         if meta.checksum != _checksum(series):
             raise DataError(f"{path}: unreadable store file (checksum mismatch: damaged data)")
         _check_identity(path, symbol, meta.symbol)
-        return series
+        return series, meta
 
     def load(self, symbols: Sequence[str], *, require_any: bool = False) -> LoadResult:
         """The stored closes of ``symbols``; absent or unreadable files are reported missing.
@@ -195,22 +200,26 @@ class PriceStore:
         """
         series: dict[str, pd.Series] = {}
         missing: dict[str, str] = {}
+        providers: dict[str, None] = {}
         for symbol in symbols:
             try:
-                found = self.read(symbol)
+                found = self._read(symbol)
             except DataError as exc:
-                missing[symbol] = str(exc)
+                # Reasons are published (Data status): the file, not the store's folder.
+                missing[symbol] = str(exc).replace(f"{self.root}{os.sep}", "")
                 continue
             if found is None:
-                missing[symbol] = f"not in the price store {self.root}"
+                missing[symbol] = "not in the price store"
             else:
-                series[symbol] = found
+                series[symbol] = found[0]
+                providers[provider_label(found[1].source)] = None
         if require_any and not series:
             raise DataError(
                 f"the price store {self.root} has none of the {len(symbols)} symbols: run "
                 "`rotation fetch --source yahoo` (or --source csv:DIR) first"
             )
-        return LoadResult(series, f"local price store {self.root}", missing)
+        label = " and ".join(providers) or "the local price store"
+        return LoadResult(series, label, missing, where=f"local price store {self.root}")
 
     def flush(self) -> None:
         """Nothing to do: :meth:`write` has already replaced the symbol's file."""

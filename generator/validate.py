@@ -271,7 +271,7 @@ def check_load(
     else:
         expected = loaded.expected or newest_session(series)
     if expected is None:
-        raise DataError(f"{loaded.source}: no prices for any symbol of the universe")
+        raise DataError(f"{loaded.origin}: no prices for any symbol of the universe")
     kinds = {inst.symbol: inst.kind for inst in config.universe}
     return validate(
         series,

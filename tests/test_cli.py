@@ -57,7 +57,7 @@ def test_csv_with_garbage_rows(capsys, project, csv_dir):
     )
     assert code == 1
     assert error_line(err) == (
-        f"Error: IWN (headline pair) failed: {folder / 'IWN.csv'}: line 3: unreadable close '#N/A!'"
+        "Error: IWN (headline pair) failed: IWN.csv: line 3: unreadable close '#N/A!'"
     )
 
 
@@ -69,9 +69,7 @@ def test_empty_csv(capsys, project, csv_dir):
         capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
     )
     assert code == 1
-    assert error_line(err).startswith(
-        f"Error: IWF (headline pair) failed: {folder / 'IWF.csv'}: empty file"
-    )
+    assert error_line(err).startswith("Error: IWF (headline pair) failed: IWF.csv: empty file")
 
 
 def test_symbol_needed_by_a_pair_without_data(capsys, project, csv_dir):
@@ -81,7 +79,7 @@ def test_symbol_needed_by_a_pair_without_data(capsys, project, csv_dir):
         capsys, "build", "--config", str(root / "rotation.yml"), "--source", f"csv:{folder}"
     )
     assert code == 1
-    assert error_line(err) == f"Error: IWN (headline pair) failed: no file {folder / 'IWN.csv'}"
+    assert error_line(err) == "Error: IWN (headline pair) failed: no file IWN.csv in the CSV folder"
 
 
 def test_as_of_before_any_data(capsys, project):
@@ -184,7 +182,7 @@ def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
     assert "fetch: 3 new, 0 updated, 0 current, 0 re-fetched, 0 failed" in err
     code, _, err = run(capsys, "build", "--config", str(root / "rotation.yml"), "--offline")
     assert code == 0, err
-    assert "3 symbols from local price store" in err
+    assert "3 symbols from CSV files of adjusted closes" in err
     assert (root / "site" / "index.html").is_file()
 
 

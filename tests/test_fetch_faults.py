@@ -719,7 +719,7 @@ def test_run_fetch_reports_a_lagging_symbol_stale_counted_on_the_nyse_calendar(
     data = report_json(tmp_path)
     assert data["counts"] == {"ok": 4, "stale": 1, "failed": 0}
     assert data["expected_session"] == "2026-11-27"
-    assert data["source"] == "Yahoo Finance (yfinance), local store"
+    assert data["source"] == "Yahoo Finance adjusted closes (yfinance)"
     assert [s["symbol"] for s in data["symbols"]] == UNIVERSE
     assert PriceStore(tmp_path / "data" / "store").symbols() == sorted(UNIVERSE)
 

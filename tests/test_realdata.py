@@ -111,12 +111,30 @@ def test_universe_table_matches_raw_csv(real_site):
 
 
 def test_missing_iws_is_reported_not_fatal(real_site):
-    prices, root, result = real_site
+    _, root, result = real_site
     iws = result.run_report.status_of("IWS")
-    assert (iws.status, iws.reason) == ("failed", f"no file {prices / 'IWS.csv'}")
+    assert (iws.status, iws.reason) == ("failed", "no file IWS.csv in the CSV folder")
     page = (root / "site" / "index.html").read_text()
     assert table_row(page, "IWS") == ["IWS ‡", "Russell Midcap Value"] + ["n/a"] * 7
-    assert f"no file {prices / 'IWS.csv'}" in html.unescape(page)
+    assert "no file IWS.csv in the CSV folder" in html.unescape(page)
+
+
+def test_no_path_of_the_build_machine_is_published(real_site):
+    """Pages, feed, data and search index name the provider, never a folder of the machine
+    that built them (nor the relative path it was given)."""
+    prices, root, _ = real_site
+    folders = {str(prices), str(prices.resolve()), str(root), str(root.resolve()), "../shared"}
+    checked = 0
+    for path in (root / "site").rglob("*"):
+        if path.suffix not in {".html", ".xml", ".json", ".csv", ".md", ".txt"}:
+            continue
+        text = path.read_text(encoding="utf-8")
+        checked += 1
+        found = [f for f in folders if f in text]
+        assert found == [], (path.relative_to(root), found)
+    assert checked > 20
+    home = (root / "site" / "index.html").read_text()
+    assert "source: CSV files of adjusted closes" in home
 
 
 def test_no_chart_point_after_as_of(real_site):

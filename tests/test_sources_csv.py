@@ -29,7 +29,7 @@ def test_reads_symbols_with_special_characters_in_request_order(csv_dir, tmp_pat
         pd.Timestamp("2026-01-02"): 4.1,
         pd.Timestamp("2026-01-05"): 4.2,
     }
-    assert result.missing == {"NOPE": f"no file {folder / 'NOPE.csv'}"}
+    assert result.missing == {"NOPE": "no file NOPE.csv in the CSV folder"}
     assert not result.is_sample
 
 
@@ -77,7 +77,7 @@ def test_bad_file_fails_only_its_symbol(csv_dir, tmp_path):
     (folder / "BAD.csv").write_text("Date,Close\n2026-01-02,x\n")
     result = load_csv_dir(folder, ["SPY", "BAD"])
     assert list(result.series) == ["SPY"]
-    assert result.missing == {"BAD": f"{folder / 'BAD.csv'}: line 2: unreadable close 'x'"}
+    assert result.missing == {"BAD": "BAD.csv: line 2: unreadable close 'x'"}
 
 
 def test_missing_folder_and_unknown_source(tmp_path):

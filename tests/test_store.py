@@ -127,7 +127,7 @@ def test_absent_symbol_reads_as_none_and_loads_as_missing(store: PriceStore) -> 
     assert store.symbols() == []  # the folder does not even exist yet
     loaded = store.load(["AAA"])
     assert loaded.series == {}
-    assert loaded.missing == {"AAA": f"not in the price store {store.root}"}
+    assert loaded.missing == {"AAA": "not in the price store"}
     with pytest.raises(DataError, match=r"has none of the 1 symbols: run `rotation fetch"):
         store.load(["AAA"], require_any=True)
 
@@ -252,7 +252,8 @@ def test_load_reports_a_damaged_symbol_missing_with_the_reason(
     assert list(loaded.series) == ["BBB"]
     assert loaded.series["BBB"].tolist() == good.tolist()
     assert list(loaded.missing) == ["AAA"]
-    assert loaded.missing["AAA"].startswith(f"{store.path('AAA')}: unreadable store file (")
+    # A reason is published (Data status): the file's name in the store, not the machine's path.
+    assert loaded.missing["AAA"].startswith("sym-AAA.parquet: unreadable store file (")
 
 
 class Recorder:

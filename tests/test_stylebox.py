@@ -328,7 +328,7 @@ def test_real_russell_box_shows_iws_as_na_with_the_missing_file(shared_prices: P
     grid = style_grid(returns, RUSSELL, loaded.missing, as_of=AS_OF)
     iws = cell(grid, "IWS", "YTD")
     assert math.isnan(iws["value"])
-    assert iws["note"] == f"no file {shared_prices / 'IWS.csv'}"
+    assert iws["note"] == "no file IWS.csv in the CSV folder"
     assert grid.loc[grid["symbol"] != "IWS", "value"].notna().all()
     table = style_spreads(grid)
     assert math.isnan(spread(table, VALUE_MINUS_GROWTH, OVERALL, "YTD")["value"])

@@ -19,6 +19,23 @@ from typing import Literal, cast
 from generator.errors import SourceError
 
 SourceKind = Literal["sample", "csv", "yahoo", "store"]
+
+CSV_LABEL = "CSV files of adjusted closes"
+YAHOO_LABEL = "Yahoo Finance adjusted closes (yfinance)"
+"""How the pages, posts and feed name where the prices came from: the provider, never a path of
+the machine that built them (an operator's messages say where, from ``LoadResult.where``)."""
+
+
+def provider_label(recorded: str) -> str:
+    """The reader's name of the provider a store file records (the ``--source`` it was fetched
+    with: ``yahoo``, ``csv:DIR``), whatever folder it was."""
+    if recorded == "yahoo" or recorded.startswith("Yahoo"):
+        return YAHOO_LABEL
+    if recorded.startswith(("csv:", "CSV folder")):
+        return CSV_LABEL
+    return "the local price store"
+
+
 _NAMED: tuple[SourceKind, ...] = ("sample", "yahoo", "store")
 """The kinds written as their own name; ``csv`` is written ``csv:DIR``."""
 

@@ -8,6 +8,7 @@ by exact name and never used to build a path outside the folder.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from generator.errors import DataError, SourceError
 from generator.frame import LoadResult
+from generator.sources import CSV_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +37,15 @@ def load_csv_dir(folder: Path, symbols: Sequence[str]) -> LoadResult:
         path = folder / f"{symbol}.csv"
         # A symbol is a name inside the folder, never a path: refuse anything that escapes it.
         if path.parent != folder or not path.is_file():
-            missing[symbol] = f"no file {path}"
+            missing[symbol] = f"no file {symbol}.csv in the CSV folder"
             continue
         try:
             series[symbol] = read_close_csv(path)
         except DataError as exc:
-            missing[symbol] = str(exc)
+            # Reasons are published (Data status, Style box notes): the file, not the folder.
+            missing[symbol] = str(exc).replace(f"{folder}{os.sep}", "")
     log.info("csv:%s: read %d of %d symbols", folder, len(series), len(symbols))
-    return LoadResult(series, f"CSV folder {folder}", missing)
+    return LoadResult(series, CSV_LABEL, missing, where=f"CSV folder {folder}")
 
 
 def read_close_csv(path: Path) -> pd.Series:
