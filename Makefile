@@ -31,7 +31,7 @@ serve: site
 	$(BIN)/mkdocs serve --livereload -f .build/mkdocs.yml
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/stages.py
+	$(BIN)/python benchmarks/run.py
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

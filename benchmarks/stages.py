@@ -46,10 +46,12 @@ def bare_config(root: Path, site_dir: Path):
     return load_config(str(root / ".build" / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
 
 
-def bench(name: str, source: str, as_of, repeat: int) -> dict:
+def bench(name: str, source: str, as_of, repeat: int, config_changes: dict | None = None) -> dict:
+    """``repeat`` builds in a throwaway project copy (``config_changes`` to its config, as
+    :func:`conftest.project_copy`), then as many bare MkDocs builds of the last one's Markdown."""
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        root = project_copy(Path(tmp) / "project")
+        root = project_copy(Path(tmp) / "project", config_changes)
         for _ in range(repeat):
             result = build(
                 BuildOptions(config_path=root / "rotation.yml", source=source, as_of=as_of)
