@@ -109,10 +109,13 @@ def read_member_lists(breadth: Breadth, root: Path) -> dict[str, list[str] | Dat
     """
     out: dict[str, list[str] | DataError] = {}
     for item in breadth.lists:
+        path = root / item.file
         try:
-            out[item.name] = [m.ticker for m in read_members(root / item.file)]
+            out[item.name] = [m.ticker for m in read_members(path)]
         except DataError as exc:
-            out[item.name] = exc
+            # Published on the Breadth page: the file as rotation.yml names it, not where the
+            # build machine keeps it.
+            out[item.name] = DataError(str(exc).replace(str(path), item.file))
     return out
 
 

@@ -17,6 +17,7 @@ import yaml
 
 from conftest import project_copy
 from generator.build import BuildOptions, build
+from generator.charts import TIME_LABELS
 from generator.errors import BuildError
 from generator.formatting import FORMATS, lookup
 from generator.sources.sample import SAMPLE_END
@@ -181,6 +182,37 @@ def test_chart_specs_are_small_labelled_and_stop_at_as_of(built):
         assert f"as of {as_of}" in subtitle, path.name
         if path.name.startswith("ratio-"):
             assert latest_date(rows) == as_of
+
+
+def _time_axes(node: object) -> list[dict]:
+    """Every x encoding on a time field in a spec, wherever it sits (layers, concats)."""
+    found = []
+    if isinstance(node, dict):
+        x = node.get("encoding", {}).get("x") if isinstance(node.get("encoding"), dict) else None
+        if isinstance(x, dict) and x.get("type") == "temporal":
+            found.append(x)
+        for child in node.values():
+            found += _time_axes(child)
+    elif isinstance(node, list):
+        for child in node:
+            found += _time_axes(child)
+    return found
+
+
+def test_every_time_axis_shows_years(built):
+    """A reader of a three-year chart sees which year a month belongs to (labels from
+    charts.TIME_LABELS), on every chart with a time axis."""
+    root, _ = built
+    charts = 0
+    for path in (root / "site" / "charts").glob("*.vl.json"):
+        axes = [x for x in _time_axes(json.loads(path.read_text())) if x["field"] == "date"]
+        if not axes:
+            continue
+        charts += 1
+        # Layers share one axis: the layer that draws it says how; none says otherwise.
+        labels = {x["axis"].get("labelExpr") for x in axes if "axis" in x}
+        assert labels == {TIME_LABELS}, (path.name, labels)
+    assert charts >= 20
 
 
 def test_as_of_cuts_every_chart(project):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from generator import metrics
 from generator.chartfiles import chart_files
-from generator.charts import BASIS, MAX_POINTS
+from generator.charts import BASIS, MAX_POINTS, TIME_LABELS
 from generator.charts.rates import RATES_BASIS, sensitivity_chart, yields_chart
 from generator.charts.risk import beta_corr_chart, drawdown_chart, volatility_chart
 from generator.frame import tidy
@@ -368,7 +368,10 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
     assert "discount-basis" in subtitle
     top, bottom = spec["vconcat"]
     assert top["encoding"]["y"]["field"] == "value"
-    assert top["encoding"]["x"] == {"field": "date", "type": "temporal", "title": None}
+    x = top["encoding"]["x"]
+    assert (x["field"], x["type"], x["title"]) == ("date", "temporal", None)
+    # Five years: a tick every year, each labelled with it.
+    assert x["axis"] == {"labelExpr": TIME_LABELS, "tickCount": {"interval": "year", "step": 1}}
     rule, _slope = bottom["layer"]
     assert rule["mark"]["type"] == "rule"
     assert rule["data"]["values"] == [{"y": 0.0}]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
@@ -41,6 +41,31 @@ def draw(make: Callable[[], alt.TopLevelMixin]) -> alt.TopLevelMixin:
     (:func:`generator.chartfiles.chart_spec` with :data:`VALIDATE_ENV` set)."""
     with schemapi.debug_mode(False):
         return make()
+
+
+TIME_LABELS = (
+    "month(datum.value) == 0 ? timeFormat(datum.value, '%Y')"
+    " : datum.index == 0 ? timeFormat(datum.value, '%b %Y')"
+    " : timeFormat(datum.value, '%b')"
+)
+"""Time-axis labels that carry the year: a year's first tick reads ``2026``, the first label
+``Aug 2025`` if it falls mid-year, the others the month (``Mar``)."""
+
+
+def time_x(dates: pd.Index | pd.Series, **axis: Any) -> alt.X:
+    """The x encoding of a time axis over ``dates`` (the sessions drawn): no title, labels with
+    the year (:data:`TIME_LABELS`) on ticks that always include January: quarters up to four
+    years, then years (every 2nd past 12 years, every 5th past 30). Left to itself, Vega picks
+    ticks such as Dec, Feb, Apr… that never show a year. ``axis`` adds to the axis."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)))
+    years = (stamps.max() - stamps.min()).days / 365.25 if len(stamps) else 0.0
+    if years <= 4:
+        ticks = {"interval": "month", "step": 3}
+    else:
+        ticks = {"interval": "year", "step": 1 if years <= 12 else 2 if years <= 30 else 5}
+    return alt.X(
+        "date:T", title=None, axis=alt.Axis(labelExpr=TIME_LABELS, tickCount=ticks, **axis)
+    )
 
 
 def thin(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
@@ -103,7 +128,7 @@ def ratio_chart(
         .transform_calculate(series=f"{json.dumps(labels)}[datum.key]")
         .mark_line(strokeWidth=1.6, interpolate="linear")
         .encode(
-            x=alt.X("date:T", title=None),
+            x=time_x(data["date"]),
             y=alt.Y(
                 "value:Q", title="Relative strength (start = 100)", scale=alt.Scale(zero=False)
             ),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts import BASIS, MAX_POINTS, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.breadth import MIN_ELIGIBLE
@@ -90,7 +90,7 @@ def percent_above_chart(
         )
         .mark_line(strokeWidth=1.6)
         .encode(
-            x=alt.X("date:T", title=None),
+            x=time_x(shown.index),
             y=alt.Y(
                 "value:Q",
                 title="% of members above average",
@@ -170,7 +170,7 @@ def advance_decline_chart(
         alt.Chart(pd.DataFrame(_records(shown)))
         .mark_line(strokeWidth=1.6, color=theme.primary)
         .encode(
-            x=alt.X("date:T", title=None),
+            x=time_x(shown.index),
             y=alt.Y(
                 "line:Q", title=f"Cumulative advances {MINUS} declines", scale=alt.Scale(zero=False)
             ),

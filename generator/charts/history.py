@@ -14,7 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts import BASIS, MAX_POINTS, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.history import EpisodeRule, weekly_closes
@@ -105,7 +105,7 @@ def history_chart(
         .transform_calculate(series=f"{json.dumps(labels)}[datum.key]")
         .mark_line(strokeWidth=1.6)
         .encode(
-            x=alt.X("date:T", title=None),
+            x=time_x(lines.index),
             y=alt.Y(
                 "value:Q",
                 title="Ratio (start = 100, log scale)",
@@ -216,7 +216,7 @@ def ratio_drawdown_chart(
             opacity=0.35,
         )
         .encode(
-            x=alt.X("date:T", title=None),
+            x=time_x(weekly.index),
             y=alt.Y(
                 "drawdown:Q",
                 title=f"{a} / {b} below its peak",

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts import BASIS, MAX_POINTS, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 
@@ -77,7 +77,7 @@ def folded_lines(
         else base.mark_line(strokeWidth=1.6, interpolate="linear")
     )
     return marked.encode(
-        x=alt.X("date:T", title=None),
+        x=time_x(data["date"]),
         y=alt.Y(
             "value:Q",
             title=y_title,

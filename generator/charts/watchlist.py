@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin
+from generator.charts import BASIS, MAX_POINTS, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 
@@ -154,11 +154,7 @@ def _panel(
             )
             .mark_line(interpolate="linear", strokeWidth=width)
             .encode(
-                x=alt.X(
-                    "date:T",
-                    title=None,
-                    axis=alt.Axis(format="%b", tickCount=4, labelFlush=True),
-                ),
+                x=time_x(data["date"], labelFlush=True),
                 # Flush end labels: a top tick's label never pokes above the plot and pushes
                 # that panel's title up out of line with its neighbours'.
                 y=alt.Y(
