@@ -430,8 +430,8 @@ def test_percent_above_chart_spec() -> None:
     assert lines["encoding"]["y"]["scale"]["domain"] == [0, 100]
     rows = layer_rows(spec)
     # The 3-day share starts on the third session (row 2); the chart starts there, ends at as-of.
-    assert rows[0]["date"] == f"{prices.index[2]:%Y-%m-%d}"
-    assert rows[-1]["date"] == f"{as_of:%Y-%m-%d}"
+    assert rows[0]["date"] == f"{prices.index[2]:%Y-%m-%d}T00:00:00"
+    assert rows[-1]["date"] == f"{as_of:%Y-%m-%d}T00:00:00"
     assert len(rows) == 29
     assert rows[0]["p10"] is None  # no 10-day share yet: null, never NaN or 0
     # Percent with one decimal: 25 members, so a share is a multiple of 4 %.
@@ -452,7 +452,7 @@ def test_percent_above_chart_thins_long_history_to_weekly_points() -> None:
     rows = layer_rows(spec)
     assert len(rows) <= MAX_POINTS
     assert "weekly points" in " ".join(spec["title"]["subtitle"])
-    assert rows[-1]["date"] == f"{as_of:%Y-%m-%d}"
+    assert rows[-1]["date"] == f"{as_of:%Y-%m-%d}T00:00:00"
     assert "50- and 200-day" in spec["title"]["text"]
 
 
@@ -488,7 +488,7 @@ def test_advance_decline_chart_spec() -> None:
     ):
         assert part in subtitle
     rows = layer_rows(spec, 0)
-    assert [r["date"] for r in rows] == ["2024-01-04", "2024-01-05"]
+    assert [r["date"][:10] for r in rows] == ["2024-01-04", "2024-01-05"]
     assert [r["line"] for r in rows] == [0, 3]  # summed from the first session shown
     assert [r["advances"] for r in rows] == [2, 3]
     assert spec["encoding"]["x"]["type"] == "temporal"
@@ -501,7 +501,7 @@ def test_advance_decline_chart_spec() -> None:
     )
     rows = layer_rows(full.to_dict(), 0)
     assert [r["line"] for r in rows] == [2, 2, 2, 5, 6]
-    assert rows[0]["date"] == "2024-01-02"
+    assert rows[0]["date"] == "2024-01-02T00:00:00"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -215,6 +215,37 @@ def test_every_time_axis_shows_years(built):
     assert charts >= 20
 
 
+def _temporal_fields(node: object) -> set[str]:
+    """Every field a spec reads as a time (encodings, tooltips), wherever it sits."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if node.get("type") == "temporal" and isinstance(node.get("field"), str):
+            found.add(node["field"])
+        for child in node.values():
+            found |= _temporal_fields(child)
+    elif isinstance(node, list):
+        for child in node:
+            found |= _temporal_fields(child)
+    return found
+
+
+def test_chart_dates_are_the_same_day_in_every_time_zone(built):
+    """A date-only string is midnight UTC to a browser: a reader in New York would see every
+    session a day early. Chart data write sessions as local midnight (charts.SESSION_DAY)."""
+    root, _ = built
+    checked = 0
+    for path in (root / "site" / "charts").glob("*.vl.json"):
+        spec = json.loads(path.read_text())
+        fields = _temporal_fields(spec)
+        for row in data_rows(spec):
+            for field in fields & set(row):
+                value = row[field]
+                if value not in (None, "ongoing"):
+                    checked += 1
+                    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T00:00:00", value), (path.name, value)
+    assert checked > 1000
+
+
 def test_as_of_cuts_every_chart(project):
     root = project()
     result = build(

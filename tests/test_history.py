@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from generator import metrics
 from generator.chartfiles import chart_files
-from generator.charts import BASIS
+from generator.charts import BASIS, SESSION_DAY
 from generator.charts.history import history_chart, ratio_drawdown_chart
 from generator.metrics.history import (
     EpisodeRule,
@@ -427,20 +427,20 @@ def test_history_chart_spec(sample_ratio: pd.Series) -> None:
     assert spec["layer"][0]["encoding"]["x2"]["field"] == "until"
     assert spec["layer"][1]["encoding"]["y"]["scale"]["type"] == "log"
     assert len(shades) == len(eps)
-    assert [row["start"] for row in shades] == eps["start"].dt.strftime("%Y-%m-%d").tolist()
+    assert [row["start"] for row in shades] == eps["start"].dt.strftime(SESSION_DAY).tolist()
     assert shades[-1]["end"] == "ongoing"
-    assert shades[-1]["until"] == "2025-06-30"
+    assert shades[-1]["until"] == "2025-06-30T00:00:00"
     # Shades are contiguous: each runs to the next one's start.
     assert all(s["until"] == t["start"] for s, t in itertools.pairwise(shades))
     assert {row["leader"] for row in shades} <= {"IWN leads", "IWF leads"}
     assert len(lines) == len(weekly_closes(cut))
-    assert lines[-1]["date"] == "2025-06-30"
-    assert max(row["date"] for row in lines) <= "2025-06-30"
+    assert lines[-1]["date"] == "2025-06-30T00:00:00"
+    assert max(row["date"][:10] for row in lines) <= "2025-06-30"
     assert max(row["start"] for row in shades) <= "2025-06-30"
-    assert max(row["until"] for row in shades) <= "2025-06-30"
+    assert max(row["until"][:10] for row in shades) <= "2025-06-30"
     # The sample's IWN starts on Friday 2000-07-28, so the first weekly close is the base itself.
-    assert (lines[0]["date"], lines[0]["ratio"]) == ("2000-07-28", 100.0)
-    assert lines[1]["date"] == "2000-08-04"
+    assert (lines[0]["date"], lines[0]["ratio"]) == ("2000-07-28T00:00:00", 100.0)
+    assert lines[1]["date"] == "2000-08-04T00:00:00"
     assert lines[1]["ratio"] == pytest.approx(100 * cut["2000-08-04"] / cut["2000-07-28"], abs=1e-3)
     files = chart_files("history", chart)
     assert files["charts/history.svg"].startswith(b"<svg")
@@ -456,13 +456,13 @@ def test_ratio_drawdown_chart_spec() -> None:
     spec = chart.to_dict()
     area, point = datasets(spec)
     # Week ends: Fri 2024-01-05 (80, -20 %), Fri 2024-01-12 (77 / 110 - 1), Mon 2024-01-15.
-    assert [row["date"] for row in area] == ["2024-01-05", "2024-01-12", "2024-01-15"]
+    assert [row["date"][:10] for row in area] == ["2024-01-05", "2024-01-12", "2024-01-15"]
     assert [row["drawdown"] for row in area] == pytest.approx(
         [-0.2, round(77 / 110 - 1, 4), round(90 / 110 - 1, 4)]
     )
     assert point == [
         {
-            "date": "2024-01-12",
+            "date": "2024-01-12T00:00:00",
             "drawdown": round(77 / 110 - 1, 4),
             "peak": "2024-01-09",
             "recovery": "not recovered",
@@ -475,7 +475,7 @@ def test_ratio_drawdown_chart_spec() -> None:
     files = chart_files("history-drawdown", chart)
     assert files["charts/history-drawdown.svg"].startswith(b"<svg")
     cut = drawdown_chart_of(ratio, a="IWM", b="SPY", as_of=days[5]).to_dict()
-    assert max(row["date"] for rows in datasets(cut) for row in rows) <= "2024-01-08"
+    assert max(row["date"][:10] for rows in datasets(cut) for row in rows) <= "2024-01-08"
 
 
 def test_history_charts_on_a_short_series_without_episodes() -> None:

@@ -527,8 +527,8 @@ def test_chart_spec() -> None:
     heads = spec["datasets"][spec["layer"][5]["data"]["name"]]
     assert len(tails) == 11 * 8
     assert len(heads) == 11
-    assert all(row["week"] <= f"{as_of:%Y-%m-%d}" for row in tails)
-    assert {row["week"] for row in heads} == {f"{as_of:%Y-%m-%d}"}
+    assert all(row["week"][:10] <= f"{as_of:%Y-%m-%d}" for row in tails)
+    assert {row["week"] for row in heads} == {f"{as_of:%Y-%m-%d}T00:00:00"}
     assert {row["symbol"] for row in heads} == set(SECTORS)
     xlk = next(r for r in heads if r["symbol"] == "XLK")
     assert xlk["name"] == "Technology"
@@ -606,7 +606,7 @@ def test_chart_with_a_stale_symbol_and_an_empty_one() -> None:
     heads = spec["datasets"][spec["layer"][5]["data"]["name"]]
     xle = next(h for h in heads if h["symbol"] == "XLE")
     # Its last point, three weeks back, is the only one inside the 4-week tail: an older head.
-    assert xle["week"] == f"{as_of - pd.Timedelta(days=21):%Y-%m-%d}"
+    assert xle["week"] == f"{as_of - pd.Timedelta(days=21):%Y-%m-%d}T00:00:00"
     assert sum(1 for r in layer_data(spec)[3] if r["symbol"] == "XLE") == 1
     assert "tail 4 weeks" in " ".join(spec["title"]["subtitle"])
     empty = rrg_chart(

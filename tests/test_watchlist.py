@@ -198,10 +198,10 @@ def test_watchlist_chart_panels_lines_and_labels(sample: pd.DataFrame) -> None:
     # 15 members + an average for each of the 4 groups with more than one member
     assert lines == 15 + 4
     assert len(rows) * lines <= MAX_POINTS
-    assert rows[0]["date"] == "2025-12-31"
+    assert rows[0]["date"] == "2025-12-31T00:00:00"
     assert all(value == 100.0 for key, value in rows[0].items() if key != "date")
-    assert rows[-1]["date"] == "2026-07-31"
-    assert max(row["date"] for row in rows) <= "2026-07-31"  # sample runs to November
+    assert rows[-1]["date"] == "2026-07-31T00:00:00"
+    assert max(row["date"][:10] for row in rows) <= "2026-07-31"  # sample runs to November
     # the group line ends at 100 * (1 + the group's YTD average) (all members have YTD values)
     ytd = metrics.period_returns(sample.loc[:AS_OF], AS_OF, ["YTD"])
     averages = group_averages(ytd, WATCHLIST_GROUPS).set_index("group")
@@ -256,8 +256,8 @@ def test_a_long_window_is_thinned_to_weekly_and_keeps_the_start(sample: pd.DataF
     assert "weekly points" in spec["title"]["subtitle"][0]
     rows = rows_of(spec)
     assert len(rows) * (len(rows[0]) - 1) <= MAX_POINTS
-    assert rows[0]["date"] == "2024-07-31"  # the base session survives the thinning
-    assert rows[-1]["date"] == "2026-07-31"
+    assert rows[0]["date"] == "2024-07-31T00:00:00"  # the base session survives the thinning
+    assert rows[-1]["date"] == "2026-07-31T00:00:00"
 
 
 def test_no_member_with_prices_is_an_error(sample: pd.DataFrame) -> None:

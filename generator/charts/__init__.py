@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 MAX_POINTS = 3000
 BASIS = "Total return from adjusted closes"
 
+SESSION_DAY = "%Y-%m-%dT00:00:00"
+"""How chart data write a session's date: that day's midnight wherever the chart is read. A
+browser reads a date-only ISO string (``2026-11-20``) as midnight UTC, which a reader west of
+Greenwich would see as the day before, in tooltips and against the axis; a time without a zone
+is local midnight, the same calendar day everywhere."""
+
 VALIDATE_ENV = "ROTATION_VALIDATE_SPECS"
 """Set to ``1`` to check every chart against the Vega-Lite schema (the tests do)."""
 
@@ -109,7 +115,7 @@ def ratio_chart(
     # bytes of a long table that repeats the date and label on every point.
     thinned = thin(rebased, MAX_POINTS)
     data = thinned.round(3).rename_axis("date").reset_index()
-    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+    data["date"] = data["date"].dt.strftime(SESSION_DAY)
     domain = list(labels.values())
     colors = {"ratio": theme.primary, "ma_short": theme.accent, "ma_long": theme.neutral}
     # Colour and dash share one legend (same field, same legend settings, so Vega-Lite merges them).

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.breadth import MIN_ELIGIBLE
@@ -24,7 +24,7 @@ SURVIVORSHIP = "today's members: survivorship bias (past leavers missing, joiner
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Rows with the date as ``YYYY-MM-DD`` and missing values as JSON null (never NaN)."""
     data = frame.rename_axis("date").reset_index()
-    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+    data["date"] = data["date"].dt.strftime(SESSION_DAY)
     return data.astype(object).where(data.notna(), None).to_dict(orient="records")
 
 

@@ -14,7 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.history import EpisodeRule, weekly_closes
@@ -29,7 +29,7 @@ SHADE_FIELDS = ["start", "until", "leader", "end", "confirmed", "weeks", "change
 
 
 def _day(value: pd.Timestamp) -> str:
-    return f"{value:%Y-%m-%d}"
+    return value.strftime(SESSION_DAY)
 
 
 def _log_ticks(low: float, high: float) -> list[float]:
@@ -45,7 +45,7 @@ def _log_ticks(low: float, high: float) -> list[float]:
 
 def _dated_records(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.rename_axis("date").reset_index()
-    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    out["date"] = out["date"].dt.strftime(SESSION_DAY)
     return out
 
 
@@ -243,7 +243,7 @@ def ratio_drawdown_chart(
         point = {
             "date": _day(w["trough"]),
             "drawdown": round(float(w["depth"]), 4),
-            "peak": _day(w["peak"]),
+            "peak": f"{w['peak']:%Y-%m-%d}",  # text in the tooltip, not a time
             "recovery": recovered,
         }
         layers.append(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 
@@ -40,7 +40,7 @@ def wide_data(frame: pd.DataFrame, digits: int = 4) -> tuple[pd.DataFrame, str]:
     thinned = thin(frame, MAX_POINTS)
     frequency = "daily" if len(thinned) == len(frame) else "weekly points"
     data = thinned.round(digits).rename_axis("date").reset_index()
-    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+    data["date"] = data["date"].dt.strftime(SESSION_DAY)
     return data, frequency
 
 

@@ -16,7 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from generator.charts import BASIS
+from generator.charts import BASIS, SESSION_DAY
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.rrg import CENTRE, RRGParams
@@ -198,7 +198,7 @@ def rrg_chart(
         {
             "symbol": tails["symbol"].astype(str).to_numpy(),
             "name": [names.get(s, s) for s in tails["symbol"]],
-            "week": pd.to_datetime(tails["date"]).dt.strftime("%Y-%m-%d").to_numpy(),
+            "week": pd.to_datetime(tails["date"]).dt.strftime(SESSION_DAY).to_numpy(),
             "x": tails["rs_ratio"].round(3).to_numpy(),
             "y": tails["rs_momentum"].round(3).to_numpy(),
             "quadrant": tails["quadrant"].astype(str).to_numpy(),

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 
@@ -77,7 +77,7 @@ def watchlist_chart(
     # field name with ".", "[" or a quote would be read by Vega as a path into nested data.
     safe = {column: f"c{i}" for i, column in enumerate(thinned.columns)}
     data = thinned.round(2).rename(columns=safe).rename_axis("date").reset_index()
-    data["date"] = data["date"].dt.strftime("%Y-%m-%d")
+    data["date"] = data["date"].dt.strftime(SESSION_DAY)
 
     panels = []
     for group, have, without in panels_spec:
