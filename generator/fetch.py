@@ -27,13 +27,14 @@ written atomically, so a crash leaves every file either old or new.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import random
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -156,137 +157,126 @@ def refresh(
     before is stored first, and nothing else is touched. Whatever happens, what was fetched is
     flushed to the store (the members' store writes its dataset once, here).
     """
-    try:
-        return _refresh(
-            store,
-            symbols,
-            download,
-            target=target,
-            policy=policy,
-            source=source,
-            sleep=sleep,
-            now=now,
-        )
-    finally:
-        store.flush()
+    with _flushed(store):
+        outcomes: dict[str, Outcome] = {}
+        starts: dict[str, pd.Timestamp] = {}
+        metas: dict[str, StoredMeta] = {}
+        for symbol in symbols:
+            try:
+                meta = store.meta(symbol)
+            except StoreIdentityError as exc:
+                outcomes[symbol] = Outcome(symbol, "failed", str(exc))
+                continue
+            except DataError as exc:
+                log.warning("%s; fetching its whole history again", exc)
+                meta = None
+            if meta is None:
+                starts[symbol] = pd.Timestamp(HISTORY_START)
+                continue
+            metas[symbol] = meta
+            if pd.Timestamp(meta.last_session) >= target:
+                outcomes[symbol] = Outcome(symbol, "current")
+            else:
+                starts[symbol] = _start_of_overlap(
+                    pd.Timestamp(meta.last_session), policy.overlap_sessions
+                )
+        end = (target + pd.Timedelta(days=1)).date()
+        waiting = _Waiting(policy.retry_budget_seconds)
 
-
-def _refresh(
-    store: ClosesStore,
-    symbols: Sequence[str],
-    download: Download,
-    *,
-    target: pd.Timestamp,
-    policy: DataPolicy,
-    source: str,
-    sleep: Callable[[float], None] = time.sleep,
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-) -> list[Outcome]:
-    """:func:`refresh` without the final flush."""
-    outcomes: dict[str, Outcome] = {}
-    starts: dict[str, pd.Timestamp] = {}
-    metas: dict[str, StoredMeta] = {}
-    for symbol in symbols:
-        try:
-            meta = store.meta(symbol)
-        except StoreIdentityError as exc:
-            outcomes[symbol] = Outcome(symbol, "failed", str(exc))
-            continue
-        except DataError as exc:
-            log.warning("%s; fetching its whole history again", exc)
-            meta = None
-        if meta is None:
-            starts[symbol] = pd.Timestamp(HISTORY_START)
-            continue
-        metas[symbol] = meta
-        if pd.Timestamp(meta.last_session) >= target:
-            outcomes[symbol] = Outcome(symbol, "current")
-        else:
-            starts[symbol] = _start_of_overlap(
-                pd.Timestamp(meta.last_session), policy.overlap_sessions
+        def fetch_all(plan: Mapping[str, pd.Timestamp], bar: tqdm | None):
+            return _fetch_all(
+                plan, download, end, policy=policy, sleep=sleep, bar=bar, waiting=waiting
             )
-    end = (target + pd.Timedelta(days=1)).date()
-    waiting = _Waiting(policy.retry_budget_seconds)
 
-    def fetch_all(plan: Mapping[str, pd.Timestamp], bar: tqdm | None):
-        return _fetch_all(plan, download, end, policy=policy, sleep=sleep, bar=bar, waiting=waiting)
+        def write(symbol: str, closes: pd.Series, listing: Mapping[str, str]) -> None:
+            old = metas.get(symbol)
+            store.write(
+                symbol,
+                closes,
+                source=source,
+                fetched_at=now(),
+                currency=listing.get("currency") or (old.currency if old else ""),
+                instrument_type=listing.get("instrument_type")
+                or (old.instrument_type if old else ""),
+            )
 
-    def write(symbol: str, closes: pd.Series, listing: Mapping[str, str]) -> None:
-        old = metas.get(symbol)
-        store.write(
-            symbol,
-            closes,
-            source=source,
-            fetched_at=now(),
-            currency=listing.get("currency") or (old.currency if old else ""),
-            instrument_type=listing.get("instrument_type") or (old.instrument_type if old else ""),
-        )
-
-    with progress_bar(len(starts), f"fetch {source}") as bar:
-        fetched, failures, stop = fetch_all(starts, bar)
-    rescaled: dict[str, pd.Series | None] = {}
-    for symbol, (got, listing) in fetched.items():
-        series = _usable(got, target)
-        if series.empty:
-            failures[symbol] = Failure(f"no sessions on or before {target:%Y-%m-%d}")
-            continue
-        changed = _listing_change(symbol, metas.get(symbol), listing, source)
-        if changed:
-            failures[symbol] = Failure(changed, "permanent")
-            continue
-        try:
-            stored = store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
-        except StoreIdentityError as exc:
-            failures[symbol] = Failure(str(exc), "permanent")
-            continue
-        except DataError as exc:  # footer readable, data not: fetch the whole history again
-            log.warning("%s; fetching its whole history again", exc)
-            rescaled[symbol] = None
-            continue
-        if stored is None:
-            write(symbol, series, listing)
-            outcomes[symbol] = Outcome(symbol, "new", f"{len(series)} sessions")
-            continue
-        verdict = compare(symbol, stored, series, policy.rescale_tolerance, source=source)
-        if verdict.conflict:
-            log.warning("%s", verdict.conflict)
-            failures[symbol] = Failure(verdict.conflict, "permanent")
-        elif verdict.factor is not None:
-            log.info("%s: adjusted history re-scaled by %.6f", symbol, verdict.factor)
-            rescaled[symbol] = stored
-        else:
-            merged = series.combine_first(stored).sort_index()
-            write(symbol, merged, listing)
-            added = len(merged) - len(stored)
-            outcomes[symbol] = Outcome(symbol, "updated", f"{added} new sessions")
-    if rescaled and stop is None:
-        log.info("history re-scaled for %s: fetching it whole", ", ".join(rescaled))
-        whole, refailed, stop = fetch_all(
-            dict.fromkeys(rescaled, pd.Timestamp(HISTORY_START)), None
-        )
-        failures.update(refailed)
-        for symbol, (got, listing) in whole.items():
+        with progress_bar(len(starts), f"fetch {source}") as bar:
+            fetched, failures, stop = fetch_all(starts, bar)
+        rescaled: dict[str, pd.Series | None] = {}
+        for symbol, (got, listing) in fetched.items():
             series = _usable(got, target)
-            stored = rescaled[symbol]
+            if series.empty:
+                failures[symbol] = Failure(f"no sessions on or before {target:%Y-%m-%d}")
+                continue
             changed = _listing_change(symbol, metas.get(symbol), listing, source)
             if changed:
                 failures[symbol] = Failure(changed, "permanent")
                 continue
-            if stored is not None:
-                verdict = compare(
-                    symbol, stored, series, policy.rescale_tolerance, source=source, whole=True
+            try:
+                stored = (
+                    store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
                 )
-                if verdict.conflict:
-                    log.warning("%s", verdict.conflict)
-                    failures[symbol] = Failure(verdict.conflict, "permanent")
+            except StoreIdentityError as exc:
+                failures[symbol] = Failure(str(exc), "permanent")
+                continue
+            except DataError as exc:  # footer readable, data not: fetch the whole history again
+                log.warning("%s; fetching its whole history again", exc)
+                rescaled[symbol] = None
+                continue
+            if stored is None:
+                write(symbol, series, listing)
+                outcomes[symbol] = Outcome(symbol, "new", f"{len(series)} sessions")
+                continue
+            verdict = compare(symbol, stored, series, policy.rescale_tolerance, source=source)
+            if verdict.conflict:
+                log.warning("%s", verdict.conflict)
+                failures[symbol] = Failure(verdict.conflict, "permanent")
+            elif verdict.factor is not None:
+                log.info("%s: adjusted history re-scaled by %.6f", symbol, verdict.factor)
+                rescaled[symbol] = stored
+            else:
+                merged = series.combine_first(stored).sort_index()
+                write(symbol, merged, listing)
+                added = len(merged) - len(stored)
+                outcomes[symbol] = Outcome(symbol, "updated", f"{added} new sessions")
+        if rescaled and stop is None:
+            log.info("history re-scaled for %s: fetching it whole", ", ".join(rescaled))
+            whole, refailed, stop = fetch_all(
+                dict.fromkeys(rescaled, pd.Timestamp(HISTORY_START)), None
+            )
+            failures.update(refailed)
+            for symbol, (got, listing) in whole.items():
+                series = _usable(got, target)
+                stored = rescaled[symbol]
+                changed = _listing_change(symbol, metas.get(symbol), listing, source)
+                if changed:
+                    failures[symbol] = Failure(changed, "permanent")
                     continue
-            write(symbol, series, listing)
-            outcomes[symbol] = Outcome(symbol, "refetched", "adjusted history re-scaled")
-    for symbol, failure in failures.items():
-        outcomes[symbol] = Outcome(symbol, "failed", failure.reason)
-    if stop is not None:
-        raise stop
-    return [outcomes[s] for s in symbols]
+                if stored is not None:
+                    verdict = compare(
+                        symbol, stored, series, policy.rescale_tolerance, source=source, whole=True
+                    )
+                    if verdict.conflict:
+                        log.warning("%s", verdict.conflict)
+                        failures[symbol] = Failure(verdict.conflict, "permanent")
+                        continue
+                write(symbol, series, listing)
+                outcomes[symbol] = Outcome(symbol, "refetched", "adjusted history re-scaled")
+        for symbol, failure in failures.items():
+            outcomes[symbol] = Outcome(symbol, "failed", failure.reason)
+        if stop is not None:
+            raise stop
+        return [outcomes[s] for s in symbols]
+
+
+@contextlib.contextmanager
+def _flushed(store: ClosesStore) -> Iterator[None]:
+    """Whatever happens inside, what was written is flushed to the store at the end (the
+    members' store writes its dataset once, here)."""
+    try:
+        yield
+    finally:
+        store.flush()
 
 
 def _listing_change(

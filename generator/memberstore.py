@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 from generator.errors import DataError
 from generator.frame import LoadResult
 from generator.members import frame_of_arrays, member_frame
-from generator.store import PREFIX, SUFFIX, PriceStore, StoredMeta, _fsync_dir
+from generator.store import PREFIX, SUFFIX, PriceStore, StoredMeta, _fsync_dir, stored
 from generator.workdir import STORE_TMP_PREFIX
 
 log = logging.getLogger(__name__)
@@ -269,17 +269,11 @@ class MemberStore:
         instrument_type: str = "",
     ) -> None:
         """Replace ``symbol``'s history at the next :meth:`flush`."""
-        closes = closes.dropna().sort_index()
-        if closes.empty:
-            raise DataError(f"{symbol}: refusing to store an empty history")
-        if closes.index.has_duplicates:
-            raise DataError(f"{symbol}: refusing to store a history with a date twice")
-        meta = StoredMeta(
-            symbol=symbol,
+        closes, meta = stored(
+            symbol,
+            closes,
             source=source,
-            fetched_at=fetched_at.isoformat(timespec="seconds"),
-            first_session=f"{closes.index[0]:%Y-%m-%d}",
-            last_session=f"{closes.index[-1]:%Y-%m-%d}",
+            fetched_at=fetched_at,
             currency=currency,
             instrument_type=instrument_type,
         )

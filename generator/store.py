@@ -110,6 +110,34 @@ def _check_identity(path: Path, asked: str, recorded: str) -> None:
         )
 
 
+def stored(
+    symbol: str,
+    closes: pd.Series,
+    *,
+    source: str,
+    fetched_at: dt.datetime,
+    currency: str = "",
+    instrument_type: str = "",
+) -> tuple[pd.Series, StoredMeta]:
+    """A history as a store keeps it (sorted, without gaps) and its metadata; an empty history,
+    or one with a date twice, is refused (one line naming the symbol)."""
+    closes = closes.dropna().sort_index()
+    if closes.empty:
+        raise DataError(f"{symbol}: refusing to store an empty history")
+    if closes.index.has_duplicates:
+        raise DataError(f"{symbol}: refusing to store a history with a date twice")
+    return closes, StoredMeta(
+        symbol=symbol,
+        source=source,
+        fetched_at=fetched_at.isoformat(timespec="seconds"),
+        first_session=f"{closes.index[0]:%Y-%m-%d}",
+        last_session=f"{closes.index[-1]:%Y-%m-%d}",
+        checksum=_checksum(closes),
+        currency=currency,
+        instrument_type=instrument_type,
+    )
+
+
 class ClosesStore(Protocol):
     """What a refresh and a load need of a store: the universe's :class:`PriceStore` and the
     members' :class:`generator.memberstore.MemberStore` both are one."""
@@ -235,16 +263,11 @@ class PriceStore:
         instrument_type: str = "",
     ) -> None:
         """Replace ``symbol``'s history atomically (the old file stays until the rename)."""
-        closes = closes.dropna().sort_index()
-        if closes.empty:
-            raise DataError(f"{symbol}: refusing to store an empty history")
-        meta = StoredMeta(
-            symbol=symbol,
+        closes, meta = stored(
+            symbol,
+            closes,
             source=source,
-            fetched_at=fetched_at.isoformat(timespec="seconds"),
-            first_session=f"{closes.index[0]:%Y-%m-%d}",
-            last_session=f"{closes.index[-1]:%Y-%m-%d}",
-            checksum=_checksum(closes),
+            fetched_at=fetched_at,
             currency=currency,
             instrument_type=instrument_type,
         )
