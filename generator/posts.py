@@ -49,7 +49,6 @@ from generator.templating import make_environment, render_template
 
 log = logging.getLogger(__name__)
 
-PACKAGE = Path(__file__).parent
 MEMBER_YEARS = 2
 """Member history a post's breadth needs: a 200-session average plus a week, with room."""
 POST_TEMPLATE = "posts/week.md.j2"
