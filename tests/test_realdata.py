@@ -117,6 +117,10 @@ def test_missing_iws_is_reported_not_fatal(real_site):
     page = (root / "site" / "index.html").read_text()
     assert table_row(page, "IWS") == ["IWS ‡", "Russell Midcap Value"] + ["n/a"] * 7
     assert "no file IWS.csv in the CSV folder" in html.unescape(page)
+    # The warnings and the Style box notes are lists, not " - " inside a sentence.
+    assert "<li>‡ <strong>IWS</strong> has no usable prices" in page
+    style = (root / "site" / "style-box" / "index.html").read_text()
+    assert "<li><strong>IWS</strong>: no file IWS.csv in the CSV folder</li>" in style
 
 
 def test_no_path_of_the_build_machine_is_published(real_site):
