@@ -32,10 +32,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -45,8 +44,7 @@ import pyarrow.parquet as pq
 from generator.errors import DataError
 from generator.frame import LoadResult
 from generator.members import frame_of_arrays, member_frame
-from generator.store import PREFIX, SUFFIX, PriceStore, StoredMeta, _fsync_dir, stored
-from generator.workdir import STORE_TMP_PREFIX
+from generator.store import PREFIX, SUFFIX, PriceStore, StoredMeta, atomic_write, stored
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +116,7 @@ class MemberStore:
         self.root = Path(root)
         self._manifest: dict | None = None
         self._pending: dict[str, tuple[pd.Series, StoredMeta]] = {}
+        self._rows: Arrays | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -147,11 +146,20 @@ class MemberStore:
         return None if raw is None else StoredMeta.from_json(json.dumps(raw))
 
     def _arrays(self, wanted: set[str] | None = None) -> Arrays:
-        """The stored rows (of ``wanted`` symbols only, if given), each file checked first."""
+        """The stored rows of each symbol (of ``wanted`` ones only, if given)."""
+        if self._rows is None:
+            self._rows = self._read_rows()
+        if wanted is None:
+            return dict(self._rows)
+        return {s: self._rows[s] for s in wanted if s in self._rows}
+
+    def _read_rows(self) -> Arrays:
+        """Every symbol's stored rows, each file checked against the manifest first: read once
+        per store object (a refresh reads many symbols' histories one by one)."""
         files = self._read_manifest()["files"]
-        codes: list[np.ndarray] = []
-        days: list[np.ndarray] = []
-        closes: list[np.ndarray] = []
+        codes: list[np.ndarray] = [np.array([], "int64")]
+        days: list[np.ndarray] = [np.array([], "datetime64[D]")]
+        closes: list[np.ndarray] = [np.array([], "float64")]
         names: dict[str, int] = {}
         for year in sorted(files, key=int):  # year order: each symbol's dates stay ascending
             entry = files[year]
@@ -170,12 +178,7 @@ class MemberStore:
                 closes.append(table.column("close").to_numpy())
             except (OSError, pa.ArrowException, IndexError) as exc:
                 raise DataError(f"{path}: unreadable members store file ({exc})") from None
-        if not codes:
-            return {}
         code, day, close = np.concatenate(codes), np.concatenate(days), np.concatenate(closes)
-        if wanted is not None:
-            keep = np.isin(code, [names[n] for n in wanted if n in names])
-            code, day, close = code[keep], day[keep], close[keep]
         # A stable sort keeps each symbol's years in order; on 16-bit codes it is a radix sort.
         small = code.astype("uint16") if len(names) <= 1 << 16 else code
         order = np.argsort(small, kind="stable")
@@ -310,12 +313,6 @@ class MemberStore:
         log.debug("members store: %d symbols written, %d in all", len(pending), len(metas))
 
     def _write(self, years: dict[int, _Year], metas: dict, previous: dict) -> None:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DataError(
-                f"{self.root}: cannot write the members store ({exc.strerror})"
-            ) from None
         files: dict[str, dict] = {}
         written: list[Path] = []
         try:
@@ -326,7 +323,7 @@ class MemberStore:
                     files[str(year)] = old
                     continue
                 path = self.root / name
-                self._atomic(path, lambda handle, part=part: _write_parquet(part, handle))
+                _atomic(path, lambda handle, part=part: _write_parquet(part, handle))
                 written.append(path)
                 files[str(year)] = {
                     "file": name,
@@ -335,38 +332,21 @@ class MemberStore:
                 }
             manifest = {"format": FORMAT, "files": files, "symbols": metas}
             text = json.dumps(manifest, indent=1) + "\n"
-            self._atomic(self.root / MANIFEST, lambda handle: handle.write(text.encode()))
+            _atomic(self.root / MANIFEST, lambda handle: handle.write(text.encode()))
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)
             raise
-        self._manifest = manifest
+        self._manifest, self._rows = manifest, None
         named = {entry["file"] for entry in files.values()}
         for path in self.root.iterdir():
             stale = path.suffix == SUFFIX and not path.name.startswith(PREFIX)
             if stale and path.name not in named:
                 path.unlink(missing_ok=True)
 
-    def _atomic(self, target: Path, fill) -> None:
-        """Write ``target`` through a temporary file, fsync and rename (the old one stays
-        until then); a killed run's temporary is removed at the next start."""
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=STORE_TMP_PREFIX, suffix=target.suffix)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                fill(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-            _fsync_dir(self.root)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise DataError(
-                f"{target}: cannot write ({exc.strerror or exc}); the members store is unchanged"
-            ) from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+def _atomic(target: Path, fill: Callable[[BinaryIO], object]) -> None:
+    atomic_write(target, fill, store="members store", kept="the members store is unchanged")
 
 
 def _arrays_of(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

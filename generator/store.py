@@ -23,10 +23,10 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 from urllib.parse import unquote
 
 import pandas as pd
@@ -108,6 +108,36 @@ def _check_identity(path: Path, asked: str, recorded: str) -> None:
             f"{path}: holds the history of {recorded!r}, not of {asked!r} (a store file copied "
             f"over another?); remove it to fetch {asked} again"
         )
+
+
+def atomic_write(
+    target: Path, fill: Callable[[BinaryIO], object], *, store: str, kept: str
+) -> None:
+    """Write ``target`` through a temporary file beside it, fsync it, rename it over ``target``
+    and fsync the folder: the old file stays until the rename, which survives a power loss.
+    ``store`` names the store when the folder cannot be written at all; ``kept`` says what a
+    failed write leaves. A killed run's temporary is removed at the next start
+    (:mod:`generator.workdir`)."""
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=STORE_TMP_PREFIX, suffix=target.suffix)
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot write the {store} ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fill(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a store is shared like any data file
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DataError(f"{target}: cannot write ({exc.strerror or exc}); {kept}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def stored(
@@ -274,27 +304,12 @@ class PriceStore:
         table = pa.table(
             {"date": pa.array(closes.index.astype("datetime64[ns]")), "close": closes.to_numpy()}
         ).replace_schema_metadata({_META_KEY: json.dumps(meta.__dict__).encode()})
-        target = self.path(symbol)
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            # A killed run's temporary is removed at the next start (generator.workdir).
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=STORE_TMP_PREFIX, suffix=SUFFIX)
-        except OSError as exc:
-            raise DataError(f"{self.root}: cannot write the price store ({exc.strerror})") from None
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pq.write_table(table, handle, compression="zstd", write_page_checksum=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a store is shared like any data file
-            os.replace(tmp, target)
-            _fsync_dir(self.root)  # the rename itself survives a power loss
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise DataError(
-                f"{target}: cannot write ({exc.strerror or exc}); the previous file is unchanged"
-            ) from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(
+            self.path(symbol),
+            lambda handle: pq.write_table(
+                table, handle, compression="zstd", write_page_checksum=True
+            ),
+            store="price store",
+            kept="the previous file is unchanged",
+        )
         log.debug("stored %s: %d sessions to %s", symbol, len(closes), meta.last_session)

@@ -21,7 +21,7 @@ from generator.charts import TIME_LABELS
 from generator.errors import BuildError
 from generator.formatting import FORMATS, lookup
 from generator.sources.sample import SAMPLE_END
-from tests_support import data_rows, latest_date
+from tests_support import SECTION_PAGES, data_rows, latest_date
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("build")]
 
@@ -94,26 +94,13 @@ SPAN = re.compile(
 )
 
 
-PAGES_WITH_NUMBERS = (
-    "index.html",
-    "pairs/index.html",
-    "style-box/index.html",
-    "sectors/index.html",
-    "breadth/index.html",
-    "rates/index.html",
-    "risk/index.html",
-    "watchlist/index.html",
-    "history/index.html",
-)
-
-
 def test_every_number_on_the_pages_is_the_number_in_the_published_metrics_json(built):
     """Numbers the site states are read from the dashboard document, and say where: each
     ``data-metric`` span of the built HTML shows the value at its path, formatted its way."""
     _, result = built
     doc = json.loads((result.site_dir / "metrics.json").read_text(encoding="utf-8"))
     found = {}
-    for page in PAGES_WITH_NUMBERS:
+    for page in SECTION_PAGES:
         spans = SPAN.findall((result.site_dir / page).read_text(encoding="utf-8"))
         found[page] = {path for path, _, _ in spans}
         for path, fmt, shown in spans:

@@ -16,6 +16,7 @@ import yaml
 
 from conftest import project_copy
 from generator.build import BuildOptions, build
+from tests_support import SECTION_PAGES
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +27,7 @@ PRIMARY = "#00897b"
 PALE = "#fff59d"
 
 GENERATED = [
-    "index.html",
-    "pairs/index.html",
-    "style-box/index.html",
-    "sectors/index.html",
-    "breadth/index.html",
-    "rates/index.html",
-    "risk/index.html",
-    "watchlist/index.html",
-    "history/index.html",
+    *SECTION_PAGES,
     "data-status/index.html",
     "methodology/index.html",
     "downloads/index.html",

@@ -4,6 +4,19 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+SECTION_PAGES = (
+    "index.html",
+    "pairs/index.html",
+    "style-box/index.html",
+    "sectors/index.html",
+    "breadth/index.html",
+    "rates/index.html",
+    "risk/index.html",
+    "watchlist/index.html",
+    "history/index.html",
+)
+"""The built pages of the site's sections (Home first), in navigation order: each states numbers."""
+
 FIXTURE_CONFIG = Path(__file__).resolve().parent / "fixtures" / "rotation.yml"
 """The tests' own copy of the default config: a fork editing its rotation.yml breaks no test."""
 
