@@ -123,7 +123,7 @@ def _build(
         archive = published_posts(project.archive(source), as_of)
         files = post_site_files(archive)
     with timings.stage("render"):
-        env = make_environment(project.templates, project.overrides)
+        env = make_environment(project.templates, project.overrides, project.cache_dir)
         pages = snap.pages()
         data_files = export.files(snap)
         reader_files = feed.reader_files(env, archive, config, config.site.url)
@@ -150,6 +150,7 @@ def _build(
             site_dir=site_dir,
             nav=render.navigation(pages),
             facts=render.site_facts(snap, feed=has_feed),
+            cache_dir=project.cache_dir,
         )
     return BuildResult(
         as_of=as_of,

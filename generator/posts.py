@@ -308,7 +308,7 @@ def _backfill(
     members = load_member_prices(
         project, source, start=sessions_[0] - pd.DateOffset(years=MEMBER_YEARS)
     )
-    env = make_environment(project.templates, project.overrides)
+    env = make_environment(project.templates, project.overrides, project.cache_dir)
     templates = _templates_digest(env)
     exports = ExportCache(project.cache_dir)
     existing = {p.session: p for p in archived(folder)}

@@ -4,7 +4,8 @@ The generator does everything a site needs itself, so plain MkDocs + Material (o
 reading ``mkdocs.yml``) builds it with no hooks or plugins of ours: :func:`assemble` lays the
 authored pages and the generated files side by side at the paths they are served at, refusing an
 authored file that would take a generated one's place; :func:`site_config` adds the generated
-navigation and the site's facts to the project's ``mkdocs.yml``. :func:`publish` builds into
+navigation and the site's facts to the project's ``mkdocs.yml``. (The one thing :func:`run_mkdocs`
+adds is speed: MkDocs' compiled templates kept in the cache folder.) :func:`publish` builds into
 temporary folders, writes the pages' Content-Security-Policy (:mod:`generator.csp`) and replaces
 the previous docs and site only when both succeeded.
 """
@@ -25,6 +26,7 @@ from markupsafe import Markup, escape
 
 from generator import csp, layout
 from generator.errors import BuildError
+from generator.templating import template_cache
 from generator.workdir import new_name, old_name
 
 if TYPE_CHECKING:
@@ -164,8 +166,9 @@ def publish(
     site_dir: Path,
     nav: list[Any],
     facts: Mapping[str, Any],
+    cache_dir: Path | None = None,
 ) -> None:
-    """Assemble the docs, build the site, all or nothing.
+    """Assemble the docs, build the site, all or nothing (``cache_dir``: :func:`run_mkdocs`).
 
     The docs folder and the site are built in temporary folders; only if MkDocs succeeds do they
     replace ``.build/docs`` and ``site_dir``. Otherwise both stay as they were.
@@ -183,7 +186,7 @@ def publish(
         cfg = site_config(
             mkdocs_yml, docs_dir=fresh_docs, site_dir=new_site, nav=full_nav, facts=facts
         )
-        run_mkdocs(cfg)
+        run_mkdocs(cfg, cache_dir)
         if csp.apply(new_site) is None:
             log.warning(
                 "no page carries the Content-Security-Policy meta tag of templates/theme/main.html "
@@ -257,11 +260,25 @@ def _shutdown_at_exit(plugins: Any) -> None:
         atexit.register(plugins.on_shutdown)
 
 
-def run_mkdocs(cfg: MkDocsConfig) -> None:
-    """``mkdocs build --strict`` in-process, turning its failures into :class:`BuildError`."""
+def run_mkdocs(cfg: MkDocsConfig, cache_dir: Path | None = None) -> None:
+    """``mkdocs build --strict`` in-process, turning its failures into :class:`BuildError`.
+
+    With ``cache_dir``, the theme's compiled templates are kept there between builds
+    (:func:`generator.templating.template_cache`): a plugin added to this build's collection
+    only, so the project's ``mkdocs.yml`` stays buildable by plain MkDocs.
+    """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
+    from mkdocs.plugins import BasePlugin
 
+    if cache_dir is not None:
+
+        class TemplateCache(BasePlugin):
+            def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
+                env.bytecode_cache = template_cache(cache_dir)
+                return env
+
+        cfg.plugins["rotation-template-cache"] = TemplateCache()
     collect = _Collect()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(collect)
