@@ -28,6 +28,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with browser tests first, then files with whole-site builds, then the rest (each
+    file's tests in their order). ``make test`` hands whole files to two workers in collection
+    order; long files handed out last left one worker busy for a minute and a half after the
+    other had finished (measured: 318 s wall for 232 s of work per worker)."""
+    weight: dict[str, int] = {}
+    for item in items:
+        rank = (
+            0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+        )
+        weight[item.path.as_posix()] = min(weight.get(item.path.as_posix(), 2), rank)
+    items.sort(key=lambda item: weight[item.path.as_posix()])
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
