@@ -102,6 +102,10 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 """How each kind of number reads; the names appear in ``data-format``."""
 
+SIGNED = frozenset({"pct", "pp", "bp"})
+"""The formats of a change (a return, a spread, a move in a yield), whose sign the page colours;
+not correlations or sensitivities, whose sign is no gain or loss."""
+
 
 def lookup(doc: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted ``path`` of a document (``pairs.0.returns.YTD.a``)."""
@@ -114,8 +118,10 @@ def lookup(doc: Mapping[str, Any], path: str) -> Any:
 class Metric:
     """A number as the text shows it, tied to its place in a ``metrics.json`` document.
 
-    Renders as ``<span class="rm-num" data-metric="pairs.0.returns.YTD.spread"
-    data-format="pp">+1.2 pp</span>``.
+    Renders as ``<span class="rm-num rm-up" data-metric="pairs.0.returns.YTD.spread"
+    data-format="pp">+1.2 pp</span>``: a change that reads as a gain is ``rm-up``, as a loss
+    ``rm-down`` (taken from the text, so "+0.0%" and "-0.0%" are coloured as they read), which
+    the style sheet colours; the sign stays, so colour is never the only cue.
     """
 
     def __init__(self, doc: Mapping[str, Any], path: str, fmt: str) -> None:
@@ -124,9 +130,11 @@ class Metric:
         self.path, self.fmt = path, fmt
 
     def __html__(self) -> Markup:
+        sign = self.text[:1] if self.fmt in SIGNED else ""
+        tone = " rm-up" if sign == "+" else " rm-down" if sign in ("-", "\u2212") else ""
         return Markup(
-            f'<span class="rm-num" data-metric="{escape(self.path)}" data-format="{self.fmt}">'
-            f"{escape(self.text)}</span>"
+            f'<span class="rm-num{tone}" data-metric="{escape(self.path)}" '
+            f'data-format="{self.fmt}">{escape(self.text)}</span>'
         )
 
     def __str__(self) -> str:

@@ -50,7 +50,7 @@ def as_html(text: str) -> Markup:
 def authored_pages(docs_dir: Path) -> list[Any]:
     """Hand-written Markdown pages outside the blog folder, for the navigation: pages at the top
     of the docs folder one by one, those in a folder as one section named after it
-    (``site_src/guide/*.md`` -> "Guide"), each in file-name order."""
+    (``site_src/for-forkers/*.md`` -> "For forkers"), each in file-name order."""
     pages = sorted(
         p.relative_to(docs_dir)
         for p in docs_dir.rglob("*.md")
@@ -68,6 +68,26 @@ def authored_pages(docs_dir: Path) -> list[Any]:
             sections[title] = []
             nav.append({title: sections[title]})
         sections[title].append(page.as_posix())
+    return nav
+
+
+def merged_nav(generated: list[Any], authored: list[Any]) -> list[Any]:
+    """The generated navigation, then the authored pages; an authored folder whose section has
+    the title of a generated one joins it (``site_src/for-forkers/`` and the generated
+    Configuration page are one "For forkers" section)."""
+    nav = list(generated)
+    sections = {
+        next(iter(entry)): i
+        for i, entry in enumerate(nav)
+        if isinstance(entry, dict) and isinstance(next(iter(entry.values())), list)
+    }
+    for entry in authored:
+        title = next(iter(entry)) if isinstance(entry, dict) else None
+        if title in sections:
+            i = sections[title]
+            nav[i] = {title: [*nav[i][title], *entry[title]]}
+        else:
+            nav.append(entry)
     return nav
 
 
@@ -182,11 +202,12 @@ def publish(
     new_site = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=new_name(site_dir.name)))
     try:
         assemble(files, authored, fresh_docs)
-        full_nav = list(nav) + authored_pages(authored)
+        full_nav = merged_nav(nav, authored_pages(authored))
         cfg = site_config(
             mkdocs_yml, docs_dir=fresh_docs, site_dir=new_site, nav=full_nav, facts=facts
         )
         run_mkdocs(cfg, cache_dir)
+        drop_source_maps(new_site)
         if csp.apply(new_site) is None:
             log.warning(
                 "no page carries the Content-Security-Policy meta tag of templates/theme/main.html "
@@ -258,6 +279,16 @@ def _shutdown_at_exit(plugins: Any) -> None:
     if not _shutdown_registered:
         _shutdown_registered = True
         atexit.register(plugins.on_shutdown)
+
+
+def drop_source_maps(site: Path) -> int:
+    """Remove the theme's source maps (``*.map``, 1.3 MB with Material 9): only a developer's
+    browser tools ever ask for them, and a reader's site has no use for its sources' sources.
+    Returns how many were removed."""
+    maps = [p for p in (site / "assets").rglob("*.map") if p.is_file()]
+    for path in maps:
+        path.unlink()
+    return len(maps)
 
 
 def run_mkdocs(cfg: MkDocsConfig, cache_dir: Path | None = None) -> None:

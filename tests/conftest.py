@@ -17,7 +17,7 @@ from tests_support import FIXTURE_CONFIG
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
 PROJECT_FILES = ["mkdocs.yml", "templates", "site_src/assets", "site_src/blog"]
-PROJECT_FILES.append("site_src/guide")
+PROJECT_FILES.append("site_src/for-forkers")
 """The hand-written guides (Customise, Publish, Maintaining) too: a fork has them, so every test
 build also checks their links in strict mode."""
 
@@ -26,20 +26,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="rewrite tests/golden/ from the current output"
     )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with browser tests first, then files with whole-site builds, then the rest (each
-    file's tests in their order). ``make test`` hands whole files to two workers in collection
-    order; long files handed out last left one worker busy for a minute and a half after the
-    other had finished (measured: 318 s wall for 232 s of work per worker)."""
-    weight: dict[str, int] = {}
-    for item in items:
-        rank = (
-            0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
-        )
-        weight[item.path.as_posix()] = min(weight.get(item.path.as_posix(), 2), rank)
-    items.sort(key=lambda item: weight[item.path.as_posix()])
 
 
 @pytest.fixture

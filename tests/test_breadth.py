@@ -423,11 +423,21 @@ def test_percent_above_chart_spec() -> None:
         "daily",
     ):
         assert part in subtitle
-    rule, lines = spec["layer"]
+    rule, lines, hover = spec["layer"]
     assert rule["mark"]["type"] == "rule"
     assert rule["data"]["values"] == [{"y": 50}]
     assert lines["encoding"]["x"]["type"] == "temporal"
     assert lines["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    # The crosshair: the nearest session to the pointer, every window's share in one tooltip,
+    # from the lines' own rows (one dataset in the spec, not two).
+    (param,) = spec["params"]  # Altair lifts a layer's selection to the top
+    assert param["name"] == "hover"
+    assert param["views"] == [hover["name"]]
+    assert param["select"]["nearest"] is True
+    assert param["select"]["on"] == "pointerover"
+    assert [t["field"] for t in hover["encoding"]["tooltip"]] == ["date", "p3", "p10"]
+    assert hover["data"] == lines["data"]
+    assert len(spec["datasets"]) == 1
     rows = layer_rows(spec)
     # The 3-day share starts on the third session (row 2); the chart starts there, ends at as-of.
     assert rows[0]["date"] == f"{prices.index[2]:%Y-%m-%d}T00:00:00"

@@ -458,6 +458,21 @@ def flow_tooltip(tab: Tab) -> None:
     assert "RS-Ratio" in tip.inner_text()
     assert tip.evaluate("(el) => getComputedStyle(el).position") == "fixed"
 
+    # A line chart needs no exact hit: anywhere over the plot, the nearest session's values.
+    tab.open_home()
+    page.mouse.move(0, 0)
+    chart = page.locator(".rm-chart__live svg.marks").first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.8)
+    page.wait_for_function(
+        "() => /Session/.test(document.getElementById('vg-tooltip-element')?.textContent)"
+    )
+    text = tip.inner_text()
+    assert re.search(r"Session\s+(Mon|Tue|Wed|Thu|Fri) \d{1,2} [A-Z][a-z]{2} 20\d\d", text), text
+    assert "average" in text, text
+
 
 def luminance(colour: str) -> float:
     """Relative luminance of ``#rgb`` / ``#rrggbb`` (0 black, 1 white)."""
@@ -571,10 +586,27 @@ def test_the_policy_refuses_an_injected_inline_script(browser, site: Site) -> No
     assert any("script-src" in v and "inline" in v for v in journal.violations), journal.violations
 
 
-def _every_page(browser: Browser, site: Site, journal: Journal) -> None:
-    """Every page (and the 404 page): one Content-Security-Policy meta tag with the site's
-    policy, its charts all live, no violation, no error, no request elsewhere."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+READABLE = """(el) => {
+  const svg = el.querySelector(".rm-chart__live svg.marks");
+  const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+  return [...svg.querySelectorAll("text")]
+    .filter((t) => t.textContent.trim() && t.getBBox().width > 0)
+    .map((t) => [t.textContent.slice(0, 40), parseFloat(getComputedStyle(t).fontSize) * scale])
+    .filter(([, size]) => size < 11 - 0.01);
+}"""
+"""Per chart: the texts drawn smaller than 11 CSS pixels (font size times the SVG's scale)."""
+
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def _every_page(
+    browser: Browser, site: Site, journal: Journal, *, width: int = 1280, scheme: str = "light"
+) -> None:
+    """Every page (and the 404 page) at ``width`` CSS pixels in the ``scheme`` the reader's
+    system prefers: one Content-Security-Policy meta tag with the site's policy, no sideways
+    scrolling of the page, its charts all live with no text under 11 px, no violation, no
+    error, no request elsewhere."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     context.set_default_timeout(TIMEOUT_MS)
     try:
         tab = Tab(journal.watch(journal.guard(context).new_page()), site, journal)
@@ -588,6 +620,13 @@ def _every_page(browser: Browser, site: Site, journal: Journal) -> None:
                 states = tab.wait_live(expected)
                 assert all(s["drawn"] for s in states), (url, states)
                 assert all(s["imagesShown"] == 0 for s in states), (url, states)
+                small = tab.page.locator(".rm-chart").evaluate_all(f"els => els.map({READABLE})")
+                assert not any(small), (url, width, small)
+            wanted = "slate" if scheme == "dark" else "default"
+            assert tab.page.locator("body").get_attribute("data-md-color-scheme") == wanted
+            assert tab.page.evaluate(OVERFLOW) <= 0, (url, width, "the page scrolls sideways")
+            name = url.removeprefix(site.home).strip("/").replace("/", "_") or "home"
+            tab.screenshot(f"{width}-{scheme}-{name}")
         tab.page.goto(site.home + "404.html")  # what GitHub Pages serves for a missing page
         assert tab.page.evaluate(CSP_METAS) == [site.policy]
     finally:
@@ -602,6 +641,10 @@ def _every_page(browser: Browser, site: Site, journal: Journal) -> None:
 
 def test_every_page_renders_all_charts_on_sample_data(browser, site: Site) -> None:
     _every_page(browser, site, Journal())
+
+
+def test_every_page_reads_on_a_phone_in_the_dark(browser, site: Site) -> None:
+    _every_page(browser, site, Journal(), width=390, scheme="dark")
 
 
 def test_digest_shows_its_charts_without_scripts(browser, site: Site) -> None:

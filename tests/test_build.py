@@ -11,9 +11,11 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 from conftest import project_copy
 from generator.build import BuildOptions, build
@@ -21,7 +23,7 @@ from generator.charts import TIME_LABELS
 from generator.errors import BuildError
 from generator.formatting import FORMATS, lookup
 from generator.sources.sample import SAMPLE_END
-from tests_support import SECTION_PAGES, data_rows, latest_date
+from tests_support import SECTION_PAGES, SPAN, data_rows, latest_date
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("build")]
 
@@ -87,11 +89,6 @@ def test_sample_build_produces_the_site(built):
     assert (site / "run-report.json").read_text() == (
         root / ".build" / "run-report.json"
     ).read_text()
-
-
-SPAN = re.compile(
-    r'<span class="rm-num" data-metric="([^"]+)" data-format="([^"]+)">([^<]*)</span>'
-)
 
 
 def test_every_number_on_the_pages_is_the_number_in_the_published_metrics_json(built):
@@ -278,6 +275,78 @@ def test_authored_page_joins_the_navigation(project):
     assert 'href="notes/"' in home
     assert (root / "site" / "notes" / "index.html").is_file()
     assert "Hand-written." in (root / "site" / "notes" / "index.html").read_text()
+
+
+READER_PAGES = (*SECTION_PAGES[1:], "blog/index.html", "data-status/index.html")
+FORKER_PAGES = ("configuration/index.html", "for-forkers/customise/index.html")
+
+
+def _home_links(site: Path) -> tuple[set[str], set[str]]:
+    """The pages Home's article links to, and those its "What's on this site" table lists, as
+    paths from the site's root (``pairs/``)."""
+    soup = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    article = soup.select_one("article.md-content__inner")
+    assert article is not None
+    heading = article.find("h2", id="whats-on-this-site")
+    assert heading is not None
+
+    def paths(area: Any) -> set[str]:
+        return {
+            a["href"].split("#")[0].removeprefix("./").removesuffix("index.html")
+            for a in area.find_all("a", href=True)
+        }
+
+    return paths(article), paths(heading.find_next("table"))
+
+
+def test_every_reader_page_is_one_click_from_home_and_linked_to_its_neighbours(built):
+    """Home's body links every reader's page (none hides behind the phone drawer or search),
+    not the pages for forkers; every section page has the sidebar and previous/next links, and
+    the guides and Configuration share one "For forkers" section."""
+    root, _ = built
+    site = root / "site"
+    linked, listed = _home_links(site)
+    assert {page.removesuffix("index.html") for page in READER_PAGES} <= listed, sorted(listed)
+    assert not {page.removesuffix("index.html") for page in FORKER_PAGES} & listed
+    assert "for-forkers/customise/" in linked  # one line under the table points forkers there
+    for page in SECTION_PAGES[1:]:
+        soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+        assert soup.select_one(".md-footer__link--prev") is not None, page
+        sidebar = soup.select_one(".md-sidebar--primary")
+        assert sidebar is not None, page
+        assert not sidebar.has_attr("hidden"), page
+    nav = yaml.safe_load((root / ".build" / "mkdocs.yml").read_text())["nav"]
+    forkers = next(entry["For forkers"] for entry in nav if "For forkers" in entry)
+    assert forkers == [
+        {"Configuration": "configuration.md"},
+        "for-forkers/customise.md",
+        "for-forkers/maintaining.md",
+        "for-forkers/publish.md",
+    ]
+    assert not any("Guide" in entry for entry in nav if isinstance(entry, dict))
+
+
+def test_section_pages_rank_above_reference_pages_in_search(built):
+    """Material's search boosts a page by its front matter: a symbol or a concept finds the
+    section that shows it before the Data page and the guides that mention it."""
+    root, _ = built
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text())
+    boost = {
+        doc["location"]: doc.get("boost") for doc in index["docs"] if "#" not in doc["location"]
+    }
+    assert boost["sectors/"] == boost["pairs/"] == 2
+    assert boost["data-status/"] == boost["configuration/"] == 0.5
+    assert boost["for-forkers/customise/"] == 0.5
+
+
+def test_only_pages_with_charts_load_the_chart_bundle_and_no_source_map_ships(built):
+    root, _ = built
+    site = root / "site"
+    assert not list(site.rglob("*.map"))
+    for page in site.rglob("*.html"):
+        assert "vega-bundle" not in page.read_text(encoding="utf-8"), page
+    script = (site / "assets" / "charts.js").read_text()
+    assert 'new URL("vega/vega-bundle.js", self.src)' in script
 
 
 SCRIPT = "<script>alert(1)</script>"

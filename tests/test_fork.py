@@ -34,10 +34,10 @@ GENERATED = [
     "configuration/index.html",
     "blog/index.html",
 ]
-AUTHORED = [f"guide/{name}/index.html" for name in ("customise", "publish", "maintaining")]
+AUTHORED = [f"for-forkers/{name}/index.html" for name in ("customise", "publish", "maintaining")]
 DOCUMENTATION = {
     "configuration/index.html",
-    "guide/customise/index.html",
+    "for-forkers/customise/index.html",
     "search/search_index.json",
 }
 """Pages that quote the default configuration (all 11 sectors) as documentation."""

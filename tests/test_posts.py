@@ -15,7 +15,7 @@ from generator.config import load_config
 from generator.formatting import FORMATS, lookup
 from generator.frame import LoadResult, columns
 from generator.sources.sample import sample_prices
-from tests_support import FIXTURE_CONFIG, REPO, error_line, render_sample_post, run
+from tests_support import FIXTURE_CONFIG, REPO, SPAN, error_line, render_sample_post, run
 
 T = pd.Timestamp
 LEAN = {"breadth": None}
@@ -154,11 +154,6 @@ def test_post_matches_golden_file(post_2026_07_31, update_golden):
     if update_golden:
         golden.write_text(got)
     assert got == golden.read_text()
-
-
-SPAN = re.compile(
-    r'<span class="rm-num" data-metric="([^"]+)" data-format="([^"]+)">([^<]*)</span>'
-)
 
 
 def narrative(markdown: str) -> list[str]:

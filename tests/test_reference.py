@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from generator import reference, render, templating
 from generator.config import Config
-from generator.sections.base import Page
+from generator.sections.about import CONFIGURATION
 from tests_support import REPO, sample_report, snapshot_of, unmark
 
-PAGE = Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About")
+PAGE = CONFIGURATION.page
 ROW = re.compile(r'^\| <code class="rm-key">(?P<path>[^<]+)</code> \| (?P<rest>.*) \|$')
 
 
@@ -177,8 +177,11 @@ def test_the_page_follows_the_model_and_the_check_catches_a_missing_docstring():
     assert model_keys(_Root)["items[].kind"] is None, "the completeness test would fail on it"
 
 
-def test_configuration_page_is_under_about():
+def test_configuration_page_is_for_forkers():
     pages = snapshot_of(sample_report(), members={}).pages()
     assert PAGE in pages
-    about = next(entry["About"] for entry in render.navigation(pages) if "About" in entry)
-    assert {"Configuration": "configuration.md"} in about
+    nav = render.navigation(pages)
+    forkers = next(entry["For forkers"] for entry in nav if "For forkers" in entry)
+    assert forkers == [{"Configuration": "configuration.md"}]
+    about = next(entry["About"] for entry in nav if "About" in entry)
+    assert {"Configuration": "configuration.md"} not in about

@@ -160,3 +160,11 @@ def unmark(text: str) -> str:
 
     back = {ref: char for char, ref in _MARKDOWN.items()}
     return re.sub(r"&#\d+;", lambda m: back.get(m[0], m[0]), text)
+
+
+SPAN = re.compile(
+    r'<span class="rm-num(?: rm-up| rm-down)?" '
+    r'data-metric="([^"]+)" data-format="([^"]+)">([^<]*)</span>'
+)
+"""A number the page shows as a ``data-metric`` span: path, format and text
+(:class:`generator.formatting.Metric`)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
@@ -74,6 +74,42 @@ def time_x(dates: pd.Index | pd.Series, **axis: Any) -> alt.X:
     )
 
 
+HOVER_DATE = "%a %-d %b %Y"
+"""How a tooltip writes a session: ``Fri 20 Nov 2026``."""
+
+
+def crosshair(
+    data: pd.DataFrame | alt.Data, fields: Mapping[str, tuple[str, str]], *, theme: Theme
+) -> alt.Chart:
+    """A vertical rule at the session nearest the pointer, with every series of that session in
+    its tooltip: the layer to add to a line chart over wide rows (``date`` and one field per
+    series). A mouse need not hit the line, and a tap on a touch screen shows it too (pointer
+    events). ``fields`` maps each field to its tooltip title and number format. Given the same
+    rows as the lines, the spec holds them once (Altair shares identical datasets).
+    """
+    nearest = alt.selection_point(
+        name="hover",
+        nearest=True,
+        on="pointerover",
+        clear="pointerout",
+        fields=["date"],
+        empty=False,
+    )
+    tooltip = [alt.Tooltip("date:T", title="Session", format=HOVER_DATE)] + [
+        alt.Tooltip(f"{field}:Q", title=title, format=fmt) for field, (title, fmt) in fields.items()
+    ]
+    return (
+        alt.Chart(data)
+        .mark_rule(color=theme.neutral, strokeWidth=1)
+        .encode(
+            x="date:T",
+            opacity=alt.condition(nearest, alt.value(0.8), alt.value(0)),
+            tooltip=tooltip,
+        )
+        .add_params(nearest)
+    )
+
+
 def thin(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
     """Keep at most ``max_rows`` rows: weekly (last session of each week), then monthly.
 
@@ -96,7 +132,7 @@ def ratio_chart(
     ma_short: int,
     ma_long: int,
     theme: Theme = DEFAULT,
-) -> alt.Chart:
+) -> alt.LayerChart:
     """The relative-strength line of a pair with its two moving averages, rebased to 100.
 
     The line is the theme's primary colour, the short average its accent (dashed), the long one
@@ -127,7 +163,7 @@ def ratio_chart(
         sort=domain,
     )
     frequency = "daily" if len(thinned) == len(rebased) else "weekly points"
-    return (
+    lines = (
         alt.Chart(data)
         .transform_fold(list(labels), as_=["key", "value"])
         .transform_filter("isValid(datum.value)")
@@ -146,23 +182,24 @@ def ratio_chart(
                 sort=domain,
             ),
             tooltip=[
-                alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+                alt.Tooltip("date:T", title="Session", format=HOVER_DATE),
                 alt.Tooltip("series:N", title="Series"),
                 alt.Tooltip("value:Q", title="Value", format=".2f"),
             ],
         )
-        .properties(
-            width="container",
-            height=320,
-            title=alt.Title(
-                f"{pair.a} / {pair.b} relative strength",
-                subtitle=[
-                    f"{BASIS} · rebased to 100 on {window.index[0]:%Y-%m-%d} · "
-                    f"as of {as_of:%Y-%m-%d} · {frequency}",
-                    f"Rising = {pair.a} outperforms {pair.b}; "
-                    f"moving averages over {ma_short} and {ma_long} sessions",
-                ],
-                anchor="start",
-            ),
-        )
+    )
+    hover = crosshair(data, {k: (v, ".2f") for k, v in labels.items()}, theme=theme)
+    return alt.layer(lines, hover).properties(
+        width="container",
+        height=320,
+        title=alt.Title(
+            f"{pair.a} / {pair.b} relative strength",
+            subtitle=[
+                f"{BASIS} · rebased to 100 on {window.index[0]:%Y-%m-%d} · "
+                f"as of {as_of:%Y-%m-%d} · {frequency}",
+                f"Rising = {pair.a} outperforms {pair.b}; "
+                f"moving averages over {ma_short} and {ma_long} sessions",
+            ],
+            anchor="start",
+        ),
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.breadth import MIN_ELIGIBLE
@@ -80,8 +80,9 @@ def percent_above_chart(
     line_colors = [theme.accent, theme.primary, *theme.series]
     windows_text = " and ".join(str(w) for w in windows)
     title = f"{list_name}: % of members above their {_windows_title(windows)} averages"
+    rows = pd.DataFrame(_records(shown))
     lines = (
-        alt.Chart(pd.DataFrame(_records(shown)))
+        alt.Chart(rows)
         .transform_fold(list(labels), as_=["key", "value"])
         .transform_filter("isValid(datum.value)")
         .transform_calculate(
@@ -119,8 +120,13 @@ def percent_above_chart(
         .mark_rule(color=theme.neutral, strokeDash=[4, 3], strokeWidth=1)
         .encode(y="y:Q")
     )
+    hover = crosshair(
+        rows,
+        {keys[w]: (f"{labels[keys[w]]}, %", ".1f") for w in windows},
+        theme=theme,
+    )
     start = shown.index[0] if len(shown) else pd.Timestamp(as_of)
-    return alt.layer(rule, lines).properties(
+    return alt.layer(rule, lines, hover).properties(
         width="container",
         height=280,
         title=alt.Title(

@@ -329,5 +329,8 @@ def rrg_chart(
             width="container",
             height=HEIGHT,
             title=alt.Title(title, subtitle=subtitle, anchor="start"),
+            # Read by assets/charts.js: on a narrow screen the plot stays square (its height
+            # follows its width), so the quadrants keep their shape.
+            usermeta={"square": True},
         )
     )

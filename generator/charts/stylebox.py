@@ -32,7 +32,7 @@ INK = {"dark": "#1d2026", "light": "#ffffff"}
 STRONG = 0.45
 """Above this share of the period's largest move, a cell is dark enough for white text."""
 
-CELL = 44
+CELL = 56
 PANEL_WIDTH = 3 * CELL
 PANEL_HEIGHT = 3 * CELL
 
@@ -113,7 +113,7 @@ def _panel(grid_frame: pd.DataFrame, period: str, *, first: bool, theme: Theme) 
             legend=None,
         ),
     )
-    symbols = base.mark_text(fontSize=8, baseline="top", dy=9, opacity=0.85).encode(
+    symbols = base.mark_text(fontSize=11, baseline="top", dy=10, opacity=0.85).encode(
         text=alt.Text("symbol:N"),
         color=alt.Color(
             "ink:N",

@@ -83,7 +83,12 @@ def theme_file(theme: Theme) -> bytes:
     return (json.dumps(document, indent=1) + "\n").encode()
 
 
+TEXT_SIZE = 11
+"""The smallest text of any chart, in CSS pixels (Vega-Lite's defaults go down to 10)."""
+
+
 def _config(*, text: str, muted: str, grid: str, domain: str, theme: Theme) -> dict[str, Any]:
+    size = TEXT_SIZE
     return {
         "background": "transparent",
         "view": {"stroke": None},
@@ -93,10 +98,23 @@ def _config(*, text: str, muted: str, grid: str, domain: str, theme: Theme) -> d
             "gridColor": grid,
             "domainColor": domain,
             "tickColor": domain,
+            "labelFontSize": size,
+            "titleFontSize": size + 1,
         },
-        "legend": {"labelColor": text, "titleColor": muted},
-        "title": {"color": text, "subtitleColor": muted},
-        "header": {"labelColor": text, "titleColor": text},
+        "legend": {
+            "labelColor": text,
+            "titleColor": muted,
+            "labelFontSize": size,
+            "titleFontSize": size + 1,
+        },
+        "title": {"color": text, "subtitleColor": muted, "fontSize": 15, "subtitleFontSize": 12},
+        "header": {
+            "labelColor": text,
+            "titleColor": text,
+            "labelFontSize": size + 1,
+            "titleFontSize": size + 1,
+        },
+        "text": {"fontSize": size},
         "range": {"category": list(theme.palette)},
         "mark": {"color": theme.primary},
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator import reference, schema
-from generator.sections.base import Page, Section, View
+from generator.sections.base import FORKERS, Page, Section, View
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -23,18 +23,36 @@ def _configuration(data: None, snap: Snapshot) -> View:
 
 METHODOLOGY = Section(
     name="methodology",
-    page=Page("methodology.md", "pages/methodology.md.j2", "Methodology", "About"),
+    page=Page(
+        "methodology.md",
+        "pages/methodology.md.j2",
+        "Methodology",
+        "About",
+        summary="How every number is computed: price basis, periods, averages, rotation, breadth",
+    ),
     always=True,
 )
 DOWNLOADS = Section(
     name="downloads",
-    page=Page("downloads.md", "pages/downloads.md.j2", "Downloads", "About"),
+    page=Page(
+        "downloads.md",
+        "pages/downloads.md.j2",
+        "Downloads",
+        "About",
+        summary="Every number on the site as JSON and CSV files, with what each field means",
+    ),
     present=_downloads,
     always=True,
 )
 CONFIGURATION = Section(
     name="configuration",
-    page=Page("configuration.md", "pages/configuration.md.j2", "Configuration", "About"),
+    page=Page(
+        "configuration.md",
+        "pages/configuration.md.j2",
+        "Configuration",
+        FORKERS,
+        summary="Every key of rotation.yml, for those who publish their own site",
+    ),
     present=_configuration,
     always=True,
 )

@@ -27,14 +27,21 @@ if TYPE_CHECKING:
     from generator.snapshot import Snapshot
 
 
+FORKERS = "For forkers"
+"""The navigation section of the pages for those who publish their own site, not for readers."""
+
+
 @dataclass(frozen=True)
 class Page:
-    """A generated page: its file in the generated folder, template, nav title and nav section."""
+    """A generated page: its file in the generated folder, template, nav title and nav section,
+    and the one line that says what a reader finds there (Home's map of the site, the page's
+    description for search engines and link previews)."""
 
     file: str
     template: str
     title: str
     section: str | None = None
+    summary: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,13 @@ def export(data: Breadth | None, snap: Snapshot) -> list[dict[str, Any]]:
 
 SECTION = Section(
     name="breadth",
-    page=Page("breadth.md", "pages/breadth.md.j2", "Breadth", "Rotation"),
+    page=Page(
+        "breadth.md",
+        "pages/breadth.md.j2",
+        "Breadth",
+        "Rotation",
+        summary="How many stocks of each index are above their averages; the advance-decline line",
+    ),
     compute=compute,
     present=present,
     export=export,

@@ -48,7 +48,13 @@ def present(data: None, snap: Snapshot) -> View:
 
 SECTION = Section(
     name="data",
-    page=Page("data-status.md", "pages/data-status.md.j2", "Data", "About"),
+    page=Page(
+        "data-status.md",
+        "pages/data-status.md.j2",
+        "Data",
+        "About",
+        summary="Where the prices come from, how fresh each symbol is, and what is missing",
+    ),
     present=present,
     always=True,
 )

@@ -236,7 +236,12 @@ def export(data: tuple[PairHistory, ...], snap: Snapshot) -> dict[str, Any]:
 
 SECTION = Section(
     name="history",
-    page=Page("history.md", "pages/history.md.j2", "History"),
+    page=Page(
+        "history.md",
+        "pages/history.md.j2",
+        "History",
+        summary="Every past leadership regime of the headline pairs, its length and depth",
+    ),
     compute=compute,
     present=present,
     export=export,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from generator.formatting import NA, Metric
-from generator.sections.base import Page, Section, View
+from generator.sections.base import FORKERS, Page, Section, View
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -48,8 +48,18 @@ def grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": name, "rows": members} for name, members in groups.items()]
 
 
+def site_map(snap: Snapshot) -> list[dict[str, str]]:
+    """Every reader's page but Home, in navigation order, with the line saying what it shows:
+    Home's "what's on this site", so that every page is one click from the first."""
+    return [
+        {"title": p.title, "link": p.file, "summary": p.summary, "section": p.section or ""}
+        for p in snap.pages()
+        if p.file != SECTION.page.file and p.section != FORKERS
+    ]
+
+
 def present(data: None, snap: Snapshot) -> View:
-    return View({"kpi_groups": grouped(kpi_rows(snap.document))})
+    return View({"kpi_groups": grouped(kpi_rows(snap.document)), "site_map": site_map(snap)})
 
 
 SECTION = Section(

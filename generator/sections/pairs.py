@@ -132,7 +132,13 @@ def present(data: None, snap: Snapshot) -> View:
 
 SECTION = Section(
     name="pairs",
-    page=Page("pairs.md", "pages/pairs.md.j2", "Pairs", "Rotation"),
+    page=Page(
+        "pairs.md",
+        "pages/pairs.md.j2",
+        "Pairs",
+        "Rotation",
+        summary="Small against large, value against growth: each pair's ratio and its trend",
+    ),
     present=present,
     always=True,
 )

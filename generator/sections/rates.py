@@ -116,7 +116,13 @@ def export(data: Rates | None, snap: Snapshot) -> dict[str, Any] | None:
 
 SECTION = Section(
     name="rates",
-    page=Page("rates.md", "pages/rates.md.j2", "Rates", "Rotation"),
+    page=Page(
+        "rates.md",
+        "pages/rates.md.j2",
+        "Rates",
+        "Rotation",
+        summary="Treasury yields, the curve's slope and how the pairs move with them",
+    ),
     compute=compute,
     present=present,
     export=export,

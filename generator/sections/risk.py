@@ -140,7 +140,13 @@ def export(data: Risk, snap: Snapshot) -> dict[str, Any]:
 
 SECTION = Section(
     name="risk",
-    page=Page("risk.md", "pages/risk.md.j2", "Risk", "Rotation"),
+    page=Page(
+        "risk.md",
+        "pages/risk.md.j2",
+        "Risk",
+        "Rotation",
+        summary="Volatility, beta, correlation and the falls from peak of every symbol",
+    ),
     compute=compute,
     present=present,
     export=export,

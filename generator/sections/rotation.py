@@ -151,7 +151,13 @@ def export(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> list[dic
 
 SECTION = Section(
     name="rotation",
-    page=Page("sectors.md", "pages/sectors.md.j2", "Sectors", "Rotation"),
+    page=Page(
+        "sectors.md",
+        "pages/sectors.md.j2",
+        "Sectors",
+        "Rotation",
+        summary="Which sectors lead, weaken, lag or improve against the market, week by week",
+    ),
     compute=compute,
     present=present,
     export=export,

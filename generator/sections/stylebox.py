@@ -129,7 +129,13 @@ def export(style: StyleBox | None, snap: Snapshot) -> dict[str, Any] | None:
 
 SECTION = Section(
     name="style",
-    page=Page("style-box.md", "pages/style-box.md.j2", "Style box", "Rotation"),
+    page=Page(
+        "style-box.md",
+        "pages/style-box.md.j2",
+        "Style box",
+        "Rotation",
+        summary="Nine funds, small to large and value to growth: where the returns are",
+    ),
     compute=compute,
     present=present,
     export=export,

@@ -106,7 +106,12 @@ def export(data: Watchlist | None, snap: Snapshot) -> list[dict[str, Any]] | Non
 
 SECTION = Section(
     name="watchlist",
-    page=Page("watchlist.md", "pages/watchlist.md.j2", "Watchlist"),
+    page=Page(
+        "watchlist.md",
+        "pages/watchlist.md.j2",
+        "Watchlist",
+        summary="The groups of stocks you follow, against each other and the market",
+    ),
     compute=compute,
     present=present,
     export=export,

@@ -5,7 +5,8 @@
  * content without a reload and only re-runs scripts inside the content, so rendering hangs off
  * Material's document$ observable (first load and every navigation), and a MutationObserver on
  * the palette attribute re-renders when the reader toggles dark mode. Everything is served by the
- * site itself: vegaEmbed comes from assets/vega/vega-bundle.js, never from a CDN.
+ * site itself: vegaEmbed comes from assets/vega/vega-bundle.js, never from a CDN, loaded only by
+ * pages that have a chart.
  *
  * Colours of text, grid and axes come from the chart theme of rotation.yml, which the build
  * publishes beside this file as chart-theme.json: a Vega-Lite config for the light scheme and
@@ -16,6 +17,13 @@
  * every embed runs with EMBED: Vega's expression interpreter (ast: true; vega-embed then takes
  * the vega-interpreter bundled with it) instead of compiling expressions with new Function, and
  * neither vega-embed nor vega-tooltip injects its <style> element: rotation.css holds the rules.
+ *
+ * Charts re-flow to the width they get instead of being scaled down (a 680 px chart shrunk to a
+ * phone's 350 px shows 5 px text): fit() adapts a copy of the spec to its container before each
+ * render, and a change of width re-renders. Side-by-side panels wrap into as many columns as fit
+ * (one on a phone), fixed widths shrink to the container, a chart marked square in its usermeta
+ * (the rotation graph) gets a height equal to its plot width, and subtitle lines wrap at their
+ * " · " separators. Text sizes come from the chart theme (11 px or more), so they stay readable.
  */
 (function () {
   "use strict";
@@ -25,7 +33,9 @@
   // Beside this script. Resolved now: document.currentScript is only set while it first runs.
   const self = document.currentScript || document.querySelector('script[src$="assets/charts.js"]');
   const themeUrl = new URL("chart-theme.json", self.src).href;
+  const bundleUrl = new URL("vega/vega-bundle.js", self.src).href;
   let themePromise = null;
+  let vegaPromise = null;
 
   const EMBED = {
     actions: false,
@@ -34,6 +44,80 @@
     defaultStyle: false,
     tooltip: { disableDefaultStyle: true },
   };
+
+  const AXIS_ROOM = 64; // what a y axis with labels and a title takes beside a plot
+  const CHAR_WIDTH = 0.6; // a generous average glyph width of the chart font, in em
+
+  /* Words joined into lines of at most `fits` characters. */
+  function wrapWords(text, fits) {
+    const lines = [];
+    let current = "";
+    for (const word of text.split(" ")) {
+      if (current && current.length + 1 + word.length > fits) {
+        lines.push(current);
+        current = word;
+      } else current = current ? `${current} ${word}` : word;
+    }
+    return current ? [...lines, current] : lines;
+  }
+
+  /* Subtitle lines longer than `width` wrapped: at their " · " separators first, then a part
+   * still too long at its spaces. */
+  function wrapTitle(title, width) {
+    if (!title || typeof title !== "object" || !title.subtitle) return title;
+    const fits = Math.max(24, Math.floor(width / (12 * CHAR_WIDTH)));
+    const lines = [];
+    for (const line of [].concat(title.subtitle)) {
+      let current = "";
+      for (const part of String(line).split(" · ")) {
+        const next = current ? `${current} · ${part}` : part;
+        if (next.length <= fits) {
+          current = next;
+          continue;
+        }
+        if (current) lines.push(current + " ·");
+        const pieces = wrapWords(part, fits);
+        current = pieces.pop() || "";
+        lines.push(...pieces);
+      }
+      if (current) lines.push(current);
+    }
+    return { ...title, subtitle: lines };
+  }
+
+  /* The width a view is drawn at, if it says one. */
+  const widthOf = (view) => (typeof view.width === "number" ? view.width : null);
+
+  /* A copy of `spec` drawn within `width` CSS pixels. */
+  function fit(spec, width) {
+    const out = { ...spec, title: wrapTitle(spec.title, width) };
+    const room = Math.max(160, width - AXIS_ROOM);
+    const shrink = (view) => {
+      const v = { ...view };
+      if (widthOf(v) && v.width > room) v.width = room;
+      if (v.vconcat) v.vconcat = v.vconcat.map(shrink);
+      if (v.layer && widthOf(v) === null) v.layer = v.layer.map(shrink);
+      return v;
+    };
+    const panels = out.hconcat || out.concat;
+    if (panels) {
+      const spacing = typeof out.spacing === "number" ? out.spacing : 10;
+      const panelWidth = Math.max(...panels.map((p) => widthOf(p) || 0)) + AXIS_ROOM / 2;
+      const perRow = Math.max(1, Math.floor((width - AXIS_ROOM / 2 + spacing) / (panelWidth + spacing)));
+      const natural = out.concat ? out.columns || panels.length : panels.length;
+      if (perRow < natural) {
+        delete out.hconcat;
+        out.concat = perRow === 1 ? panels.map(shrink) : panels;
+        out.columns = perRow;
+      }
+    }
+    if (out.vconcat || widthOf(out)) Object.assign(out, shrink(out));
+    const square = (out.usermeta || {}).square;
+    if (square && out.width === "container") {
+      out.height = Math.min(out.height || room, Math.max(240, width - AXIS_ROOM));
+    }
+    return out;
+  }
 
   const isDark = () => document.body.getAttribute("data-md-color-scheme") === "slate";
 
@@ -68,21 +152,56 @@
     return img.src.split("#")[0].replace(/\.svg$/, ".vl.json");
   }
 
+  /* The spec of a chart, fetched once per element (all of a page's at once). */
+  function specOf(el) {
+    if (!el.rmSpec) {
+      el.rmSpec = fetch(specUrl(el)).then((response) => {
+        if (!response.ok) throw new Error(`${response.status} for ${response.url}`);
+        return response.json();
+      });
+      el.rmSpec.catch(() => (el.rmSpec = null));
+    }
+    return el.rmSpec;
+  }
+
+  /* vega-embed, loaded the first time a page has a chart: pages without charts never fetch the
+   * bundle (about 880 KB), and instant navigation keeps it once loaded. */
+  function vegaEmbed() {
+    if (window.vegaEmbed) return Promise.resolve(window.vegaEmbed);
+    if (!vegaPromise) {
+      vegaPromise = new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = bundleUrl;
+        script.onload = () => resolve(window.vegaEmbed);
+        script.onerror = () => {
+          vegaPromise = null;
+          script.remove();
+          reject(new Error(`could not load ${bundleUrl}`));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return vegaPromise;
+  }
+
   async function renderAll() {
     const mine = ++generation;
     views.forEach((v) => v.finalize());
     views = [];
-    const charts = document.querySelectorAll(".rm-chart");
+    const charts = [...document.querySelectorAll(".rm-chart")];
     if (!charts.length) return;
-    const options = await embedOptions();
+    charts.forEach(specOf);
+    let embed, options;
+    try {
+      [embed, options] = await Promise.all([vegaEmbed(), embedOptions()]);
+    } catch (err) {
+      console.error("Rotation Monitor: charts not loaded:", err);
+      return;
+    }
     if (mine !== generation) return;
     for (const el of charts) {
       try {
-        if (!el.rmSpec) {
-          const response = await fetch(specUrl(el));
-          if (!response.ok) throw new Error(`${response.status} for ${response.url}`);
-          el.rmSpec = await response.json();
-        }
+        const spec = await specOf(el);
         if (mine !== generation) return;
         let target = el.querySelector(".rm-chart__live");
         if (!target) {
@@ -90,7 +209,8 @@
           target.className = "rm-chart__live";
           el.appendChild(target);
         }
-        const result = await window.vegaEmbed(target, el.rmSpec, options);
+        el.rmWidth = el.clientWidth;
+        const result = await embed(target, fit(spec, el.rmWidth), options);
         if (mine !== generation) {
           result.finalize();
           return;
@@ -112,5 +232,16 @@
   new MutationObserver(renderAll).observe(document.body, {
     attributes: true,
     attributeFilter: ["data-md-color-scheme"],
+  });
+  // A phone turned sideways or a window resized: re-flow when a chart's width really changed.
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      const changed = [...document.querySelectorAll(".rm-chart--live")].some(
+        (el) => Math.abs(el.clientWidth - (el.rmWidth || 0)) > 24,
+      );
+      if (changed) renderAll();
+    }, 200);
   });
 })();
