@@ -18,21 +18,30 @@ from markupsafe import Markup, escape
 NA = "n/a"
 
 
+def _signed_fixed(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals and its sign, except a value that rounds to zero, which
+    has none: ``0.0``, never ``-0.0`` or ``+0.0`` (a sign the reader would take for a move)."""
+    text = f"{value:+z.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
 def fmt_pct(value: float, digits: int = 1, *, signed: bool = True) -> str:
-    """``0.1234`` -> ``+12.3%``; ``NaN`` -> ``n/a``."""
+    """``0.1234`` -> ``+12.3%``; ``-0.0001`` -> ``0.0%``; ``NaN`` -> ``n/a``."""
     if pd.isna(value):
         return NA
-    return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
+    if not signed:
+        return f"{value * 100:z.{digits}f}%"
+    return f"{_signed_fixed(value * 100, digits)}%"
 
 
 def fmt_pp(value: float, digits: int = 1) -> str:
     """A difference of two returns in percentage points: ``0.05`` -> ``+5.0 pp``."""
-    return NA if pd.isna(value) else f"{value * 100:+.{digits}f} pp"
+    return NA if pd.isna(value) else f"{_signed_fixed(value * 100, digits)} pp"
 
 
 def fmt_bp(change_in_points: float) -> str:
     """A yield change given in percentage points, in basis points: ``-0.12`` -> ``-12 bp``."""
-    return NA if pd.isna(change_in_points) else f"{change_in_points * 100:+.0f} bp"
+    return NA if pd.isna(change_in_points) else f"{_signed_fixed(change_in_points * 100, 0)} bp"
 
 
 def fmt_date(value: object) -> str:

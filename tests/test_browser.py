@@ -84,6 +84,8 @@ CHART_STATE = f"""(el) => {{
     height: box.height,
     drawn: ({DRAWN})(svg),
     labelFill: label && label.getAttribute("fill"),
+    name: el.querySelector(".rm-chart__live").getAttribute("aria-label"),
+    alt: el.querySelector("img").alt,
     imagesShown: [...el.querySelectorAll("img")].filter((i) => i.offsetParent !== null).length,
   }};
 }}"""
@@ -348,6 +350,9 @@ def flow_home(tab: Tab) -> None:
         assert state["width"] > 600, state  # fills the content column (width: container)
         assert state["height"] > 300, state
         assert state["imagesShown"] == 0, "static fallback still shown beside the live chart"
+        # Announced by what it shows, not as "Vega visualization".
+        assert state["alt"], state
+        assert state["name"] == state["alt"], state
     tab.screenshot("home-light")
 
 
@@ -586,6 +591,43 @@ def test_the_policy_refuses_an_injected_inline_script(browser, site: Site) -> No
     assert any("script-src" in v and "inline" in v for v in journal.violations), journal.violations
 
 
+AXE = REPO / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PAGES = (
+    "",
+    "pairs/",
+    "sectors/",
+    "breadth/",
+    "history/",
+    "data-status/",
+    "methodology/",
+    "downloads/",
+    "configuration/",
+    "for-forkers/maintaining/",
+    "blog/",
+)
+"""The pages axe checks (with the first post): one of each kind, a few seconds each."""
+AXE_RULES = {
+    "light": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "dark": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]},
+}
+"""All of WCAG 2.1 A and AA in the light scheme; in the dark only what the scheme changes."""
+AXE_RUN = """(only) => axe.run({exclude: [".rm-chart__live"]}, {runOnly: only}).then((r) =>
+  r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => [v.id, v.nodes.length, v.nodes[0].target.join(" ")]))"""
+"""axe-core's serious and critical violations, each with a first node. The live charts are
+left out (their thousands of marks would double the time); their names are checked by
+:func:`flow_home`."""
+
+
+def _axe(page: Page, scheme: str) -> list:
+    """axe-core's serious and critical violations on the page. Evaluated through the
+    DevTools protocol, so the page's Content-Security-Policy stays on. Without axe-core (a
+    checkout where ``npm ci --prefix tests`` never ran) the check is skipped, except in CI."""
+    assert AXE.is_file(), f"axe-core not installed at {AXE}: .ci/run installs it"
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN, AXE_RULES[scheme])
+
+
 READABLE = """(el) => {
   const svg = el.querySelector(".rm-chart__live svg.marks");
   const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
@@ -600,12 +642,20 @@ OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
 def _every_page(
-    browser: Browser, site: Site, journal: Journal, *, width: int = 1280, scheme: str = "light"
+    browser: Browser,
+    site: Site,
+    journal: Journal,
+    *,
+    width: int = 1280,
+    scheme: str = "light",
+    axe: bool = True,
 ) -> None:
     """Every page (and the 404 page) at ``width`` CSS pixels in the ``scheme`` the reader's
     system prefers: one Content-Security-Policy meta tag with the site's policy, no sideways
     scrolling of the page, its charts all live with no text under 11 px, no violation, no
-    error, no request elsewhere."""
+    error, no request elsewhere; with ``axe``, no serious or critical accessibility violation
+    on :data:`AXE_PAGES` and the first post (axe-core, installed by ``.ci/run``)."""
+    axe = axe and (AXE.is_file() or bool(os.environ.get("CI")))
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -613,6 +663,8 @@ def _every_page(
         pages = {url: n for url, n in site.charts.items() if n}
         assert len(pages) >= 9 + POST_WEEKS, pages  # Home, Pairs, the seven sections, posts
         assert sum("/blog/week-" in url for url in pages) == POST_WEEKS, pages
+        first_post = min(u for u in pages if "/blog/week-" in u).removeprefix(site.home)
+        accessibility: dict[str, list] = {}
         for url, expected in sorted(site.charts.items()):
             tab.page.goto(url)
             assert tab.page.evaluate(CSP_METAS) == [site.policy], url
@@ -625,12 +677,18 @@ def _every_page(
             wanted = "slate" if scheme == "dark" else "default"
             assert tab.page.locator("body").get_attribute("data-md-color-scheme") == wanted
             assert tab.page.evaluate(OVERFLOW) <= 0, (url, width, "the page scrolls sideways")
-            name = url.removeprefix(site.home).strip("/").replace("/", "_") or "home"
+            path = url.removeprefix(site.home)
+            if axe and (path in AXE_PAGES or path == first_post):
+                accessibility[path] = _axe(tab.page, scheme)
+            name = path.strip("/").replace("/", "_") or "home"
             tab.screenshot(f"{width}-{scheme}-{name}")
         tab.page.goto(site.home + "404.html")  # what GitHub Pages serves for a missing page
         assert tab.page.evaluate(CSP_METAS) == [site.policy]
     finally:
         context.close()
+    if axe:
+        assert set(accessibility) == {*AXE_PAGES, first_post}, sorted(accessibility)
+        assert {path: found for path, found in accessibility.items() if found} == {}
     assert journal.violations == []
     assert journal.errors == []
     assert [c for c in journal.console if c[1] == "error"] == []

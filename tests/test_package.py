@@ -55,7 +55,8 @@ def test_the_wheel_starts_and_builds_a_project_in_an_empty_folder(tmp_path):
     again = _run(*cli, "init", cwd=project, env=env)
     assert again.returncode == 1
     assert again.stderr.strip().splitlines()[-1] == (
-        "Error: rotation.yml: already exists (9 starter files do); rotation init overwrites nothing"
+        "Error: rotation.yml: already exists (10 starter files do); "
+        "rotation init overwrites nothing"
     )
 
     build = _run(*cli, "build", "--source", "sample", cwd=project, env=env)

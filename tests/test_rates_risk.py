@@ -378,8 +378,11 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
     rows = dataset(spec, top)
     last = rows[-1]
     assert last["date"] == "2026-07-31T00:00:00"
-    # the slope column is the difference of the two level columns (4-decimal rounding)
-    assert last["slope"] == pytest.approx(last["long"] - last["short"], abs=2e-4)
+    # the slope column is the difference of the two level columns, in basis points as on the
+    # Rates table (4-decimal rounding of each)
+    assert last["slope"] == pytest.approx((last["long"] - last["short"]) * 100, abs=2e-2)
+    assert bottom["layer"][1]["encoding"]["y"]["title"] == "Slope (bp)"
+    assert "in basis points" in subtitle
     assert len(rows) > 1200  # five years of daily sessions (fewer than MAX_POINTS: not thinned)
 
 

@@ -92,7 +92,10 @@ def test_config_strings_are_escaped(tmp_path):
     ("value", "pct", "pp", "bp"),
     [
         (0.1234, "+12.3%", "+12.3 pp", "+12 bp"),
-        (-0.0004, "-0.0%", "-0.0 pp", "-0 bp"),
+        (-0.0004, "0.0%", "0.0 pp", "0 bp"),  # rounds to zero: no sign to read as a move
+        (0.0004, "0.0%", "0.0 pp", "0 bp"),
+        (-0.0006, "-0.1%", "-0.1 pp", "0 bp"),
+        (-0.006, "-0.6%", "-0.6 pp", "-1 bp"),
         (float("nan"), "n/a", "n/a", "n/a"),
     ],
 )

@@ -38,13 +38,14 @@ def yields_chart(
     theme: Theme = DEFAULT,
 ) -> alt.VConcatChart:
     """Two panels: the ``long`` and ``short`` yield levels (top), and the slope ``long - short``
-    in percentage points with a 0 line (bottom: below 0 = inverted curve).
+    in basis points with a 0 line (bottom: below 0 = inverted curve), the unit the Rates table
+    gives it.
 
     ``yields`` is a price frame holding the two yield columns (percent levels) and ``slope`` their
     :func:`generator.metrics.rates.curve_slope`. The slope takes the first of the theme's series
     colours, apart from the two yield lines.
     """
-    levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope})
+    levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope * 100})
     data, frequency = wide_data(windowed(levels, as_of, years))
     labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
     top = folded_lines(
@@ -55,8 +56,8 @@ def yields_chart(
         folded_lines(
             data,
             {"slope": f"Slope {long} {MINUS} {short}"},
-            y_title="Slope (pp)",
-            y_format="+.2f",
+            y_title="Slope (bp)",
+            y_format="+.0f",
             colors=[theme.series[0]],
             mark="area",
             legend=False,
@@ -70,7 +71,7 @@ def yields_chart(
                 "Treasury yields and curve slope",
                 subtitle=[
                     f"{RATES_BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
-                    f"Slope = {long} {MINUS} {short} in percentage points, on sessions with both "
+                    f"Slope = {long} {MINUS} {short} in basis points, on sessions with both "
                     "(below 0: inverted curve)",
                     f"{short} is the bill's discount-basis rate, about 10 bp under its "
                     "bond-equivalent yield, so the slope reads about 10 bp steep",

@@ -21,7 +21,7 @@
  * Charts re-flow to the width they get instead of being scaled down (a 680 px chart shrunk to a
  * phone's 350 px shows 5 px text): fit() adapts a copy of the spec to its container before each
  * render, and a change of width re-renders. Side-by-side panels wrap into as many columns as fit
- * (one on a phone), fixed widths shrink to the container, a chart marked square in its usermeta
+ * (one on a phone, each panel then as wide as the column), fixed widths shrink to the container, a chart marked square in its usermeta
  * (the rotation graph) gets a height equal to its plot width, and subtitle lines wrap at their
  * " · " separators. Text sizes come from the chart theme (11 px or more), so they stay readable.
  */
@@ -107,7 +107,8 @@
       const natural = out.concat ? out.columns || panels.length : panels.length;
       if (perRow < natural) {
         delete out.hconcat;
-        out.concat = perRow === 1 ? panels.map(shrink) : panels;
+        // One column: every panel takes the width there is.
+        out.concat = perRow === 1 ? panels.map((p) => ({ ...shrink(p), width: room })) : panels;
         out.columns = perRow;
       }
     }
@@ -210,7 +211,11 @@
           el.appendChild(target);
         }
         el.rmWidth = el.clientWidth;
-        const result = await embed(target, fit(spec, el.rmWidth), options);
+        // The chart's text alternative (its static image's) names the live SVG for screen
+        // readers (Vega writes a spec's description as the SVG's aria-label).
+        const alt = el.querySelector("img") ? el.querySelector("img").alt : "";
+        const drawn = { ...fit(spec, el.rmWidth), ...(alt ? { description: alt } : {}) };
+        const result = await embed(target, drawn, options);
         if (mine !== generation) {
           result.finalize();
           return;

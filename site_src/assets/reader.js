@@ -1,4 +1,6 @@
-/* Tables for Rotation Monitor: reachable with the keyboard, sortable by any column.
+/* The reader's conveniences for Rotation Monitor: tables reachable with the keyboard and
+ * sortable by any column, and a name for the theme's page-loading progress bar (Material's has
+ * none, which screen readers announce as an unnamed progress bar).
  *
  * Material wraps a wide table in a scroll area (.md-typeset__scrollwrap); a keyboard user can
  * only scroll it if it can take focus, so each gets tabindex="0", the role of a region and the
@@ -83,6 +85,10 @@
   }
 
   function enhance() {
+    const progress = document.querySelector(".md-progress");
+    if (progress && !progress.hasAttribute("aria-label")) {
+      progress.setAttribute("aria-label", "Loading the page");
+    }
     document.querySelectorAll(".md-typeset table:not([class])").forEach((table) => {
       focusable(table);
       sortable(table);
