@@ -326,6 +326,21 @@ def test_every_reader_page_is_one_click_from_home_and_linked_to_its_neighbours(b
     assert not any("Guide" in entry for entry in nav if isinstance(entry, dict))
 
 
+def test_every_page_has_a_link_preview(built):
+    """Open Graph meta, so a shared link shows the page's title and what the site is."""
+    root, _ = built
+    site = root / "site"
+    for page in (*SECTION_PAGES, "blog/index.html"):
+        soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+        meta = {m["property"]: m["content"] for m in soup.select("meta[property]")}
+        assert meta["og:site_name"] == "Rotation Monitor", page
+        assert meta["og:title"], page
+        assert meta["og:description"].startswith("Weekly report on the rotation"), page
+        assert meta["og:url"].startswith("https://example.github.io/rotation-monitor/"), page
+    pairs = BeautifulSoup((site / "pairs/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert pairs.select_one('meta[property="og:title"]')["content"] == "Pairs"
+
+
 def test_section_pages_rank_above_reference_pages_in_search(built):
     """Material's search boosts a page by its front matter: a symbol or a concept finds the
     section that shows it before the Data page and the guides that mention it."""
