@@ -22,8 +22,8 @@
  * phone's 350 px shows 5 px text): fit() adapts a copy of the spec to its container before each
  * render, and a change of width re-renders. Side-by-side panels wrap into as many columns as fit
  * (one on a phone, each panel then as wide as the column), fixed widths shrink to the container, a chart marked square in its usermeta
- * (the rotation graph) gets a height equal to its plot width, and subtitle lines wrap at their
- * " · " separators. Text sizes come from the chart theme (11 px or more), so they stay readable.
+ * (the rotation graph) gets a height equal to its plot width, subtitle lines wrap at their
+ * " · " separators and horizontal legends wrap into columns. Text sizes come from the chart theme (11 px or more), so they stay readable.
  */
 (function () {
   "use strict";
@@ -47,6 +47,7 @@
 
   const AXIS_ROOM = 64; // what a y axis with labels and a title takes beside a plot
   const CHAR_WIDTH = 0.6; // a generous average glyph width of the chart font, in em
+  const LEGEND_ITEM = 180; // the width of a legend entry such as "200-session average"
 
   /* Words joined into lines of at most `fits` characters. */
   function wrapWords(text, fits) {
@@ -85,12 +86,28 @@
     return { ...title, subtitle: lines };
   }
 
+  /* Horizontal legends wrapped into as many columns as `width` holds (a legend does not wrap by
+   * itself and is cut at the chart's edge). Returns a copy of `node`. */
+  function wrapLegends(node, width) {
+    if (Array.isArray(node)) return node.map((n) => wrapLegends(n, width));
+    if (!node || typeof node !== "object") return node;
+    const out = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "data" || key === "datasets" || key === "values") out[key] = value;
+      else if (key === "legend" && value && value.direction === "horizontal") {
+        out[key] = { ...value, columns: Math.max(1, Math.floor(width / LEGEND_ITEM)) };
+      } else out[key] = wrapLegends(value, width);
+    }
+    return out;
+  }
+
   /* The width a view is drawn at, if it says one. */
   const widthOf = (view) => (typeof view.width === "number" ? view.width : null);
 
   /* A copy of `spec` drawn within `width` CSS pixels. */
   function fit(spec, width) {
-    const out = { ...spec, title: wrapTitle(spec.title, width) };
+    const narrow = width < 3 * LEGEND_ITEM + AXIS_ROOM;
+    const out = { ...(narrow ? wrapLegends(spec, width) : spec), title: wrapTitle(spec.title, width) };
     const room = Math.max(160, width - AXIS_ROOM);
     const shrink = (view) => {
       const v = { ...view };
