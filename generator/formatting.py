@@ -129,8 +129,9 @@ class Metric:
 
     Renders as ``<span class="rm-num rm-up" data-metric="pairs.0.returns.YTD.spread"
     data-format="pp">+1.2 pp</span>``: a change that reads as a gain is ``rm-up``, as a loss
-    ``rm-down`` (taken from the text, so "+0.0%" and "-0.0%" are coloured as they read), which
-    the style sheet colours; the sign stays, so colour is never the only cue.
+    ``rm-down`` (taken from the text: a value that rounds to zero reads ``0.0%``, with no sign
+    and no colour), which the style sheet colours; the sign stays, so colour is never the only
+    cue.
     """
 
     def __init__(self, doc: Mapping[str, Any], path: str, fmt: str) -> None:
