@@ -254,6 +254,9 @@ def test_ci_tests_and_audits_every_push_and_pull_request() -> None:
     assert "pull_request" in ci[True]
     scripts = "\n".join(script for job in ci["jobs"].values() for script in runs(job))
     assert re.search(r"^make test$", scripts, re.MULTILINE)
+    # The browser tests' accessibility check needs axe-core (tests/package.json) under CI.
+    install = scripts.index("npm ci --prefix tests")
+    assert install < scripts.index("make test")
     assert re.search(r"^actionlint\b", scripts, re.MULTILINE)
     assert re.search(r"^zizmor\b.* \.github/$", scripts, re.MULTILINE)
 
