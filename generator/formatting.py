@@ -141,7 +141,7 @@ class Metric:
 
     def __html__(self) -> Markup:
         sign = self.text[:1] if self.fmt in SIGNED else ""
-        tone = " rm-up" if sign == "+" else " rm-down" if sign in ("-", "\u2212") else ""
+        tone = {"+": " rm-up", "-": " rm-down"}.get(sign, "")
         return Markup(
             f'<span class="rm-num{tone}" data-metric="{escape(self.path)}" '
             f'data-format="{self.fmt}">{escape(self.text)}</span>'

@@ -281,14 +281,12 @@ def _shutdown_at_exit(plugins: Any) -> None:
         atexit.register(plugins.on_shutdown)
 
 
-def drop_source_maps(site: Path) -> int:
+def drop_source_maps(site: Path) -> None:
     """Remove the theme's source maps (``*.map``, 1.3 MB with Material 9): only a developer's
-    browser tools ever ask for them, and a reader's site has no use for its sources' sources.
-    Returns how many were removed."""
-    maps = [p for p in (site / "assets").rglob("*.map") if p.is_file()]
-    for path in maps:
-        path.unlink()
-    return len(maps)
+    browser tools ever ask for them, and a reader's site has no use for its sources' sources."""
+    for path in list((site / "assets").rglob("*.map")):
+        if path.is_file():
+            path.unlink()
 
 
 def run_mkdocs(cfg: MkDocsConfig, cache_dir: Path | None = None) -> None:

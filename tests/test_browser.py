@@ -619,12 +619,17 @@ left out (their thousands of marks would double the time); their names are check
 :func:`flow_home`."""
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
 def _axe(page: Page, scheme: str) -> list:
     """axe-core's serious and critical violations on the page. Evaluated through the
     DevTools protocol, so the page's Content-Security-Policy stays on. Without axe-core (a
     checkout where ``npm ci --prefix tests`` never ran) the check is skipped, except in CI."""
     assert AXE.is_file(), f"axe-core not installed at {AXE}: .ci/run installs it"
-    page.evaluate(AXE.read_text(encoding="utf-8"))
+    page.evaluate(_axe_source())
     return page.evaluate(AXE_RUN, AXE_RULES[scheme])
 
 

@@ -230,7 +230,8 @@
         el.rmWidth = el.clientWidth;
         // The chart's text alternative (its static image's) names the live SVG for screen
         // readers (Vega writes a spec's description as the SVG's aria-label).
-        const alt = el.querySelector("img") ? el.querySelector("img").alt : "";
+        const img = el.querySelector("img");
+        const alt = img ? img.alt : "";
         const drawn = { ...fit(spec, el.rmWidth), ...(alt ? { description: alt } : {}) };
         const result = await embed(target, drawn, options);
         if (mine !== generation) {
