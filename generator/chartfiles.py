@@ -3,11 +3,13 @@ for feeds and e-mail, a PNG; plus the vega bundle the site serves itself (no CDN
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import logging
 import os
+import pickle
 import re
 import tempfile
 import time
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
+import pandas as pd
 import vl_convert as vlc
 from altair.utils import schemapi
 from PIL import Image
 
+import generator
 from generator.charts import checking_specs
 from generator.charts import theme as chart_theme
 from generator.config import Theme
@@ -101,7 +105,8 @@ def _shape(spec: Any) -> Any:
 
 
 class ExportCache:
-    """Static exports (SVG, PNG) kept by the hash of everything that makes them.
+    """Chart specs and their static exports (SVG, PNG) kept by the hash of everything that
+    makes them (for a spec, its :func:`figure_recipe`).
 
     vl-convert takes most of a build's chart time, and most charts are the same from one build
     to the next (a post's charts never change, the site's change once a week). The key covers
@@ -157,7 +162,20 @@ class ExportCache:
 
 def chart_files(
     name: str,
-    chart: alt.Chart,
+    chart: alt.TopLevelMixin,
+    *,
+    png: bool = False,
+    theme: Theme = chart_theme.DEFAULT,
+    cache: ExportCache | None = None,
+) -> dict[str, bytes]:
+    """The spec of the live chart and its static SVG fallback; with ``png``, also a PNG
+    (:func:`spec_files` of the chart's spec)."""
+    return spec_files(name, chart_spec(chart), png=png, theme=theme, cache=cache)
+
+
+def spec_files(
+    name: str,
+    spec: dict[str, Any],
     *,
     png: bool = False,
     theme: Theme = chart_theme.DEFAULT,
@@ -170,7 +188,6 @@ def chart_files(
     live chart takes them from ``assets/chart-theme.json`` for the reader's scheme). With a
     ``cache``, an export made before from the same spec and theme is re-used.
     """
-    spec = chart_spec(chart)
     spec = {**spec, **{k: local_dates(spec[k]) for k in ("datasets", "data") if k in spec}}
     static = {**spec, "width": STATIC_WIDTH}
     options = {"vl_version": VL_VERSION, "allowed_base_urls": []}
@@ -251,5 +268,57 @@ def figure_files(
     """
     files: dict[str, bytes] = {}
     for figure in figures:
-        files |= chart_files(figure.name, figure.chart, png=png, theme=theme, cache=cache)
+        recipe = None if cache is None else figure_recipe(figure.draw)
+        if recipe is None:
+            spec = chart_spec(figure.chart)
+        else:
+            made = cache.get_or_make("spec", recipe, lambda f=figure: _spec_bytes(f.chart))
+            spec = json.loads(made)
+        files |= spec_files(figure.name, spec, png=png, theme=theme, cache=cache)
     return files
+
+
+def _spec_bytes(chart: alt.TopLevelMixin) -> bytes:
+    return json.dumps(chart_spec(chart), separators=(",", ":")).encode()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the generator's own source and the versions of the libraries that shape a
+    spec: any change to either makes every cached spec a miss."""
+    digest = hashlib.sha256(f"{alt.__version__} {pd.__version__}".encode())
+    package = Path(generator.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def figure_recipe(draw: Callable[[], alt.TopLevelMixin]) -> str | None:
+    """What a figure's spec is made from, as a digest: the chart function (named, and by the
+    generator's source), its arguments (pickled: data frames, parameters, the theme) and whether
+    specs are being checked; ``None`` when that cannot be told (not a :func:`functools.partial`
+    of a module-level function, or arguments that do not pickle), and the chart is then drawn.
+
+    Drawing a site's charts with Altair takes seconds, mostly in its deep copies of the chart
+    objects, and the same data draw the same spec: a rebuild after a template or config edit,
+    a post rebuilt for the feed, and the tests' many builds of the sample site re-use them. A
+    difference of pickling only costs a miss, never a wrong hit: equal bytes are equal inputs.
+    """
+    if not isinstance(draw, functools.partial) or "<locals>" in draw.func.__qualname__:
+        return None
+    try:
+        material = pickle.dumps(
+            (
+                draw.func.__module__,
+                draw.func.__qualname__,
+                draw.args,
+                sorted(draw.keywords.items()),
+            ),
+            protocol=5,
+        )
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    digest = hashlib.sha256(material)
+    digest.update(f"{_code_digest()} checked={checking_specs()}".encode())
+    return digest.hexdigest()

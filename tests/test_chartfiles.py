@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -10,9 +11,10 @@ import pandas as pd
 import pytest
 from jsonschema import ValidationError
 
-from generator.chartfiles import ExportCache, chart_files, chart_spec
+from generator.chartfiles import ExportCache, chart_files, chart_spec, figure_files, figure_recipe
 from generator.charts import VALIDATE_ENV, draw
 from generator.charts import theme as chart_theme
+from generator.sections.base import Figure
 
 
 def line(values: list[float]) -> alt.Chart:
@@ -74,3 +76,40 @@ def test_a_spec_against_the_schema_fails_where_specs_are_checked(monkeypatch):
     good = chart_spec(draw(lambda: alt.Chart(data).mark_point().encode(x="a:Q", y="b:Q")))
     (rows,) = good["datasets"].values()
     assert len(rows) == 100
+
+
+def series_line(values: list[float], *, title: str = "") -> alt.Chart:
+    """A chart function at module level, as the sections' are."""
+    return line(values).properties(title=title)
+
+
+def test_a_figure_drawn_from_the_same_recipe_is_not_drawn_again(tmp_path, monkeypatch):
+    cache = ExportCache(tmp_path)
+    calls = []
+
+    def figure(values: list[float], title: str = "t") -> Figure:
+        calls.append(values)
+        return Figure("a", "a line", functools.partial(series_line, values, title=title))
+
+    first = figure_files([figure([1, 2, 3])], theme=chart_theme.DEFAULT, cache=cache)
+    drawn = []
+    monkeypatch.setattr(Figure, "chart", property(lambda f: drawn.append(f) or f.draw()))
+    again = figure_files([figure([1, 2, 3])], theme=chart_theme.DEFAULT, cache=cache)
+    assert again == first == figure_files([figure([1, 2, 3])], theme=chart_theme.DEFAULT)
+    assert len(drawn) == 1  # only the uncached call above drew it
+    figure_files([figure([1, 2, 4])], theme=chart_theme.DEFAULT, cache=cache)
+    figure_files([figure([1, 2, 3], title="u")], theme=chart_theme.DEFAULT, cache=cache)
+    assert len(drawn) == 3  # another argument is another recipe
+
+
+def test_a_recipe_needs_a_partial_of_a_module_function_with_arguments_that_pickle():
+    recipe = figure_recipe(functools.partial(series_line, [1, 2, 3], title="t"))
+    assert recipe == figure_recipe(functools.partial(series_line, [1, 2, 3], title="t"))
+    assert recipe != figure_recipe(functools.partial(series_line, [1, 2, 3], title="u"))
+    assert figure_recipe(lambda: series_line([1, 2, 3])) is None
+
+    def local(values: list[float]) -> alt.Chart:
+        return line(values)
+
+    assert figure_recipe(functools.partial(local, [1, 2, 3])) is None
+    assert figure_recipe(functools.partial(series_line, [1, 2, lambda: 3])) is None
