@@ -48,6 +48,12 @@ class ArchivedPost:
             if p.is_file() and p.name != MANIFEST
         }
 
+    def images(self) -> list[str]:
+        """The post's PNG charts (``charts/<name>.png``), the headline pair's ratio first: the
+        images of its feed item and e-mail, and where it is shared."""
+        names = [f"charts/{p.name}" for p in sorted((self.folder / "charts").glob("*.png"))]
+        return sorted(names, key=lambda name: not name.startswith("charts/ratio-"))
+
 
 def archived(folder: Path) -> list[ArchivedPost]:
     """The posts in an archive folder, oldest first; half-written or foreign folders are skipped."""
@@ -97,6 +103,22 @@ def published_posts(folder: Path, as_of: pd.Timestamp) -> list[ArchivedPost]:
     return [p for p in archived(folder) if p.session <= as_of]
 
 
+def social_image(post: ArchivedPost) -> str:
+    """The post's headline chart as a PNG, from the site's root ("" if it has none): the image of
+    its link previews, and of the site's while it is the newest post."""
+    images = post.images()
+    return layout.post_assets(post.session) + images[0] if images else ""
+
+
+def _with_image(text: str, image: str) -> str:
+    """The post's Markdown with ``image`` in its front matter, for the theme's link preview: added
+    where the post is published, so the archived record keeps its bytes."""
+    opening = "---\n"
+    if not image or not text.startswith(opening):
+        return text
+    return f"{opening}image: {json.dumps(image)}\n{text.removeprefix(opening)}"
+
+
 def latest_link(posts: list[ArchivedPost]) -> dict[str, str] | None:
     """Title and Markdown link (from the docs folder's root) of the newest post."""
     if not posts:
@@ -119,7 +141,7 @@ def post_site_files(posts: list[ArchivedPost]) -> dict[str, bytes]:
         for name, content in files.items():
             out[assets + name] = content
             text = text.replace(f"]({name})", f"]({back}{assets}{name})")
-        out[page] = text.encode()
+        out[page] = _with_image(text, social_image(post)).encode()
     if not posts:
         return out
     latest = posts[-1]

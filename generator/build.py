@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from generator import export, feed, pipeline, render, snapshot, validate, workdir
-from generator.archive import latest_link, post_site_files, published_posts
+from generator.archive import latest_link, post_site_files, published_posts, social_image
 from generator.chartfiles import ExportCache
 from generator.charts import theme as chart_theme
 from generator.pipeline import load_member_prices, load_prices
@@ -149,7 +149,9 @@ def _build(
             mkdocs_yml=project.mkdocs_yml,
             site_dir=site_dir,
             nav=render.navigation(pages),
-            facts=render.site_facts(snap, feed=has_feed),
+            facts=render.site_facts(
+                snap, feed=has_feed, social_image=social_image(archive[-1]) if archive else ""
+            ),
             cache_dir=project.cache_dir,
         )
     return BuildResult(

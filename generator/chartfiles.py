@@ -12,6 +12,7 @@ import os
 import pickle
 import re
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 STATIC_WIDTH = 760
+EMAIL_WIDTH = 552
+"""The width, in CSS pixels, a PNG is laid out for and shown at: a 600 px e-mail less its
+margins. The PNG holds twice the pixels (sharp on a phone's screen)."""
+PNG_SCALE = 2
 VEGA_BUNDLE = "assets/vega/vega-bundle.js"
 CHART_THEME = "assets/chart-theme.json"
 """The live charts' light and dark Vega-Lite config, read by ``site_src/assets/charts.js``."""
@@ -209,11 +214,12 @@ def spec_files(
         }
         if png:
             png_config = chart_theme.png_config(theme)
+            narrow = email_spec(spec)
             files[f"charts/{name}.png"] = export(
                 "png",
-                png_config,
+                [narrow, png_config],
                 lambda: small_png(
-                    vlc.vegalite_to_png(static, scale=2, config=png_config, **options)
+                    vlc.vegalite_to_png(narrow, scale=PNG_SCALE, config=png_config, **options)
                 ),
             )
     except ValueError as exc:
@@ -222,6 +228,67 @@ def spec_files(
         reason = reason or str(exc).strip().splitlines()[0]
         raise BuildError(f"chart {name}: Vega-Lite could not render it ({reason})") from None
     return files
+
+
+def email_spec(spec: dict[str, Any], width: int = EMAIL_WIDTH) -> dict[str, Any]:
+    """``spec`` laid out ``width`` pixels wide in all (axes and legend included), for the PNG a
+    mailer or feed reader shows at that width, so that its text (at least
+    :data:`~generator.charts.theme.EMAIL_TEXT_SIZE`) is shown at its size, never scaled down.
+    Subtitles wrap at their `` · `` separators, a chart marked square in its usermeta keeps a
+    square plot, and any text mark set smaller is raised. Side-by-side panels keep their layout
+    (a post draws none).
+    """
+    minimum = chart_theme.EMAIL_TEXT_SIZE
+    out = _raise_font_sizes(spec, minimum)
+    if any(key in out for key in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        return {**out, "width": STATIC_WIDTH}
+    out["width"] = width
+    out["autosize"] = {"type": "fit-x", "contains": "padding"}
+    if (spec.get("usermeta") or {}).get("square"):
+        out["height"] = width - 80  # the plot about as tall as it is wide, beside its y axis
+    if "layer" in out:
+        out["layer"] = [{k: v for k, v in layer.items() if k != "width"} for layer in out["layer"]]
+    if isinstance(out.get("title"), dict) and out["title"].get("subtitle"):
+        fits = width * 10 // (minimum * 6)  # characters of about 0.6 em
+        out["title"] = {**out["title"], "subtitle": wrap_lines(out["title"]["subtitle"], fits)}
+    return out
+
+
+def _raise_font_sizes(node: Any, minimum: int) -> Any:
+    """A copy of a spec with every ``fontSize`` below ``minimum`` raised to it (data kept as is)."""
+    if isinstance(node, dict):
+        return {
+            key: value
+            if key in ("data", "datasets", "values")
+            else max(value, minimum)
+            if key == "fontSize" and isinstance(value, int | float)
+            else _raise_font_sizes(value, minimum)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_raise_font_sizes(value, minimum) for value in node]
+    return node
+
+
+def wrap_lines(lines: str | list[str], fits: int) -> list[str]:
+    """Lines of at most ``fits`` characters: each broken at its `` · `` separators first, then a
+    part still too long at its spaces (as ``assets/charts.js`` wraps a live chart's subtitle)."""
+    out: list[str] = []
+    for line in [lines] if isinstance(lines, str) else lines:
+        current = ""
+        for part in str(line).split(" · "):
+            joined = f"{current} · {part}" if current else part
+            if len(joined) <= fits:
+                current = joined
+                continue
+            if current:
+                out.append(current + " ·")
+            pieces = textwrap.wrap(part, fits) or [""]
+            out.extend(pieces[:-1])
+            current = pieces[-1]
+        if current:
+            out.append(current)
+    return out
 
 
 def small_png(image: bytes, colors: int = 64) -> bytes:

@@ -18,6 +18,7 @@ import jinja2
 from feedgen.feed import FeedGenerator
 
 from generator.archive import ArchivedPost
+from generator.chartfiles import EMAIL_WIDTH
 from generator.config import Config
 from generator.layout import post_assets, post_url
 from generator.postview import chart_alt, post_context
@@ -40,14 +41,13 @@ def reader_context(post: ArchivedPost, config: Config, site_url: str) -> dict[st
     """The post's context with absolute URLs for its page and its PNG charts."""
     context = post_context(post.document, config)
     base = f"{site_url}{post_assets(post.session)}"
-    pngs = [f"charts/{p.name}" for p in sorted((post.folder / "charts").glob("*.png"))]
-    pngs.sort(key=lambda n: not n.startswith("charts/ratio-"))  # the headline chart first
     h = context["headline"]
     context["charts"] = [
         {"src": base + name, "alt": chart_alt(Path(name).stem, h["a"], h["b"], context["as_of"])}
-        for name in pngs
+        for name in post.images()
     ]
     context |= {
+        "image_width": EMAIL_WIDTH,
         "post_url": site_url + post_url(post.session),
         "site_url": site_url,
         "feed_url": site_url + FEED,

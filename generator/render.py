@@ -115,9 +115,9 @@ def site_files(snap: Snapshot, *, cache_dir: Path) -> dict[str, bytes]:
     }
 
 
-def site_facts(snap: Snapshot, *, feed: bool = False) -> dict[str, Any]:
+def site_facts(snap: Snapshot, *, feed: bool = False, social_image: str = "") -> dict[str, Any]:
     """What the theme shows on every page (title, as-of session, source, sample banner, feed
-    link), for ``extra.rotation`` of the MkDocs config."""
+    link, the image of a link preview), for ``extra.rotation`` of the MkDocs config."""
     report, cfg = snap.report, snap.config
     return {
         "title": cfg.site.title,
@@ -129,4 +129,5 @@ def site_facts(snap: Snapshot, *, feed: bool = False) -> dict[str, Any]:
         "sample": report.is_sample,
         "generator": f"rotation-monitor {__version__}",
         "feed": feed,
+        "social_image": social_image,
     }

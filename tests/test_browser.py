@@ -716,20 +716,51 @@ def test_every_page_reads_on_a_phone_in_the_dark(browser, site: Site) -> None:
     _every_page(browser, site, Journal(), width=390, scheme="dark")
 
 
-def test_digest_shows_its_charts_without_scripts(browser, site: Site) -> None:
-    """The e-mail digest as a mail client would show it: images by absolute URL, no JavaScript."""
+DIGEST_LAYOUT = """() => ({
+  overflow: document.documentElement.scrollWidth - window.innerWidth,
+  images: [...document.images].map((i) => [i.currentSrc, i.complete, i.naturalWidth, i.width]),
+  small: [...document.querySelectorAll("p, td, th, li, span, a")]
+    .filter((el) => el.textContent.trim() && parseFloat(getComputedStyle(el).fontSize) < 14)
+    .map((el) => el.textContent.trim().slice(0, 40)),
+})"""
+"""The digest as laid out: sideways overflow, each image (source, loaded, its pixels, its
+width on the screen) and any text under 14 px."""
+
+
+@pytest.mark.parametrize("styles", ["inline styles", "styles stripped"])
+def test_digest_fits_a_phone_and_a_desktop_mailer_without_scripts(browser, site: Site, styles):
+    """The e-mail digest as mail clients show it, images by absolute URL and no JavaScript: at
+    360 px (a phone) and 600 px (a desktop pane) nothing is wider than the screen, also where
+    the mailer drops every style, and every PNG has twice the pixels it is shown at (where the
+    styles are dropped the image fills the pane and still has 1.8 times)."""
     journal = Journal()
-    context = browser.new_context(viewport={"width": 800, "height": 900}, java_script_enabled=False)
+    context = browser.new_context(viewport={"width": 600, "height": 900}, java_script_enabled=False)
     try:
         page = journal.watch(context.new_page())
-        page.goto(site.home + "digest.html")
-        page.wait_for_load_state("load")
-        images = page.eval_on_selector_all(
-            "img", "imgs => imgs.map(i => [i.currentSrc, i.complete, i.naturalWidth])"
-        )
-        assert len(images) == 2, images
-        assert all(src.startswith(site.home) and src.endswith(".png") for src, _, _ in images)
-        assert all(done and width > 1000 for _, done, width in images), images
+        if styles == "styles stripped":  # a mailer that keeps the markup and nothing else
+            page.route(
+                site.home + "digest.html",
+                lambda route: route.fulfill(
+                    response=(fetched := route.fetch()),
+                    body=re.sub(r' style="[^"]*"', "", fetched.text()),
+                ),
+            )
+        for width in (360, 600):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(site.home + "digest.html")
+            page.wait_for_load_state("load")
+            shown = page.evaluate(DIGEST_LAYOUT)
+            assert shown["overflow"] <= 0, (width, styles, shown)
+            assert len(shown["images"]) == 2, shown
+            density = 2 if styles == "inline styles" else 1.8
+            for src, done, pixels, on_screen in shown["images"]:
+                assert src.startswith(site.home), src
+                assert src.endswith(".png"), src
+                assert done, src
+                assert 0 < on_screen <= width, shown
+                assert pixels >= density * on_screen, shown
+            if styles == "inline styles":
+                assert shown["small"] == [], shown["small"]
         assert page.eval_on_selector_all("script", "s => s.length") == 0
         assert page.eval_on_selector_all("link[rel=stylesheet], style", "s => s.length") == 0
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import time
 
@@ -10,8 +11,19 @@ import altair as alt
 import pandas as pd
 import pytest
 from jsonschema import ValidationError
+from PIL import Image
 
-from generator.chartfiles import ExportCache, chart_files, chart_spec, figure_files, figure_recipe
+from generator.chartfiles import (
+    EMAIL_WIDTH,
+    PNG_SCALE,
+    ExportCache,
+    chart_files,
+    chart_spec,
+    email_spec,
+    figure_files,
+    figure_recipe,
+    wrap_lines,
+)
 from generator.charts import VALIDATE_ENV, draw
 from generator.charts import theme as chart_theme
 from generator.sections.base import Figure
@@ -113,3 +125,35 @@ def test_a_recipe_needs_a_partial_of_a_module_function_with_arguments_that_pickl
 
     assert figure_recipe(functools.partial(local, [1, 2, 3])) is None
     assert figure_recipe(functools.partial(series_line, [1, 2, lambda: 3])) is None
+
+
+def test_the_email_png_is_laid_out_at_the_width_it_is_shown_with_text_of_12_px():
+    spec = {
+        "title": {"text": "T", "subtitle": "Total return from adjusted closes · as of 2026-11-20"},
+        "usermeta": {"square": True},
+        "width": 680,
+        "layer": [{"mark": {"type": "text", "fontSize": 9}, "width": 680}, {"mark": "line"}],
+        "datasets": {"d": [{"fontSize": 1}]},
+    }
+    out = email_spec(spec, width=300)
+    assert out["width"] == 300
+    assert out["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert out["height"] == 220  # a square plot beside its y axis
+    assert [layer.get("width") for layer in out["layer"]] == [None, None]
+    assert out["layer"][0]["mark"]["fontSize"] == chart_theme.EMAIL_TEXT_SIZE
+    assert out["datasets"] == spec["datasets"]  # data is never touched
+    assert out["title"]["subtitle"] == ["Total return from adjusted closes ·", "as of 2026-11-20"]
+    assert spec["width"] == 680
+    assert spec["layer"][0]["width"] == 680
+
+
+def test_the_email_png_is_twice_the_pixels_of_its_width():
+    files = chart_files("a", line([1, 2, 3]), png=True)
+    with Image.open(io.BytesIO(files["charts/a.png"])) as image:
+        assert image.width == PNG_SCALE * EMAIL_WIDTH
+
+
+def test_lines_wrap_at_separators_then_at_spaces():
+    assert wrap_lines("aaa · bbb · ccc", 9) == ["aaa · bbb ·", "ccc"]
+    assert wrap_lines(["one two three four", "x"], 9) == ["one two", "three", "four", "x"]
+    assert wrap_lines("short", 9) == ["short"]

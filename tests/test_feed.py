@@ -123,6 +123,37 @@ def test_digest_is_self_contained_html_for_a_mailer(site):
     assert html.count('style="') > 20
 
 
+def test_digest_opens_with_a_preheader_and_labels_every_number_and_figure(site):
+    html = (site / "site" / "digest.html").read_text()
+    preheader = re.search(r'<div style="display:none;[^"]*">([^<]*)</div>', html)
+    assert preheader, "no preheader"
+    assert preheader[1].startswith("Sample data — IWN ")  # the week's sentence, as plain text
+    assert "Year to date the gap is" in preheader[1]
+    # Each week return is named by its symbol, and no fixed width is wider than a phone.
+    assert re.search(r"IWN <span[^>]*>[-+]?\d+\.\d%</span> · IWF <span", html)
+    assert not re.search(r'width="(?:[4-9]\d\d|\d{4,})"', html)
+    captions = re.findall(r"<p [^>]*>(Figure \d\. [^<]*)</p>", html)
+    assert captions == [
+        "Figure 1. IWN / IWF relative strength, as of 2026-11-20.",
+        "Figure 2. Relative rotation graph, as of 2026-11-20.",
+    ]
+
+
+def test_a_shared_post_or_page_previews_with_the_posts_headline_chart(site):
+    out = site / "site"
+    image = f"{URL}blog/2026-11-13/charts/ratio-iwn-vs-iwf.png"
+    post = (out / "blog" / "week-2026-11-13" / "index.html").read_text()
+    assert f'<meta property="og:image" content="{image}">' in post
+    assert '<meta name="twitter:card" content="summary_large_image">' in post
+    latest = f"{URL}blog/2026-11-20/charts/ratio-iwn-vs-iwf.png"
+    for page in ("index.html", "pairs/index.html", "methodology/index.html"):
+        assert f'<meta property="og:image" content="{latest}">' in (out / page).read_text()
+    # Added where the post is published: the archived record keeps its bytes.
+    assert (
+        "image:" not in (site / "data" / "posts" / "sample" / "2026-11-13" / "index.md").read_text()
+    )
+
+
 def test_a_site_as_of_an_earlier_week_shows_no_later_post(site, tmp_path):
     build(
         BuildOptions(

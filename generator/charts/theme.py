@@ -36,7 +36,7 @@ MIN_CONTRAST = 3.0
 Scheme = Literal["light", "dark"]
 
 
-def vega_config(theme: Theme, scheme: Scheme) -> dict[str, Any]:
+def vega_config(theme: Theme, scheme: Scheme, *, size: int | None = None) -> dict[str, Any]:
     """The Vega-Lite config of charts shown on ``scheme``'s page background.
 
     The background stays transparent (the page shows through, whatever the scheme) and the view
@@ -50,6 +50,7 @@ def vega_config(theme: Theme, scheme: Scheme) -> dict[str, Any]:
         grid=colors.grid,
         domain=colors.domain,
         theme=theme,
+        size=size or TEXT_SIZE,
     )
 
 
@@ -72,8 +73,11 @@ def fallback_config(theme: Theme) -> dict[str, Any]:
 def png_config(theme: Theme) -> dict[str, Any]:
     """The config of the PNG charts of the feed and the e-mail digest: the light scheme, drawn
     on its background (mail and feed readers mostly show a white page, and a chart with its own
-    white background reads on a dark one too)."""
-    return {**vega_config(theme, "light"), "background": theme.light.background}
+    white background reads on a dark one too), its smallest text :data:`EMAIL_TEXT_SIZE`."""
+    return {
+        **vega_config(theme, "light", size=EMAIL_TEXT_SIZE),
+        "background": theme.light.background,
+    }
 
 
 def theme_file(theme: Theme) -> bytes:
@@ -86,9 +90,14 @@ def theme_file(theme: Theme) -> bytes:
 TEXT_SIZE = 11
 """The smallest text of any chart, in CSS pixels (Vega-Lite's defaults go down to 10)."""
 
+EMAIL_TEXT_SIZE = 12
+"""The smallest text of the PNGs, in pixels at the width a mailer shows them (mail is read on
+phones, with no zoom on an image)."""
 
-def _config(*, text: str, muted: str, grid: str, domain: str, theme: Theme) -> dict[str, Any]:
-    size = TEXT_SIZE
+
+def _config(
+    *, text: str, muted: str, grid: str, domain: str, theme: Theme, size: int = TEXT_SIZE
+) -> dict[str, Any]:
     return {
         "background": "transparent",
         "view": {"stroke": None},
