@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import html
 import http.server
+import json
 import os
 import re
 import threading
@@ -65,13 +67,29 @@ LIVE_TIMEOUT_MS = 15_000  # a chart renders in well under a second; this is for 
 DRAWN = """(svg) => [...svg.querySelectorAll("g.role-mark path")]
   .filter((path) => (path.getAttribute("d") || "").length > 10).length"""
 
-# Every .rm-chart is live: the class is set and vega-embed's SVG holds drawn data marks.
-ALL_LIVE = f"""(expected) => {{
+# Every .rm-chart is live: the class is set and vega-embed's SVG holds drawn data marks (and,
+# given a tag, that SVG is a new one). charts.js draws a chart as it comes near the screen, so
+# the first chart still waiting is scrolled to, as a reader would.
+ALL_LIVE = f"""([expected, tag]) => {{
   const charts = [...document.querySelectorAll(".rm-chart")];
-  return charts.length === expected && charts.every((el) => {{
+  const done = (el) => {{
     const svg = el.querySelector(".rm-chart__live.vega-embed > svg.marks");
-    return el.classList.contains("rm-chart--live") && svg !== null && ({DRAWN})(svg) > 0;
-  }});
+    return el.classList.contains("rm-chart--live") && svg !== null && ({DRAWN})(svg) > 0
+      && (!tag || svg.dataset.rmTag !== tag);
+  }};
+  const waiting = charts.find((el) => !done(el));
+  if (waiting) waiting.scrollIntoView({{block: "center"}});
+  return charts.length === expected && !waiting;
+}}"""
+
+# The page's first chart is live; until it is, it is scrolled to (a reader going straight to it).
+FIRST_LIVE = f"""() => {{
+  const first = document.querySelector(".rm-chart");
+  if (!first) return false;
+  const svg = first.querySelector(".rm-chart__live.vega-embed > svg.marks");
+  if (first.classList.contains("rm-chart--live") && svg && ({DRAWN})(svg) > 0) return true;
+  first.scrollIntoView({{block: "center"}});
+  return false;
 }}"""
 
 # Per chart: the live SVG's size, drawn marks, axis label colour; how many fallbacks show.
@@ -104,6 +122,7 @@ class Journal:
     violations: list[str] = field(default_factory=list)
     """Content-Security-Policy violations the pages reported (see :func:`_guard`)."""
     dialogs: list[tuple[str, str]] = field(default_factory=list)  # page, alert/confirm text
+    transferred: list[tuple[str, int]] = field(default_factory=list)  # url, bytes as sent
 
     def watch(self, page: Page) -> Page:
         page.on("request", lambda r: self.requests.append((page.url, r.resource_type, r.url)))
@@ -136,6 +155,7 @@ class Journal:
         dialog.dismiss()
 
     def _response(self, response: Response) -> None:
+        self.transferred.append((response.url, int(response.headers.get("content-length", 0))))
         if response.status >= 400:
             self.broken.append((response.url, str(response.status)))
 
@@ -171,8 +191,32 @@ class Site:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """The site's files, gzipped for a browser that accepts it, as GitHub Pages serves them (so
+    that what a page transfers is what a reader's browser would)."""
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file():
+            super().do_GET()
+            return
+        body = _gzipped(path)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+@functools.cache
+def _gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
 
 
 class _QuietServer(http.server.ThreadingHTTPServer):
@@ -267,11 +311,7 @@ class Tab:
         """Wait for ``expected`` live charts (in new SVGs, if ``replacing`` tagged the old)."""
         try:
             self.page.wait_for_function(
-                f"""([expected, tag]) => ({ALL_LIVE})(expected) && (!tag || [
-                  ...document.querySelectorAll(".rm-chart__live svg.marks")
-                ].every((svg) => svg.dataset.rmTag !== tag))""",
-                arg=[expected, replacing],
-                timeout=LIVE_TIMEOUT_MS,
+                ALL_LIVE, arg=[expected, replacing], timeout=LIVE_TIMEOUT_MS
             )
         except PlaywrightTimeoutError:
             charts = self.page.locator(".rm-chart").evaluate_all(
@@ -657,13 +697,17 @@ def _every_page(
     scheme: str = "light",
     axe: bool = True,
     charted_only: bool = False,
+    weigh: bool = False,
 ) -> None:
     """Every page (and the 404 page) at ``width`` CSS pixels in the ``scheme`` the reader's
     system prefers: one Content-Security-Policy meta tag with the site's policy, no sideways
     scrolling of the page, its charts all live with no text under 11 px, no violation, no
     error, no request elsewhere; with ``axe``, no serious or critical accessibility violation
     on :data:`AXE_PAGES` and the first post (axe-core, installed by ``.ci/run``). With
-    ``charted_only``, only the pages with charts (another site's data changes nothing else)."""
+    ``charted_only``, only the pages with charts (another site's data changes nothing else).
+    With ``weigh``, each page is loaded as on a first visit (no cache) and what it transferred,
+    gzipped, is written to :data:`REPORTS` ``/page-weights.json`` and the page's own part held
+    to :data:`PAGE_BUDGET`."""
     axe = axe and (AXE.is_file() or bool(os.environ.get("CI")))
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     context.set_default_timeout(TIMEOUT_MS)
@@ -674,9 +718,15 @@ def _every_page(
         assert sum("/blog/week-" in url for url in pages) == POST_WEEKS, pages
         first_post = min(u for u in pages if "/blog/week-" in u).removeprefix(site.home)
         accessibility: dict[str, list] = {}
+        weights: dict[str, dict[str, int]] = {}
+        if weigh:
+            cdp = context.new_cdp_session(tab.page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         for url, expected in sorted(site.charts.items()):
             if charted_only and not expected:
                 continue
+            start = len(journal.transferred)
             tab.page.goto(url)
             assert tab.page.evaluate(CSP_METAS) == [site.policy], url
             if expected:
@@ -693,6 +743,8 @@ def _every_page(
                 accessibility[path] = _axe(tab.page, scheme)
             name = path.strip("/").replace("/", "_") or "home"
             tab.screenshot(f"{width}-{scheme}-{name}")
+            if weigh:
+                weights[path or "/"] = _weight(journal.transferred[start:], site.home)
         tab.page.goto(site.home + "404.html")  # what GitHub Pages serves for a missing page
         assert tab.page.evaluate(CSP_METAS) == [site.policy]
     finally:
@@ -706,10 +758,115 @@ def _every_page(
     foreign = {url for _, _, url in journal.requests if not url.startswith(site.origin + "/")}
     assert foreign == set()
     assert journal.broken == []
+    # Live charts replace their static images, which are therefore never fetched.
+    assert [url for _, _, url in journal.requests if STATIC_CHART.search(url)] == []
+    if weigh:
+        _report("page-weights.json", weights)
+        heavy = {path: w for path, w in weights.items() if w["page"] > PAGE_BUDGET}
+        assert heavy == {}, f"pages of their own over {PAGE_BUDGET} bytes gzipped"
+
+
+PAGE_BUDGET = 150_000
+"""What a page may transfer, gzipped, beyond what every page shares (the vega bundle of the
+pages with charts, Material's and the site's scripts and styles, the search index): the cost of
+each page a reader opens after the first."""
+
+REPORTS = Path(os.environ.get("ROTATION_REPORTS") or REPO / ".cache" / "reports")
+"""Where the browser tests write what they measured (page weights, slow-phone timings)."""
+
+
+def _weight(transferred: list[tuple[str, int]], home: str) -> dict[str, int]:
+    """Bytes a first visit of a page transferred: the vega bundle; what every page shares and a
+    browser keeps after the first page (Material's and the site's scripts and styles, the search
+    index and its worker); and what is the page's own (its HTML, its charts' specs)."""
+    weight = {"bundle": 0, "shared": 0, "page": 0, "requests": len(transferred)}
+    for url, size in transferred:
+        path = url.removeprefix(home)
+        kind = "bundle" if path.endswith("/vega-bundle.js") else "page"
+        if kind == "page" and path.startswith(("assets/", "search/")):
+            kind = "shared"
+        weight[kind] += size
+    return weight
+
+
+def _report(name: str, document: dict) -> None:
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / name).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+
+
+STATIC_CHART = re.compile(r"/charts/[^/]+\.svg$")
+
+
+def test_a_chart_that_cannot_be_drawn_live_shows_its_static_image(browser, site: Site) -> None:
+    """Where the vega bundle does not arrive, every chart of the page shows its fallback."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.route("**/vega-bundle.js", lambda route: route.abort())
+        page.goto(site.home + "pairs/")
+        charts = page.locator(".rm-chart")
+        assert charts.count() == site.count(site.home + "pairs/")
+        for i in range(charts.count()):
+            charts.nth(i).scroll_into_view_if_needed()  # charts are drawn as they come in sight
+            page.locator(".rm-chart--failed").nth(i).wait_for()
+            image = charts.nth(i).locator("img")
+            image.evaluate("(img) => img.decode()")
+            assert image.is_visible()
+            assert image.evaluate("(img) => img.naturalWidth") > 0
+    finally:
+        context.close()
+
+
+SLOW_PHONE = {
+    "network": {
+        "offline": False,
+        "latency": 150,
+        "downloadThroughput": 1_600_000 / 8,
+        "uploadThroughput": 750_000 / 8,
+    },
+    "cpu": 4,
+}
+"""A slow phone: 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trips, a CPU four times slower
+than this machine's (Lighthouse's mobile profile)."""
+SLOW_PAGES = ("", "pairs/", "breadth/")
+SLOW_TARGET_MS = 5_000
+"""The aim (issue #13), not yet met: see the report. The test holds each page to four times it."""
+
+
+def test_the_first_chart_is_drawn_and_timed_on_a_slow_phone(browser, site: Site) -> None:
+    """Home, Pairs and Breadth opened cold on :data:`SLOW_PHONE`, the reader scrolling straight
+    to the first chart: the time from navigation to that chart drawn (the others are drawn as
+    the reader scrolls on) is written to :data:`REPORTS` ``/slow-phone.json`` beside
+    :data:`SLOW_TARGET_MS`. The bound is loose on purpose: a timing taken while the other test
+    worker also drives a browser varies by seconds."""
+    timings = {}
+    for path in SLOW_PAGES:
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+        )
+        try:
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", SLOW_PHONE["network"])
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": SLOW_PHONE["cpu"]})
+            page.goto(site.home + path, wait_until="commit")
+            drawn = page.wait_for_function(
+                f"() => ({FIRST_LIVE})() && performance.now()", timeout=4 * SLOW_TARGET_MS
+            )
+            timings[path or "/"] = round(drawn.json_value())
+        finally:
+            context.close()
+    _report(
+        "slow-phone.json",
+        {"profile": SLOW_PHONE, "target_ms": SLOW_TARGET_MS, "first_chart_drawn_ms": timings},
+    )
+    assert sorted(timings) == sorted(p or "/" for p in SLOW_PAGES)
 
 
 def test_every_page_renders_all_charts_on_sample_data(browser, site: Site) -> None:
-    _every_page(browser, site, Journal())
+    _every_page(browser, site, Journal(), weigh=True)
 
 
 def test_every_page_reads_on_a_phone_in_the_dark(browser, site: Site) -> None:

@@ -6,7 +6,9 @@
  * Material's document$ observable (first load and every navigation), and a MutationObserver on
  * the palette attribute re-renders when the reader toggles dark mode. Everything is served by the
  * site itself: vegaEmbed comes from assets/vega/vega-bundle.js, never from a CDN, loaded only by
- * pages that have a chart.
+ * pages that have a chart. Where scripts run, the static images stay hidden and unfetched (the
+ * theme marks the page "rm-js"), and a chart that cannot be drawn live gets "rm-chart--failed",
+ * which shows its static image again.
  *
  * Colours of text, grid and axes come from the chart theme of rotation.yml, which the build
  * publishes beside this file as chart-theme.json: a Vega-Lite config for the light scheme and
@@ -29,6 +31,7 @@
   "use strict";
   let views = [];
   let generation = 0;
+  let watcher = null;
 
   // Beside this script. Resolved now: document.currentScript is only set while it first runs.
   const self = document.currentScript || document.querySelector('script[src$="assets/charts.js"]');
@@ -202,49 +205,69 @@
     return vegaPromise;
   }
 
-  async function renderAll() {
-    const mine = ++generation;
-    views.forEach((v) => v.finalize());
-    views = [];
-    const charts = [...document.querySelectorAll(".rm-chart")];
-    if (!charts.length) return;
-    charts.forEach(specOf);
-    let embed, options;
+  /* Draw one chart, if the render it belongs to is still the current one. */
+  async function draw(el, mine) {
+    if (mine !== generation) return;
+    let embed, options, spec;
     try {
-      [embed, options] = await Promise.all([vegaEmbed(), embedOptions()]);
+      [embed, options, spec] = await Promise.all([vegaEmbed(), embedOptions(), specOf(el)]);
     } catch (err) {
-      console.error("Rotation Monitor: charts not loaded:", err);
+      console.error("Rotation Monitor: chart not loaded:", err);
+      el.classList.add("rm-chart--failed");
       return;
     }
     if (mine !== generation) return;
-    for (const el of charts) {
-      try {
-        const spec = await specOf(el);
-        if (mine !== generation) return;
-        let target = el.querySelector(".rm-chart__live");
-        if (!target) {
-          target = document.createElement("div");
-          target.className = "rm-chart__live";
-          el.appendChild(target);
-        }
-        el.rmWidth = el.clientWidth;
-        // The chart's text alternative (its static image's) names the live SVG for screen
-        // readers (Vega writes a spec's description as the SVG's aria-label).
-        const img = el.querySelector("img");
-        const alt = img ? img.alt : "";
-        const drawn = { ...fit(spec, el.rmWidth), ...(alt ? { description: alt } : {}) };
-        const result = await embed(target, drawn, options);
-        if (mine !== generation) {
-          result.finalize();
-          return;
-        }
-        views.push(result);
-        el.classList.add("rm-chart--live");
-      } catch (err) {
-        el.classList.remove("rm-chart--live");
-        console.error("Rotation Monitor: chart failed to render:", err);
+    try {
+      let target = el.querySelector(".rm-chart__live");
+      if (!target) {
+        target = document.createElement("div");
+        target.className = "rm-chart__live";
+        el.appendChild(target);
       }
+      el.rmWidth = el.clientWidth;
+      // The chart's text alternative (its static image's) names the live SVG for screen
+      // readers (Vega writes a spec's description as the SVG's aria-label).
+      const img = el.querySelector("img");
+      const alt = img ? img.alt : "";
+      const drawn = { ...fit(spec, el.rmWidth), ...(alt ? { description: alt } : {}) };
+      const result = await embed(target, drawn, options);
+      if (mine !== generation) {
+        result.finalize();
+        return;
+      }
+      views.push(result);
+      el.classList.remove("rm-chart--failed");
+      el.classList.add("rm-chart--live");
+    } catch (err) {
+      el.classList.remove("rm-chart--live");
+      el.classList.add("rm-chart--failed");
+      console.error("Rotation Monitor: chart failed to render:", err);
     }
+  }
+
+  /* Render the page's charts as they come near the screen, one at a time: a chart out of sight
+   * costs neither its spec's download nor the drawing until the reader scrolls to it (a phone
+   * shows one or two of a page's nine), and the vega bundle starts loading at once. */
+  function renderAll() {
+    const mine = ++generation;
+    views.forEach((v) => v.finalize());
+    views = [];
+    if (watcher) watcher.disconnect();
+    const charts = [...document.querySelectorAll(".rm-chart")];
+    if (!charts.length) return;
+    vegaEmbed().catch(() => {});
+    let queue = Promise.resolve();
+    watcher = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          watcher.unobserve(entry.target);
+          queue = queue.then(() => draw(entry.target, mine));
+        }
+      },
+      { rootMargin: "50% 0px" },
+    );
+    charts.forEach((el) => watcher.observe(el));
   }
 
   if (typeof window.document$ !== "undefined") {
