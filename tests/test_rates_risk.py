@@ -328,14 +328,43 @@ def sample() -> pd.DataFrame:
     return sample_prices(PAIR)
 
 
+def leaves(chart: dict) -> list[dict]:
+    """The single views of a (possibly nested) layer, in drawing order."""
+    return (
+        [leaf for part in chart["layer"] for leaf in leaves(part)] if "layer" in chart else [chart]
+    )
+
+
+def lines(chart: dict) -> dict:
+    """The view that draws the series (lines or areas) of a panel."""
+    return next(v for v in leaves(chart) if v["mark"]["type"] in ("line", "area"))
+
+
 def dataset(spec: dict, chart: dict) -> list[dict]:
-    data = chart.get("data")
-    if data is None:
-        for part in chart.get("layer", []):
-            if "data" in part and "name" in part["data"]:
-                data = part["data"]
-                break
-    return spec["datasets"][data["name"]]
+    """The rows a panel draws: its own data, a layer's, or (shared by the panels) the spec's."""
+
+    def named(node: dict) -> list[dict]:
+        own = [node["data"]] if "name" in node.get("data", {}) else []
+        return own + [d for part in node.get("layer", []) for d in named(part)]
+
+    found = named(chart)
+    return spec["datasets"][(found[0] if found else spec["data"])["name"]]
+
+
+def assert_crosshair(spec: dict, chart: dict, fields: set[str]) -> None:
+    """A panel's crosshair: a rule shown at the session nearest the pointer (the ``hover``
+    selection, defined in the panel or, shared by the panels, in the spec), its tooltip every
+    series' value."""
+    rule = next(
+        v
+        for v in leaves(chart)
+        if v["mark"]["type"] == "rule" and "condition" in v["encoding"].get("opacity", {})
+    )
+    assert rule["encoding"]["opacity"]["condition"]["param"] == "hover"
+    params = [*spec.get("params", []), *(p for v in leaves(chart) for p in v.get("params", []))]
+    hover = next(p for p in params if p["name"] == "hover")
+    assert hover["select"]["nearest"] is True
+    assert {t["field"] for t in rule["encoding"]["tooltip"]} == {"date", *fields}
 
 
 def all_rows(spec: dict) -> list[dict]:
@@ -367,8 +396,10 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
     assert "as of 2026-07-31" in subtitle
     assert "discount-basis" in subtitle
     top, bottom = spec["vconcat"]
-    assert top["encoding"]["y"]["field"] == "value"
-    x = top["encoding"]["x"]
+    assert lines(top)["encoding"]["y"]["field"] == "value"
+    assert_crosshair(spec, top, {"long", "short"})
+    assert_crosshair(spec, bottom, {"slope"})
+    x = lines(top)["encoding"]["x"]
     assert (x["field"], x["type"], x["title"]) == ("date", "temporal", None)
     # Five years: a tick every year, each labelled with it.
     assert x["axis"] == {"labelExpr": TIME_LABELS, "tickCount": {"interval": "year", "step": 1}}
@@ -381,7 +412,7 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
     # the slope column is the difference of the two level columns, in basis points as on the
     # Rates table (4-decimal rounding of each)
     assert last["slope"] == pytest.approx((last["long"] - last["short"]) * 100, abs=2e-2)
-    assert bottom["layer"][1]["encoding"]["y"]["title"] == "Slope (bp)"
+    assert lines(bottom)["encoding"]["y"]["title"] == "Slope (bp)"
     assert "in basis points" in subtitle
     assert len(rows) > 1200  # five years of daily sessions (fewer than MAX_POINTS: not thinned)
 
@@ -408,7 +439,7 @@ def test_sensitivity_chart_shows_beta_in_percent_per_ten_bp(sample: pd.DataFrame
     assert last["date"] == "2026-07-31T00:00:00"
     # beta per 1 bp (log return) x 100 (percent) x 10 (bp) = beta x 1000
     assert last["s0"] == pytest.approx(sens["beta"].loc[AS_OF] * 1000, abs=1e-4)
-    assert bottom["layer"][1]["encoding"]["y"]["title"] == "% per +10 bp"
+    assert lines(bottom)["encoding"]["y"]["title"] == "% per +10 bp"
     corr_rows = dataset(spec, top)
     assert corr_rows[-1]["s0"] == pytest.approx(sens["corr"].loc[AS_OF], abs=1e-4)
 
@@ -438,7 +469,10 @@ def test_risk_charts_label_basis_as_of_and_windows(sample: pd.DataFrame) -> None
     assert len(bc_spec["vconcat"]) == 2
     dd_spec = charts["drawdown"].to_dict()
     assert len(dd_spec["vconcat"]) == 2
-    assert dd_spec["vconcat"][0]["mark"]["type"] == "area"
+    assert lines(dd_spec["vconcat"][0])["mark"]["type"] == "area"
+    assert_crosshair(dd_spec, dd_spec["vconcat"][0], {"s0"})
+    assert_crosshair(vol_spec, vol_spec, {"s0", "s1"})
+    assert_crosshair(bc_spec, bc_spec["vconcat"][1], {"s0", "s1"})
     assert max(row["s0"] for row in all_rows(dd_spec) if row.get("s0") is not None) <= 0.0
 
 

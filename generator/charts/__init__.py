@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,13 @@ SESSION_DAY = "%Y-%m-%dT00:00:00"
 browser reads a date-only ISO string (``2026-11-20``) as midnight UTC, which a reader west of
 Greenwich would see as the day before, in tooltips and against the axis; a time without a zone
 is local midnight, the same calendar day everywhere."""
+
+warnings.filterwarnings(
+    "ignore", message="Automatically deduplicated selection parameter", category=UserWarning
+)
+"""Stacked panels share one crosshair on purpose (each panel's :func:`crosshair` is the same
+``hover`` selection, which Altair merges into one across the panels, so the rule shows on every
+panel at the session under the pointer); Altair warns of the merge each time."""
 
 VALIDATE_ENV = "ROTATION_VALIDATE_SPECS"
 """Set to ``1`` to check every chart against the Vega-Lite schema (the tests do)."""

@@ -49,7 +49,7 @@ def yields_chart(
     data, frequency = wide_data(windowed(levels, as_of, years))
     labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
     top = folded_lines(
-        data, labels, y_title="Yield (%)", y_format=".2f", colors=line_colors(theme)
+        data, labels, y_title="Yield (%)", y_format=".2f", colors=line_colors(theme), theme=theme
     ).properties(width=CONCAT_WIDTH, height=200)
     bottom = alt.layer(
         zero_rule(0.0, theme),
@@ -61,6 +61,7 @@ def yields_chart(
             colors=[theme.series[0]],
             mark="area",
             legend=False,
+            theme=theme,
         ),
     ).properties(width=CONCAT_WIDTH, height=120)
     return (
@@ -113,6 +114,7 @@ def sensitivity_chart(
             y_format="+.2f",
             colors=colors,
             y_scale=alt.Scale(domain=[-1, 1]),
+            theme=theme,
         ),
     ).properties(width=CONCAT_WIDTH, height=150)
     bottom = alt.layer(
@@ -124,6 +126,7 @@ def sensitivity_chart(
             y_format="+.2f",
             colors=colors,
             legend=False,
+            theme=theme,
         ),
     ).properties(width=CONCAT_WIDTH, height=150)
     return alt.vconcat(top, bottom, spacing=10).properties(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
+from generator.charts import BASIS, HOVER_DATE, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 
@@ -54,9 +54,11 @@ def folded_lines(
     mark: str = "line",
     legend: bool = True,
     y_scale: alt.Scale | None = None,
-) -> alt.Chart:
+    theme: Theme,
+) -> alt.LayerChart:
     """Columns ``labels`` (key -> legend label) of ``data`` drawn as one line (or area) each,
-    coloured by ``colors`` in order (reused from the first when there are more lines)."""
+    coloured by ``colors`` in order (reused from the first when there are more lines), with a
+    crosshair that gives every line's value at the session nearest the pointer."""
     keys = list(labels)
     domain = list(labels.values())
     color = alt.Color(
@@ -76,7 +78,7 @@ def folded_lines(
         if mark == "area"
         else base.mark_line(strokeWidth=1.6, interpolate="linear")
     )
-    return marked.encode(
+    lines = marked.encode(
         x=time_x(data["date"]),
         y=alt.Y(
             "value:Q",
@@ -87,11 +89,13 @@ def folded_lines(
         ),
         color=color,
         tooltip=[
-            alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+            alt.Tooltip("date:T", title="Session", format=HOVER_DATE),
             alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("value:Q", title=y_title, format=y_format),
         ],
     )
+    hover = crosshair(data, {k: (v, y_format) for k, v in labels.items()}, theme=theme)
+    return alt.layer(lines, hover)
 
 
 def zero_rule(value: float = 0.0, theme: Theme = DEFAULT) -> alt.Chart:
@@ -121,7 +125,12 @@ def volatility_chart(
     keys = _keys(shown.columns)
     data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
     lines = folded_lines(
-        data, keys, y_title="Annualised volatility", y_format=".0%", colors=line_colors(theme)
+        data,
+        keys,
+        y_title="Annualised volatility",
+        y_format=".0%",
+        colors=line_colors(theme),
+        theme=theme,
     )
     return alt.layer(lines).properties(
         width="container",
@@ -159,7 +168,12 @@ def beta_corr_chart(
     top = alt.layer(
         zero_rule(1.0, theme),
         folded_lines(
-            beta_data, keys, y_title=f"Beta vs {benchmark}", y_format=".2f", colors=colors
+            beta_data,
+            keys,
+            y_title=f"Beta vs {benchmark}",
+            y_format=".2f",
+            colors=colors,
+            theme=theme,
         ),
     ).properties(width=CONCAT_WIDTH, height=180)
     bottom = alt.layer(
@@ -172,6 +186,7 @@ def beta_corr_chart(
             colors=colors,
             legend=False,
             y_scale=alt.Scale(domainMax=1, zero=True),
+            theme=theme,
         ),
     ).properties(width=CONCAT_WIDTH, height=120)
     return alt.vconcat(top, bottom, spacing=10).properties(
@@ -213,6 +228,7 @@ def drawdown_chart(
             mark="area",
             legend=False,
             y_scale=alt.Scale(domainMax=0),
+            theme=theme,
         ).properties(width=CONCAT_WIDTH, height=110)
         for i, (key, label) in enumerate(keys.items())
     ]
