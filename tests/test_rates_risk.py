@@ -352,17 +352,19 @@ def dataset(spec: dict, chart: dict) -> list[dict]:
 
 
 def assert_crosshair(spec: dict, chart: dict, fields: set[str]) -> None:
-    """A panel's crosshair: a rule shown at the session nearest the pointer (the ``hover``
-    selection, defined in the panel or, shared by the panels, in the spec), its tooltip every
-    series' value."""
+    """A panel's crosshair: a rule shown at the session nearest the pointer (a ``hover``
+    selection of the panel's own), its tooltip every series' value."""
     rule = next(
         v
         for v in leaves(chart)
         if v["mark"]["type"] == "rule" and "condition" in v["encoding"].get("opacity", {})
     )
-    assert rule["encoding"]["opacity"]["condition"]["param"] == "hover"
-    params = [*spec.get("params", []), *(p for v in leaves(chart) for p in v.get("params", []))]
-    hover = next(p for p in params if p["name"] == "hover")
+    name = rule["encoding"]["opacity"]["condition"]["param"]
+    assert name.startswith("hover")
+    # Defined on the rule, or (in a concat) at the top naming the rule's view alone.
+    params = [*rule.get("params", []), *spec.get("params", [])]
+    (hover,) = [p for p in params if p["name"] == name]
+    assert hover.get("views", [rule.get("name")]) == [rule.get("name")]
     assert hover["select"]["nearest"] is True
     assert {t["field"] for t in rule["encoding"]["tooltip"]} == {"date", *fields}
 

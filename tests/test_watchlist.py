@@ -228,7 +228,23 @@ def test_watchlist_chart_panels_lines_and_labels(sample: pd.DataFrame) -> None:
     tooltip = {t["field"] for t in members["encoding"]["tooltip"]}
     assert {"date", "name", "value", "change"} <= tooltip
     energy = spec["concat"][2]
-    assert len(energy["layer"]) == 2  # a group of one has no separate average line
+    # A group of one has no separate average line: the 100 rule, its member, the crosshair.
+    assert [layer["mark"]["type"] for layer in energy["layer"]] == ["rule", "line", "rule"]
+    # The crosshair: every line of the panel at the session nearest the pointer, a selection
+    # per panel.
+    hover = banks["layer"][3]
+    assert hover["encoding"]["opacity"]["condition"]["param"] == "hover_0"
+    assert [t["title"] for t in hover["encoding"]["tooltip"]] == [
+        "Session",
+        "FSBC",
+        "LOB",
+        "KRE",
+        "Group average",
+    ]
+    # Each panel's own selection, naming that panel's rule alone (none merged across panels).
+    rules = [panel["layer"][-1] for panel in spec["concat"]]
+    assert [p["name"] for p in spec["params"]] == [f"hover_{i}" for i in range(len(rules))]
+    assert [p["views"] for p in spec["params"]] == [[rule["name"]] for rule in rules]
     files = chart_files("watchlist", chart)
     assert files["charts/watchlist.svg"].startswith(b"<svg")
     assert len(files["charts/watchlist.vl.json"]) < 300_000

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +31,6 @@ SESSION_DAY = "%Y-%m-%dT00:00:00"
 browser reads a date-only ISO string (``2026-11-20``) as midnight UTC, which a reader west of
 Greenwich would see as the day before, in tooltips and against the axis; a time without a zone
 is local midnight, the same calendar day everywhere."""
-
-warnings.filterwarnings(
-    "ignore", message="Automatically deduplicated selection parameter", category=UserWarning
-)
-"""Stacked panels share one crosshair on purpose (each panel's :func:`crosshair` is the same
-``hover`` selection, which Altair merges into one across the panels, so the rule shows on every
-panel at the session under the pointer); Altair warns of the merge each time."""
 
 VALIDATE_ENV = "ROTATION_VALIDATE_SPECS"
 """Set to ``1`` to check every chart against the Vega-Lite schema (the tests do)."""
@@ -87,16 +79,23 @@ HOVER_DATE = "%a %-d %b %Y"
 
 
 def crosshair(
-    data: pd.DataFrame | alt.Data, fields: Mapping[str, tuple[str, str]], *, theme: Theme
+    data: pd.DataFrame | alt.Data,
+    fields: Mapping[str, tuple[str, str]],
+    *,
+    theme: Theme,
+    name: str = "hover",
 ) -> alt.Chart:
     """A vertical rule at the session nearest the pointer, with every series of that session in
     its tooltip: the layer to add to a line chart over wide rows (``date`` and one field per
     series). A mouse need not hit the line, and a tap on a touch screen shows it too (pointer
     events). ``fields`` maps each field to its tooltip title and number format. Given the same
     rows as the lines, the spec holds them once (Altair shares identical datasets).
+
+    Each panel of a concatenated chart needs its own ``name``: Altair merges selections of the
+    same name across panels, and with three or more it lists views that do not exist.
     """
     nearest = alt.selection_point(
-        name="hover",
+        name=name,
         nearest=True,
         on="pointerover",
         clear="pointerout",

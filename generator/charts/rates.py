@@ -49,7 +49,13 @@ def yields_chart(
     data, frequency = wide_data(windowed(levels, as_of, years))
     labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
     top = folded_lines(
-        data, labels, y_title="Yield (%)", y_format=".2f", colors=line_colors(theme), theme=theme
+        data,
+        labels,
+        y_title="Yield (%)",
+        y_format=".2f",
+        colors=line_colors(theme),
+        theme=theme,
+        hover="hover_levels",
     ).properties(width=CONCAT_WIDTH, height=200)
     bottom = alt.layer(
         zero_rule(0.0, theme),
@@ -62,6 +68,7 @@ def yields_chart(
             mark="area",
             legend=False,
             theme=theme,
+            hover="hover_slope",
         ),
     ).properties(width=CONCAT_WIDTH, height=120)
     return (
@@ -115,6 +122,7 @@ def sensitivity_chart(
             colors=colors,
             y_scale=alt.Scale(domain=[-1, 1]),
             theme=theme,
+            hover="hover_corr",
         ),
     ).properties(width=CONCAT_WIDTH, height=150)
     bottom = alt.layer(
@@ -127,6 +135,7 @@ def sensitivity_chart(
             colors=colors,
             legend=False,
             theme=theme,
+            hover="hover_beta",
         ),
     ).properties(width=CONCAT_WIDTH, height=150)
     return alt.vconcat(top, bottom, spacing=10).properties(

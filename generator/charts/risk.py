@@ -55,10 +55,12 @@ def folded_lines(
     legend: bool = True,
     y_scale: alt.Scale | None = None,
     theme: Theme,
+    hover: str = "hover",
 ) -> alt.LayerChart:
     """Columns ``labels`` (key -> legend label) of ``data`` drawn as one line (or area) each,
     coloured by ``colors`` in order (reused from the first when there are more lines), with a
-    crosshair that gives every line's value at the session nearest the pointer."""
+    crosshair that gives every line's value at the session nearest the pointer (its selection
+    named ``hover``, which must differ between the panels of one chart)."""
     keys = list(labels)
     domain = list(labels.values())
     color = alt.Color(
@@ -94,8 +96,8 @@ def folded_lines(
             alt.Tooltip("value:Q", title=y_title, format=y_format),
         ],
     )
-    hover = crosshair(data, {k: (v, y_format) for k, v in labels.items()}, theme=theme)
-    return alt.layer(lines, hover)
+    rule = crosshair(data, {k: (v, y_format) for k, v in labels.items()}, theme=theme, name=hover)
+    return alt.layer(lines, rule)
 
 
 def zero_rule(value: float = 0.0, theme: Theme = DEFAULT) -> alt.Chart:
@@ -174,6 +176,7 @@ def beta_corr_chart(
             y_format=".2f",
             colors=colors,
             theme=theme,
+            hover="hover_beta",
         ),
     ).properties(width=CONCAT_WIDTH, height=180)
     bottom = alt.layer(
@@ -187,6 +190,7 @@ def beta_corr_chart(
             legend=False,
             y_scale=alt.Scale(domainMax=1, zero=True),
             theme=theme,
+            hover="hover_corr",
         ),
     ).properties(width=CONCAT_WIDTH, height=120)
     return alt.vconcat(top, bottom, spacing=10).properties(
@@ -229,6 +233,7 @@ def drawdown_chart(
             legend=False,
             y_scale=alt.Scale(domainMax=0),
             theme=theme,
+            hover=f"hover_{key}",
         ).properties(width=CONCAT_WIDTH, height=110)
         for i, (key, label) in enumerate(keys.items())
     ]

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
+from generator.charts import BASIS, HOVER_DATE, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 
@@ -80,7 +80,7 @@ def watchlist_chart(
     data["date"] = data["date"].dt.strftime(SESSION_DAY)
 
     panels = []
-    for group, have, without in panels_spec:
+    for i, (group, have, without) in enumerate(panels_spec):
         average = averages[group]
         last = float(average["value"].dropna().iloc[-1])
         labels = {safe[m]: m for m in have}
@@ -94,7 +94,7 @@ def watchlist_chart(
         if without:
             sub.append(f"no line: {', '.join(without)}")
         panels.append(
-            _panel(data, group, labels, full_names, average_key, subtitle=sub, theme=theme)
+            _panel(data, group, labels, full_names, average_key, subtitle=sub, theme=theme, hover=i)
         )
     subtitle = [
         f"{BASIS} · as of {as_of:%Y-%m-%d} · each line = 100 at the last close on or before "
@@ -120,9 +120,11 @@ def _panel(
     *,
     subtitle: list[str],
     theme: Theme,
+    hover: int,
 ) -> alt.LayerChart:
     """One group's panel; ``labels`` (legend) and ``full_names`` (tooltip) are keyed by data
-    column, ``average_key`` is the group average's column (none for a group of one)."""
+    column, ``average_key`` is the group average's column (none for a group of one); ``hover``
+    numbers its crosshair's selection."""
     member_keys = [k for k in labels if k != average_key]
     average_keys = [average_key] if average_key else []
     domain = list(labels.values())
@@ -136,7 +138,7 @@ def _panel(
         legend=alt.Legend(title=None, orient="bottom", columns=3, labelLimit=130, symbolSize=60),
     )
     tooltip = [
-        alt.Tooltip("date:T", title="Session", format="%Y-%m-%d"),
+        alt.Tooltip("date:T", title="Session", format=HOVER_DATE),
         alt.Tooltip("name:N", title="Name"),
         alt.Tooltip("value:Q", title="Rebased", format=".1f"),
         alt.Tooltip("change:Q", title="Since start", format="+.1%"),
@@ -178,6 +180,9 @@ def _panel(
     layers = [base, layer(member_keys, 1.3 if average_keys else 2.2)]
     if average_keys:
         layers.append(layer(average_keys, 3.2))
+    # Every line of the panel at the session nearest the pointer (a selection of its own).
+    fields = {k: (label, ".1f") for k, label in labels.items()}
+    layers.append(crosshair(data, fields, theme=theme, name=f"hover_{hover}"))
     return alt.layer(*layers).properties(
         width=PANEL_WIDTH,
         height=PANEL_HEIGHT,
