@@ -67,17 +67,19 @@ LIVE_TIMEOUT_MS = 15_000  # a chart renders in well under a second; this is for 
 DRAWN = """(svg) => [...svg.querySelectorAll("g.role-mark path")]
   .filter((path) => (path.getAttribute("d") || "").length > 10).length"""
 
-# Every .rm-chart is live: the class is set and vega-embed's SVG holds drawn data marks (and,
-# given a tag, that SVG is a new one). charts.js draws a chart as it comes near the screen, so
-# the first chart still waiting is scrolled to, as a reader would.
+# A chart is live (given a tag, in a new SVG): the class is set and vega-embed's SVG holds drawn
+# data marks.
+LIVE = f"""(el, tag) => {{
+  const svg = el.querySelector(".rm-chart__live.vega-embed > svg.marks");
+  return el.classList.contains("rm-chart--live") && svg !== null && ({DRAWN})(svg) > 0
+    && (!tag || svg.dataset.rmTag !== tag);
+}}"""
+
+# Every .rm-chart is live. charts.js draws a chart as it comes near the screen, so the first
+# chart still waiting is scrolled to, as a reader would.
 ALL_LIVE = f"""([expected, tag]) => {{
   const charts = [...document.querySelectorAll(".rm-chart")];
-  const done = (el) => {{
-    const svg = el.querySelector(".rm-chart__live.vega-embed > svg.marks");
-    return el.classList.contains("rm-chart--live") && svg !== null && ({DRAWN})(svg) > 0
-      && (!tag || svg.dataset.rmTag !== tag);
-  }};
-  const waiting = charts.find((el) => !done(el));
+  const waiting = charts.find((el) => !({LIVE})(el, tag));
   if (waiting) waiting.scrollIntoView({{block: "center"}});
   return charts.length === expected && !waiting;
 }}"""
@@ -86,8 +88,7 @@ ALL_LIVE = f"""([expected, tag]) => {{
 FIRST_LIVE = f"""() => {{
   const first = document.querySelector(".rm-chart");
   if (!first) return false;
-  const svg = first.querySelector(".rm-chart__live.vega-embed > svg.marks");
-  if (first.classList.contains("rm-chart--live") && svg && ({DRAWN})(svg) > 0) return true;
+  if (({LIVE})(first, null)) return true;
   first.scrollIntoView({{block: "center"}});
   return false;
 }}"""

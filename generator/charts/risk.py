@@ -134,7 +134,7 @@ def volatility_chart(
         colors=line_colors(theme),
         theme=theme,
     )
-    return alt.layer(lines).properties(
+    return lines.properties(
         width="container",
         height=260,
         title=alt.Title(

@@ -35,8 +35,15 @@ MIN_CONTRAST = 3.0
 
 Scheme = Literal["light", "dark"]
 
+TEXT_SIZE = 11
+"""The smallest text of any chart, in CSS pixels (Vega-Lite's defaults go down to 10)."""
 
-def vega_config(theme: Theme, scheme: Scheme, *, size: int | None = None) -> dict[str, Any]:
+EMAIL_TEXT_SIZE = 12
+"""The smallest text of the PNGs, in pixels at the width a mailer shows them (mail is read on
+phones, with no zoom on an image)."""
+
+
+def vega_config(theme: Theme, scheme: Scheme, *, size: int = TEXT_SIZE) -> dict[str, Any]:
     """The Vega-Lite config of charts shown on ``scheme``'s page background.
 
     The background stays transparent (the page shows through, whatever the scheme) and the view
@@ -50,7 +57,7 @@ def vega_config(theme: Theme, scheme: Scheme, *, size: int | None = None) -> dic
         grid=colors.grid,
         domain=colors.domain,
         theme=theme,
-        size=size or TEXT_SIZE,
+        size=size,
     )
 
 
@@ -86,13 +93,6 @@ def theme_file(theme: Theme) -> bytes:
     document = {"light": vega_config(theme, "light"), "dark": vega_config(theme, "dark")}
     return (json.dumps(document, indent=1) + "\n").encode()
 
-
-TEXT_SIZE = 11
-"""The smallest text of any chart, in CSS pixels (Vega-Lite's defaults go down to 10)."""
-
-EMAIL_TEXT_SIZE = 12
-"""The smallest text of the PNGs, in pixels at the width a mailer shows them (mail is read on
-phones, with no zoom on an image)."""
 
 
 def _config(

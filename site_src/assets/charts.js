@@ -23,9 +23,11 @@
  * Charts re-flow to the width they get instead of being scaled down (a 680 px chart shrunk to a
  * phone's 350 px shows 5 px text): fit() adapts a copy of the spec to its container before each
  * render, and a change of width re-renders. Side-by-side panels wrap into as many columns as fit
- * (one on a phone, each panel then as wide as the column), fixed widths shrink to the container, a chart marked square in its usermeta
- * (the rotation graph) gets a height equal to its plot width, subtitle lines wrap at their
- * " · " separators and horizontal legends wrap into columns. Text sizes come from the chart theme (11 px or more), so they stay readable.
+ * (one on a phone, each panel then as wide as the column), fixed widths shrink to the container,
+ * a chart marked square in its usermeta (the rotation graph) gets a height equal to its plot
+ * width, subtitle lines wrap at their " · " separators and horizontal legends wrap into columns.
+ * Text sizes come from the chart theme (11 px or more), so they stay readable. A chart is drawn
+ * when it comes near the screen (IntersectionObserver), one at a time.
  */
 (function () {
   "use strict";
