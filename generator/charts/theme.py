@@ -94,7 +94,6 @@ def theme_file(theme: Theme) -> bytes:
     return (json.dumps(document, indent=1) + "\n").encode()
 
 
-
 def _config(
     *, text: str, muted: str, grid: str, domain: str, theme: Theme, size: int = TEXT_SIZE
 ) -> dict[str, Any]:
