@@ -398,9 +398,9 @@ class Theme(_Model):
     """
 
     primary: HexColor = "#5d6cc0"
-    """The main series: ratio lines, averages of groups, advance-decline lines, drawdowns. The
-    default is the light tint of Material's indigo, legible on both schemes (indigo itself,
-    #4051b5, is too dark on slate)."""
+    """The main series: ratio lines and their drawdown, averages of groups, advance-decline
+    lines, the curve slope. The default is the light tint of Material's indigo, legible on both
+    schemes (indigo itself, #4051b5, is too dark on slate)."""
     accent: HexColor = "#f4511e"
     """The second series: short moving averages, markers. Material's deep orange at the shade
     that keeps 3:1 contrast on white."""
@@ -417,12 +417,17 @@ class Theme(_Model):
             "#b0764f",
             "#8c8c1a",
             "#d62728",
+            "#cc6600",
             "#8c8c8c",
         ),
         min_length=1,
     )
-    """Further colours of the categorical palette, used after ``primary`` and ``accent`` where a
-    chart needs many (a rotation graph of 11 sectors: give at least 9 for 11 distinct colours)."""
+    """The symbols' colours. Each symbol has one, the same on every chart of the site (IWN is
+    the same colour on Risk, Sectors and the Watchlist); ``primary``, ``accent`` and ``neutral``
+    are never a symbol's, they mean a ratio or an average, a short average or a marker, a
+    reference line. Symbols drawn in one chart get different colours while there are enough:
+    give more than any symbol has neighbours on a chart (the 11 sectors of a rotation graph
+    need 11)."""
     light: LightColors = LightColors()
     """Text and lines of the charts on the light scheme."""
     dark: DarkColors = DarkColors()

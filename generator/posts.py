@@ -184,7 +184,7 @@ def post_figures(snap: snapshot.Snapshot) -> list[Figure]:
     figures = [pairs.ratio_figure(report.headline, report, years=snap.config.weekly.chart_years)]
     groups = snap.data.get("rotation")
     if groups:
-        figures.append(rotation.rrg_figure(groups[0], report))
+        figures.append(rotation.rrg_figure(groups[0], snap))
     return figures
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from generator.config import Config
 from generator.report import Report, build_report
-from generator.sections.base import Figure, MemberPrices, Page, Section
+from generator.sections.base import Figure, MemberPrices, Page, Section, symbol_colors
 from generator.validate import RunReport
 
 
@@ -28,6 +28,9 @@ class Snapshot:
     """Section name -> what its ``compute`` returned (``None``: not configured)."""
     registry: tuple[Section, ...]
     """The sections taken, in navigation order."""
+    colors: Mapping[str, str]
+    """Each charted symbol's colour, from every section of the site (not only those taken), so
+    a symbol has one colour on every page and post."""
 
     @property
     def config(self) -> Config:
@@ -96,4 +99,4 @@ def take(
     report = build_report(config, prices, as_of, source=source, is_sample=is_sample, status=status)
     chosen = tuple(s for s in registry if only is None or s.name in only)
     data = {s.name: s.compute(report, members) for s in chosen}
-    return Snapshot(report, data, chosen)
+    return Snapshot(report, data, chosen, symbol_colors(config, registry))

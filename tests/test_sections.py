@@ -142,7 +142,7 @@ def test_two_charts_with_one_file_name_are_refused():
         ),
     )
     snap = snapshot_of(sample_report(as_of=AS_OF), members={}, only=("style", "twice"))
-    snap = snapshot.Snapshot(snap.report, snap.data, (*snap.registry, twice))
+    snap = snapshot.Snapshot(snap.report, snap.data, (*snap.registry, twice), snap.colors)
     with pytest.raises(ValueError, match=r"two charts share a file name: \['style-box'\]"):
         snap.present()
 

@@ -10,11 +10,20 @@ import re
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from generator import chartfiles, render
 from generator.charts import theme as chart_theme
-from generator.charts.theme import DEFAULT, balanced_blend, contrast, legibility
+from generator.charts.theme import (
+    DEFAULT,
+    assign_colors,
+    balanced_blend,
+    colors_of,
+    contrast,
+    legibility,
+)
 from generator.config import Theme, load_config
 from generator.errors import ConfigError
 from tests_support import FIXTURE_CONFIG, REPO, sample_report, snapshot_of
@@ -119,7 +128,8 @@ def test_default_theme_is_legible_on_both_schemes():
     for scheme in (DEFAULT.light, DEFAULT.dark):
         assert contrast(scheme.text, scheme.background) >= 7.0
         assert contrast(scheme.muted, scheme.background) >= 4.5
-    assert len(set(DEFAULT.palette)) == len(DEFAULT.palette) >= 12
+    assert len(set(DEFAULT.palette)) == len(DEFAULT.palette) >= 13
+    assert len(set(DEFAULT.series)) >= 11, "a rotation graph of the 11 sectors in 11 colours"
 
 
 def test_legibility_names_each_colour_lost_on_a_background():
@@ -159,10 +169,11 @@ def test_every_brand_colour_of_every_chart_comes_from_the_theme():
     for name in themed:
         assert theme.primary in custom[name], name
     assert {"ratio-iwn-vs-iwf", "breadth-equal-weight", "watchlist", "history-ratio"} <= set(themed)
-    assert {"history-drawdown", "risk-volatility", "rrg-sectors"} <= set(themed)
+    assert {"history-drawdown", "rates-yields"} <= set(themed)
     ratio = custom["ratio-iwn-vs-iwf"]
     assert {theme.primary, theme.accent, theme.neutral} <= ratio
-    assert set(theme.palette[:11]) <= custom["rrg-sectors"], "11 sectors, 11 palette colours"
+    assert set(theme.series) <= custom["rrg-sectors"], "11 sectors take all 6 series colours"
+    assert set(theme.series[:3]) <= custom["risk-volatility"]
 
 
 def test_text_colours_are_not_in_specs_but_in_the_theme_file():
@@ -205,3 +216,72 @@ def test_static_images_use_the_theme_for_both_backgrounds():
     with Image.open(io.BytesIO(files["charts/t.png"])) as image:
         corner = image.convert("RGB").getpixel((1, 1))
     assert corner == (0xFA, 0xFA, 0xFA), "PNGs for mail and feeds are drawn on light.background"
+
+
+# --- one colour per symbol
+
+SYMBOLS = st.lists(st.sampled_from("ABCDEFGHIJKL"), min_size=1, max_size=6, unique=True)
+
+
+@given(groups=st.lists(SYMBOLS, min_size=1, max_size=6))
+def test_symbols_of_one_chart_differ_while_the_palette_has_room(groups):
+    palette = ("#000001", "#000002", "#000003", "#000004", "#000005", "#000006")
+    colors = assign_colors(groups, palette)
+    assert set(colors) == {s for g in groups for s in g}
+    assert set(colors.values()) <= set(palette)
+    beside = {s: {t for g in groups if s in g for t in g} - {s} for s in colors}
+    if max(map(len, beside.values())) < len(palette):
+        for group in groups:
+            assert len({colors[s] for s in group}) == len(group), (group, colors)
+    assert assign_colors(groups, palette) == colors, "the same groups, the same colours"
+
+
+def test_a_chart_of_more_symbols_than_colours_reuses_the_least_used():
+    colors = assign_colors([("A", "B", "C", "D", "E")], ("#000001", "#000002"))
+    assert list(colors.values()) == ["#000001", "#000002", "#000001", "#000002", "#000001"]
+
+
+def test_a_symbol_without_a_site_colour_takes_the_series_in_order():
+    assert colors_of(["X", "Y"], {"Y": "#123456"}, DEFAULT) == [DEFAULT.series[0], "#123456"]
+    assert colors_of(["X", "Y"], None, DEFAULT) == list(DEFAULT.series[:2])
+
+
+def symbol_colours(spec: object) -> list[tuple[str, str]]:
+    """Every (domain value, colour) pair of the colour scales in ``spec``."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            scale = node.get("scale") if node.get("field") in {"symbol", "series"} else None
+            if isinstance(scale, dict) and "domain" in scale and "range" in scale:
+                found.extend(zip(scale["domain"], scale["range"], strict=False))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return found
+
+
+def test_each_symbol_has_one_colour_on_every_chart_of_the_site():
+    """IWN was orange on Risk, gold on the size-and-style graph; now one colour everywhere, and
+    never a colour that means a ratio, an average or a reference line."""
+    config = load_config(FIXTURE_CONFIG)
+    report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
+    _, figures = snapshot_of(report).present()
+    seen: dict[str, set[str]] = {}
+    where: dict[str, set[str]] = {}
+    for figure in figures:
+        for label, colour in symbol_colours(chartfiles.chart_spec(figure.chart)):
+            if label in config.symbols:
+                seen.setdefault(label, set()).add(colour)
+                where.setdefault(label, set()).add(figure.name)
+    assert {s: c for s, c in seen.items() if len(c) > 1} == {}
+    assert {"risk-volatility", "risk-beta", "rrg-size-and-style"} <= where["IWN"]
+    assert seen["IWN"] == {DEFAULT.series[0]}
+    assert seen["IWF"] == {DEFAULT.series[1]}
+    roles = {DEFAULT.primary, DEFAULT.accent, DEFAULT.neutral}
+    assert not set().union(*seen.values()) & roles
+    assert len(seen) >= 25, sorted(seen)

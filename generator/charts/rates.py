@@ -11,15 +11,8 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts.risk import (
-    CONCAT_WIDTH,
-    folded_lines,
-    line_colors,
-    wide_data,
-    windowed,
-    zero_rule,
-)
-from generator.charts.theme import DEFAULT
+from generator.charts.risk import CONCAT_WIDTH, folded_lines, wide_data, windowed, zero_rule
+from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 from generator.metrics.rates import BETA_DISPLAY_BP
 
@@ -36,14 +29,15 @@ def yields_chart(
     long: str = "^TNX",
     short: str = "^IRX",
     theme: Theme = DEFAULT,
+    colors: Mapping[str, str] | None = None,
 ) -> alt.VConcatChart:
     """Two panels: the ``long`` and ``short`` yield levels (top), and the slope ``long - short``
     in basis points with a 0 line (bottom: below 0 = inverted curve), the unit the Rates table
     gives it.
 
     ``yields`` is a price frame holding the two yield columns (percent levels) and ``slope`` their
-    :func:`generator.metrics.rates.curve_slope`. The slope takes the first of the theme's series
-    colours, apart from the two yield lines.
+    :func:`generator.metrics.rates.curve_slope`. The yields take their site colours
+    (``colors``), the slope, a spread of the two, the theme's primary colour.
     """
     levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope * 100})
     data, frequency = wide_data(windowed(levels, as_of, years))
@@ -53,7 +47,7 @@ def yields_chart(
         labels,
         y_title="Yield (%)",
         y_format=".2f",
-        colors=line_colors(theme),
+        colors=colors_of([long, short], colors, theme),
         theme=theme,
         hover="hover_levels",
     ).properties(width=CONCAT_WIDTH, height=200)
@@ -64,7 +58,7 @@ def yields_chart(
             {"slope": f"Slope {long} {MINUS} {short}"},
             y_title="Slope (bp)",
             y_format="+.0f",
-            colors=[theme.series[0]],
+            colors=[theme.primary],
             mark="area",
             legend=False,
             theme=theme,
@@ -103,7 +97,8 @@ def sensitivity_chart(
 
     ``sensitivities`` maps a ratio label (``"IWN/IWF"``) to its
     :func:`generator.metrics.rates.rolling_sensitivity` frame. Beta is shown as the ratio's move in
-    percent per +10 bp of yield (``beta * 100 * 10``).
+    percent per +10 bp of yield (``beta * 100 * 10``). Ratios are drawn in the theme's primary
+    colour, as everywhere (a second one takes the first series colour).
     """
     keys = {f"s{i}": label for i, label in enumerate(sensitivities)}
     scale = 100.0 * BETA_DISPLAY_BP
@@ -111,7 +106,7 @@ def sensitivity_chart(
     beta = pd.DataFrame({k: sensitivities[label]["beta"] * scale for k, label in keys.items()})
     corr_data, frequency = wide_data(windowed(corr, as_of, years))
     beta_data, _ = wide_data(windowed(beta, as_of, years))
-    colors = line_colors(theme)
+    colors = [theme.primary, *theme.series]
     top = alt.layer(
         zero_rule(0.0, theme),
         folded_lines(

@@ -15,19 +15,13 @@ import altair as alt
 import pandas as pd
 
 from generator.charts import BASIS, HOVER_DATE, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
-from generator.charts.theme import DEFAULT
+from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 ZERO_RULE = {"strokeDash": [3, 3], "opacity": 0.8}
 CONCAT_WIDTH = 680
 """Panel width inside a vertical concat: with the y-axis labels it fits the page's ~760 px."""
-
-
-def line_colors(theme: Theme) -> list[str]:
-    """Lines in column order: the theme's accent, primary, then its series colours (so the
-    headline pair's two sides are the accent and the primary colour)."""
-    return [theme.accent, theme.primary, *theme.series]
 
 
 def windowed(frame: pd.DataFrame, as_of: pd.Timestamp, years: int) -> pd.DataFrame:
@@ -121,8 +115,10 @@ def volatility_chart(
     window: int,
     years: int = 5,
     theme: Theme = DEFAULT,
+    colors: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
-    """Rolling annualised volatility, one line per column (symbol), as fractions (0.2 = 20 %)."""
+    """Rolling annualised volatility, one line per column (symbol), as fractions (0.2 = 20 %),
+    each symbol in its site colour (``colors``, see :func:`generator.charts.theme.colors_of`)."""
     shown = windowed(volatility, as_of, years)
     keys = _keys(shown.columns)
     data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
@@ -131,7 +127,7 @@ def volatility_chart(
         keys,
         y_title="Annualised volatility",
         y_format=".0%",
-        colors=line_colors(theme),
+        colors=colors_of(list(keys.values()), colors, theme),
         theme=theme,
     )
     return lines.properties(
@@ -156,8 +152,10 @@ def beta_corr_chart(
     window: int,
     years: int = 5,
     theme: Theme = DEFAULT,
+    colors: Mapping[str, str] | None = None,
 ) -> alt.VConcatChart:
-    """Rolling beta (top) and correlation (bottom) of each symbol against ``benchmark``.
+    """Rolling beta (top) and correlation (bottom) of each symbol against ``benchmark``, each
+    symbol in its site colour.
 
     ``stats`` maps a symbol to its :func:`generator.metrics.risk.rolling_beta_corr` frame.
     """
@@ -166,7 +164,7 @@ def beta_corr_chart(
     corr = pd.DataFrame({k: stats[s]["corr"] for k, s in keys.items()})
     beta_data, frequency = wide_data(windowed(beta, as_of, years))
     corr_data, _ = wide_data(windowed(corr, as_of, years))
-    colors = line_colors(theme)
+    line_colors = colors_of(list(stats), colors, theme)
     top = alt.layer(
         zero_rule(1.0, theme),
         folded_lines(
@@ -174,7 +172,7 @@ def beta_corr_chart(
             keys,
             y_title=f"Beta vs {benchmark}",
             y_format=".2f",
-            colors=colors,
+            colors=line_colors,
             theme=theme,
             hover="hover_beta",
         ),
@@ -186,7 +184,7 @@ def beta_corr_chart(
             keys,
             y_title=f"Correlation with {benchmark}",
             y_format=".2f",
-            colors=colors,
+            colors=line_colors,
             legend=False,
             y_scale=alt.Scale(domainMax=1, zero=True),
             theme=theme,
@@ -208,10 +206,16 @@ def beta_corr_chart(
 
 
 def drawdown_chart(
-    drawdowns: pd.DataFrame, *, as_of: pd.Timestamp, years: int = 5, theme: Theme = DEFAULT
+    drawdowns: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    years: int = 5,
+    theme: Theme = DEFAULT,
+    colors: Mapping[str, str] | None = None,
 ) -> alt.VConcatChart:
-    """Drawdown from the running peak (fractions, ≤ 0): one area panel per column, stacked, on a
-    shared scale (overlapping translucent areas of two colours mix into an unreadable grey).
+    """Drawdown from the running peak (fractions, ≤ 0): one area panel per column (symbol, in its
+    site colour), stacked, on a shared scale (overlapping translucent areas of two colours mix
+    into an unreadable grey).
     """
     shown = windowed(drawdowns, as_of, years)
     since = ", ".join(
@@ -221,14 +225,14 @@ def drawdown_chart(
     )
     keys = _keys(shown.columns)
     data, frequency = wide_data(shown.set_axis(list(keys), axis=1))
-    colors = line_colors(theme)
+    line_colors = colors_of(list(keys.values()), colors, theme)
     panels = [
         folded_lines(
             data,
             {key: label},
             y_title=f"{label} below peak",
             y_format=".0%",
-            colors=[colors[i % len(colors)]],
+            colors=[line_colors[i]],
             mark="area",
             legend=False,
             y_scale=alt.Scale(domainMax=0),

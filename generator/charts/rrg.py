@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from generator.charts import BASIS, SESSION_DAY
-from generator.charts.theme import DEFAULT
+from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 from generator.metrics.rrg import CENTRE, RRGParams
 
@@ -176,6 +176,7 @@ def rrg_chart(
     benchmark: str,
     title: str,
     theme: Theme = DEFAULT,
+    colors: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
     """The classic RRG: quadrant tints, one tail per symbol over the last ``params.tail`` weeks
     and a labelled head at the symbol's latest week on or before ``as_of``.
@@ -185,8 +186,8 @@ def rrg_chart(
     cover the last ``params.tail`` weekly dates of all points up to ``as_of``; a symbol whose
     data stopped earlier keeps the points it has in that span (its head is then an older week,
     which its tooltip shows), and a symbol with none is left out. Axes are centred on 100 with a
-    symmetric span covering every point drawn. Symbols take the theme's categorical palette in
-    order (the default has twelve colours; a 13th symbol reuses the first).
+    symmetric span covering every point drawn. Symbols take their site colours (``colors``, see
+    :func:`generator.charts.theme.colors_of`).
     """
     upto = points[points["date"] <= as_of]
     weeks = np.sort(upto["date"].unique())[-params.tail :]
@@ -267,9 +268,11 @@ def rrg_chart(
         y=alt.Y("c:Q", scale=y_scale, axis=y_axis, title=Y_TITLE)
     )
 
-    palette = theme.palette
-    colors = [palette[i % len(palette)] for i in range(len(symbols))]
-    color = alt.Color("symbol:N", scale=alt.Scale(domain=symbols, range=colors), legend=None)
+    color = alt.Color(
+        "symbol:N",
+        scale=alt.Scale(domain=symbols, range=colors_of(symbols, colors, theme)),
+        legend=None,
+    )
     tooltip = [
         alt.Tooltip("symbol:N", title="Symbol"),
         alt.Tooltip("name:N", title="Name"),

@@ -23,6 +23,8 @@ test, whatever ran before.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from generator.config import DarkColors, LightColors, Theme
@@ -126,6 +128,38 @@ def _config(
         "range": {"category": list(theme.palette)},
         "mark": {"color": theme.primary},
     }
+
+
+# --- one colour per symbol
+
+
+def assign_colors(groups: Iterable[Sequence[str]], palette: Sequence[str]) -> dict[str, str]:
+    """One colour per symbol for all charts at once, so that a symbol keeps its colour from page
+    to page while the lines of one chart stay apart.
+
+    ``groups`` are the sets of symbols drawn together in one chart. Symbols are coloured in the
+    order they first appear, each with the first colour of ``palette`` that no symbol ever drawn
+    beside it already has (greedy colouring of the graph "shares a chart"): the symbols of a chart
+    differ whenever none is drawn beside as many symbols as the palette has colours. A symbol
+    beside more takes the colour its neighbours use least.
+    """
+    neighbours: dict[str, set[str]] = {}
+    for group in groups:
+        for symbol in group:
+            neighbours.setdefault(symbol, set()).update(s for s in group if s != symbol)
+    colors: dict[str, str] = {}
+    for symbol, beside in neighbours.items():
+        used = Counter(colors[s] for s in beside if s in colors)
+        colors[symbol] = min(palette, key=lambda c: (used[c], palette.index(c)))
+    return colors
+
+
+def colors_of(symbols: Sequence[str], colors: Mapping[str, str] | None, theme: Theme) -> list[str]:
+    """The colour of each of ``symbols``: from the site's ``colors`` (symbol -> colour), and for a
+    symbol it lacks (a chart drawn on its own, in a test or a notebook) the theme's ``series`` in
+    order."""
+    own = assign_colors([symbols], theme.series)
+    return [(colors or {}).get(s, own[s]) for s in symbols]
 
 
 # --- contrast

@@ -17,7 +17,7 @@ import altair as alt
 import pandas as pd
 
 from generator.charts import BASIS, HOVER_DATE, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
-from generator.charts.theme import DEFAULT
+from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 
 PANEL_WIDTH = 196
@@ -39,6 +39,7 @@ def watchlist_chart(
     as_of: pd.Timestamp,
     start: pd.Timestamp,
     theme: Theme = DEFAULT,
+    colors: Mapping[str, str] | None = None,
 ) -> alt.ConcatChart:
     """Small multiples: per group, members rebased to 100 at ``start`` and their average.
 
@@ -46,8 +47,8 @@ def watchlist_chart(
     to ``as_of``; ``names`` maps symbols to display names (for tooltips). A member with no
     prices, or no close on or before ``start``, gets no line and is named in its panel's
     subtitle; a group with no member left is listed in the chart subtitle. The average is the
-    theme's primary colour; members take the rest of its palette (accent, then series), never
-    the average's colour.
+    theme's primary colour; members take their site colours (``colors``, see
+    :func:`generator.charts.theme.colors_of`), never the average's.
     """
     lines: dict[str, pd.Series] = {}
     panels_spec: list[tuple[str, list[str], list[str]]] = []
@@ -94,7 +95,17 @@ def watchlist_chart(
         if without:
             sub.append(f"no line: {', '.join(without)}")
         panels.append(
-            _panel(data, group, labels, full_names, average_key, subtitle=sub, theme=theme, hover=i)
+            _panel(
+                data,
+                group,
+                labels,
+                full_names,
+                average_key,
+                member_colors=colors_of(have, colors, theme),
+                subtitle=sub,
+                theme=theme,
+                hover=i,
+            )
         )
     subtitle = [
         f"{BASIS} · as of {as_of:%Y-%m-%d} · each line = 100 at the last close on or before "
@@ -118,19 +129,19 @@ def _panel(
     full_names: Mapping[str, str],
     average_key: str | None,
     *,
+    member_colors: Sequence[str],
     subtitle: list[str],
     theme: Theme,
     hover: int,
 ) -> alt.LayerChart:
     """One group's panel; ``labels`` (legend) and ``full_names`` (tooltip) are keyed by data
-    column, ``average_key`` is the group average's column (none for a group of one); ``hover``
-    numbers its crosshair's selection."""
+    column, ``average_key`` is the group average's column (none for a group of one),
+    ``member_colors`` the members' colours in order; ``hover`` numbers its crosshair's
+    selection."""
     member_keys = [k for k in labels if k != average_key]
     average_keys = [average_key] if average_key else []
     domain = list(labels.values())
-    member_colors = [c for c in theme.palette if c != theme.primary] or [theme.accent]
-    colors = [member_colors[i % len(member_colors)] for i in range(len(member_keys))]
-    colors += [theme.primary] * len(average_keys)
+    colors = [*member_colors, *[theme.primary] * len(average_keys)]
     color = alt.Color(
         "series:N",
         scale=alt.Scale(domain=domain, range=colors),

@@ -13,16 +13,18 @@ the section: it then has no page). Presentation only formats and draws what comp
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
 
 from generator import charts
+from generator.charts.theme import assign_colors
 from generator.frame import MemberPrices
 
 if TYPE_CHECKING:
+    from generator.config import Config
     from generator.report import Report
     from generator.snapshot import Snapshot
 
@@ -91,6 +93,10 @@ def _nothing(report: Report, members: MemberPrices) -> None:
     return
 
 
+def _no_symbols(config: Config) -> tuple[tuple[str, ...], ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Section:
     """One site section. ``always`` pages exist whatever ``compute`` returned."""
@@ -101,9 +107,27 @@ class Section:
     present: Present | None = None
     export: Export | None = None
     always: bool = False
+    charted: Callable[[Config], Iterable[Sequence[str]]] = _no_symbols
+    """The groups of symbols its charts draw side by side, each in its own colour
+    (:func:`symbol_colors`)."""
 
     def has_page(self, data: Any) -> bool:
         return self.page is not None and (self.always or data is not None)
+
+
+def symbol_colors(config: Config, sections: Iterable[Section]) -> dict[str, str]:
+    """Every charted symbol's colour, one per symbol across the site: the headline pair's two
+    sides first, then the symbols of each section's charts in navigation order (a weekly post's
+    rotation graph is coloured as the Sectors page)."""
+    pair = config.headline_pair
+    groups = [(pair.a, pair.b), *(g for s in sections for g in s.charted(config))]
+    return assign_colors(groups, config.theme.series)
+
+
+def charted_colors(snap: Snapshot, symbols: Iterable[str]) -> dict[str, str]:
+    """The site colours of ``symbols``, and only theirs: a chart's cache key (its arguments) then
+    changes only when its own colours do."""
+    return {s: snap.colors[s] for s in symbols if s in snap.colors}
 
 
 def names(report: Report) -> dict[str, str]:

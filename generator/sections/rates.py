@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from generator.charts import rates as rates_charts
+from generator.config import Config
 from generator.formatting import Metric, json_number
 from generator.metrics import rates
 from generator.report import Report
-from generator.sections.base import Figure, MemberPrices, Page, Section, View
+from generator.sections.base import Figure, MemberPrices, Page, Section, View, charted_colors
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -41,6 +42,11 @@ def compute(report: Report, members: MemberPrices) -> Rates | None:
     return Rates(yields, rates.curve_slope(yields[cfg.long], yields[cfg.short]), sensitivity)
 
 
+def charted(config: Config) -> list[tuple[str, ...]]:
+    """The two yields share the levels chart."""
+    return [(config.rates.long, config.rates.short)] if config.rates else []
+
+
 def present(data: Rates | None, snap: Snapshot) -> View:
     cfg = snap.report.config.rates
     if data is None or cfg is None:
@@ -57,6 +63,7 @@ def present(data: Rates | None, snap: Snapshot) -> View:
             long=cfg.long,
             short=cfg.short,
             theme=theme,
+            colors=charted_colors(snap, (cfg.long, cfg.short)),
         ),
     )
     sensitivity = Figure(
@@ -124,6 +131,7 @@ SECTION = Section(
         summary="Treasury yields, the curve's slope and how the pairs move with them",
     ),
     compute=compute,
+    charted=charted,
     present=present,
     export=export,
 )

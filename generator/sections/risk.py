@@ -12,10 +12,11 @@ import pandas as pd
 
 from generator import metrics
 from generator.charts import risk as risk_charts
+from generator.config import Config
 from generator.formatting import Metric, json_number
 from generator.metrics import risk
 from generator.report import Report
-from generator.sections.base import Figure, MemberPrices, Page, Section, View
+from generator.sections.base import Figure, MemberPrices, Page, Section, View, charted_colors
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -29,10 +30,15 @@ class Risk:
     drawdowns: pd.DataFrame
 
 
+def charted(config: Config) -> list[tuple[str, ...]]:
+    """The headline pair's two sides and the benchmark, on every chart of the page."""
+    pair = config.headline_pair
+    return [tuple(dict.fromkeys((pair.a, pair.b, config.benchmark)))]
+
+
 def compute(report: Report, members: MemberPrices) -> Risk:
     cfg = report.config
-    pair = cfg.headline_pair
-    symbols = tuple(dict.fromkeys((pair.a, pair.b, cfg.benchmark)))
+    (symbols,) = charted(cfg)
     prices = report.prices
     return Risk(
         symbols,
@@ -49,6 +55,7 @@ def compute(report: Report, members: MemberPrices) -> Risk:
 def present(data: Risk, snap: Snapshot) -> View:
     cfg = snap.report.config
     as_of, theme = snap.report.as_of, cfg.theme
+    colors = charted_colors(snap, data.symbols)
     figures = (
         Figure(
             "risk-volatility",
@@ -59,6 +66,7 @@ def present(data: Risk, snap: Snapshot) -> View:
                 as_of=as_of,
                 window=cfg.risk.vol_window,
                 theme=theme,
+                colors=colors,
             ),
         ),
         Figure(
@@ -71,12 +79,19 @@ def present(data: Risk, snap: Snapshot) -> View:
                 as_of=as_of,
                 window=cfg.risk.beta_window,
                 theme=theme,
+                colors=colors,
             ),
         ),
         Figure(
             "risk-drawdown",
             "Drawdowns",
-            partial(risk_charts.drawdown_chart, data.drawdowns, as_of=as_of, theme=theme),
+            partial(
+                risk_charts.drawdown_chart,
+                data.drawdowns,
+                as_of=as_of,
+                theme=theme,
+                colors=colors,
+            ),
         ),
     )
     doc = snap.document
@@ -148,6 +163,7 @@ SECTION = Section(
         summary="Volatility, beta, correlation and the falls from peak of every symbol",
     ),
     compute=compute,
+    charted=charted,
     present=present,
     export=export,
 )

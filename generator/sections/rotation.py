@@ -11,11 +11,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from generator.charts import rrg as rrg_charts
-from generator.config import slug
+from generator.config import Config, slug
 from generator.formatting import NA, Metric, fmt_date, fmt_pct, fmt_pp, json_date, json_number
 from generator.metrics import rrg
 from generator.report import Report
-from generator.sections.base import Figure, MemberPrices, Page, Section, View, names
+from generator.sections.base import (
+    Figure,
+    MemberPrices,
+    Page,
+    Section,
+    View,
+    charted_colors,
+    names,
+)
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -61,8 +69,9 @@ def compute(report: Report, members: MemberPrices) -> tuple[RotationGroup, ...] 
     return tuple(out) or None
 
 
-def rrg_figure(group: RotationGroup, report: Report) -> Figure:
+def rrg_figure(group: RotationGroup, snap: Snapshot) -> Figure:
     """A group's relative rotation graph (the Sectors page, and the weekly post's second chart)."""
+    report = snap.report
     cfg = report.config.rotation
     assert cfg is not None
     return Figure(
@@ -77,8 +86,14 @@ def rrg_figure(group: RotationGroup, report: Report) -> Figure:
             benchmark=cfg.benchmark,
             title=f"{group.name}: relative rotation vs {cfg.benchmark}",
             theme=report.config.theme,
+            colors=charted_colors(snap, group.points["symbol"].unique()),
         ),
     )
+
+
+def charted(config: Config) -> list[tuple[str, ...]]:
+    """Each group's symbols share a rotation graph."""
+    return [g.symbols for g in config.rotation.groups] if config.rotation else []
 
 
 def present(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> View:
@@ -87,7 +102,7 @@ def present(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> View:
     out: list[dict[str, Any]] = []
     figures = []
     for g, group in enumerate(groups or ()):
-        figure = rrg_figure(group, report)
+        figure = rrg_figure(group, snap)
         figures.append(figure)
         at = f"rotation.{g}.symbols"
         table = [
@@ -159,6 +174,7 @@ SECTION = Section(
         summary="Which sectors lead, weaken, lag or improve against the market, week by week",
     ),
     compute=compute,
+    charted=charted,
     present=present,
     export=export,
 )

@@ -11,10 +11,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from generator.charts import watchlist as watchlist_charts
+from generator.config import Config
 from generator.formatting import Metric, json_number
 from generator.metrics import groups
 from generator.report import Report
-from generator.sections.base import Figure, MemberPrices, Page, Section, View, names
+from generator.sections.base import (
+    Figure,
+    MemberPrices,
+    Page,
+    Section,
+    View,
+    charted_colors,
+    names,
+)
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -40,6 +49,11 @@ def compute(report: Report, members: MemberPrices) -> Watchlist | None:
     return Watchlist(groups.group_averages(report.returns, by_group), window, lines)
 
 
+def charted(config: Config) -> list[tuple[str, ...]]:
+    """Each group's members share a panel."""
+    return [g.symbols for g in config.watchlist]
+
+
 def present(data: Watchlist | None, snap: Snapshot) -> View:
     report = snap.report
     if data is None:
@@ -57,6 +71,7 @@ def present(data: Watchlist | None, snap: Snapshot) -> View:
             as_of=report.as_of,
             start=groups.ytd_start(report.as_of),
             theme=report.config.theme,
+            colors=charted_colors(snap, report.config.symbols),
         ),
     )
     doc = snap.document
@@ -113,6 +128,7 @@ SECTION = Section(
         summary="The groups of stocks you follow, against each other and the market",
     ),
     compute=compute,
+    charted=charted,
     present=present,
     export=export,
 )
