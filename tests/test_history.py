@@ -421,14 +421,14 @@ def test_history_chart_spec(sample_ratio: pd.Series) -> None:
     subtitle = " ".join(spec["title"]["subtitle"])
     for part in (BASIS, "as of 2025-06-30", "40-week", "after 4 weeks", "under 26 weeks", "log"):
         assert part in subtitle
-    shades, lines = datasets(spec)
+    shades, lines, hovered = datasets(spec)
+    assert hovered is lines, "the crosshair shares the lines' rows"
     assert spec["layer"][0]["mark"]["type"] == "rect"
     assert spec["layer"][0]["encoding"]["x"]["type"] == "temporal"
     assert spec["layer"][0]["encoding"]["x2"]["field"] == "until"
     assert spec["layer"][1]["encoding"]["y"]["scale"]["type"] == "log"
     assert len(shades) == len(eps)
     assert [row["start"] for row in shades] == eps["start"].dt.strftime(SESSION_DAY).tolist()
-    assert shades[-1]["end"] == "ongoing"
     assert shades[-1]["until"] == "2025-06-30T00:00:00"
     # Shades are contiguous: each runs to the next one's start.
     assert all(s["until"] == t["start"] for s, t in itertools.pairwise(shades))
@@ -442,6 +442,31 @@ def test_history_chart_spec(sample_ratio: pd.Series) -> None:
     assert (lines[0]["date"], lines[0]["ratio"]) == ("2000-07-28T00:00:00", 100.0)
     assert lines[1]["date"] == "2000-08-04T00:00:00"
     assert lines[1]["ratio"] == pytest.approx(100 * cut["2000-08-04"] / cut["2000-07-28"], abs=1e-3)
+    # The crosshair says who led each week: the episode whose shading covers it.
+    rule = spec["layer"][2]
+    assert rule["mark"]["type"] == "rule"
+    (hover,) = spec["params"]
+    assert hover["select"]["nearest"] is True
+    assert hover["views"] == [rule["name"]]
+    assert [t["title"] for t in rule["encoding"]["tooltip"]] == [
+        "Session",
+        "IWN / IWF",
+        "40-week average",
+        "Who leads",
+    ]
+    first = f"{eps['start'].iloc[0]:%Y-%m-%d}"
+    for row in lines:
+        day = row["date"][:10]
+        covering = [s for s in shades if s["start"][:10] <= day]
+        expected = (
+            f"{covering[-1]['leader']} since {covering[-1]['start'][:10]}" if covering else None
+        )
+        assert row["episode"] == (expected or "none yet"), row
+    assert lines[0]["episode"] == "none yet"
+    assert any(row["episode"].endswith(f"since {first}") for row in lines)
+    last = eps.iloc[-1]
+    leader = "IWN" if last["leader"] == "a" else "IWF"
+    assert lines[-1]["episode"] == f"{leader} leads since {last['start']:%Y-%m-%d}"
     files = chart_files("history", chart)
     assert files["charts/history.svg"].startswith(b"<svg")
     assert len(files["charts/history.vl.json"]) < 300_000
@@ -484,9 +509,10 @@ def test_history_charts_on_a_short_series_without_episodes() -> None:
     chart = ratio_history_chart(
         ratio, episodes(ratio, rule), a="IWN", b="IWF", as_of=ratio.index[-1], rule=rule
     )
-    shades, lines = datasets(chart.to_dict())
+    shades, lines, _ = datasets(chart.to_dict())
     assert shades == []
     assert len(lines) == 6
+    assert {row["episode"] for row in lines} == {"none yet"}
     spec = drawdown_chart_of(ratio, a="IWN", b="IWF", as_of=ratio.index[-1]).to_dict()
     assert len(spec["layer"]) == 1
     assert "no drawdown" in " ".join(spec["title"]["subtitle"])

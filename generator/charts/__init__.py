@@ -84,12 +84,14 @@ def crosshair(
     *,
     theme: Theme,
     name: str = "hover",
+    notes: Mapping[str, str] | None = None,
 ) -> alt.Chart:
     """A vertical rule at the session nearest the pointer, with every series of that session in
     its tooltip: the layer to add to a line chart over wide rows (``date`` and one field per
     series). A mouse need not hit the line, and a tap on a touch screen shows it too (pointer
-    events). ``fields`` maps each field to its tooltip title and number format. Given the same
-    rows as the lines, the spec holds them once (Altair shares identical datasets).
+    events). ``fields`` maps each field to its tooltip title and number format, ``notes`` a text
+    field to its title. Given the same rows as the lines, the spec holds them once (Altair shares
+    identical datasets).
 
     Each panel of a concatenated chart needs its own ``name``: Altair merges selections of the
     same name across panels, and with three or more it lists views that do not exist.
@@ -102,9 +104,14 @@ def crosshair(
         fields=["date"],
         empty=False,
     )
-    tooltip = [alt.Tooltip("date:T", title="Session", format=HOVER_DATE)] + [
-        alt.Tooltip(f"{field}:Q", title=title, format=fmt) for field, (title, fmt) in fields.items()
-    ]
+    tooltip = (
+        [alt.Tooltip("date:T", title="Session", format=HOVER_DATE)]
+        + [
+            alt.Tooltip(f"{field}:Q", title=title, format=fmt)
+            for field, (title, fmt) in fields.items()
+        ]
+        + [alt.Tooltip(f"{field}:N", title=title) for field, title in (notes or {}).items()]
+    )
     return (
         alt.Chart(data)
         .mark_rule(color=theme.neutral, strokeWidth=1)

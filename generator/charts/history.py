@@ -8,13 +8,14 @@ charts also drop anything dated after ``as_of``.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.history import EpisodeRule, weekly_closes
@@ -25,7 +26,7 @@ both the light and the dark page, and stay apart from the theme's default indigo
 orange average. Not themed: they mean "who leads", not the site's brand."""
 SHADE_OPACITY = {"sustained": 0.24, "short": 0.10}
 """Sustained episodes are shaded more strongly than short ones (fewer than ``min_weeks``)."""
-SHADE_FIELDS = ["start", "until", "leader", "end", "confirmed", "weeks", "change", "length"]
+SHADE_FIELDS = ["start", "until", "leader", "length"]
 
 
 def _day(value: pd.Timestamp) -> str:
@@ -52,21 +53,18 @@ def _dated_records(frame: pd.DataFrame) -> pd.DataFrame:
 def _episode_rows(
     episodes: pd.DataFrame, *, a: str, b: str, last: pd.Timestamp
 ) -> list[dict[str, object]]:
-    """One rectangle per episode, from its start to the next episode's start (no gaps)."""
+    """One rectangle per episode, from its start to the next episode's start (no gaps). The
+    episodes' dates, lengths and changes are the History page's table; the chart tells who led
+    when (the crosshair's "Who leads")."""
     shown = episodes[episodes["start"] <= last].reset_index(drop=True)
     rows = []
     for i, ep in shown.iterrows():
-        ongoing = pd.isna(ep["end"]) or ep["end"] >= last
         until = last if i == len(shown) - 1 else shown.at[i + 1, "start"]
         rows.append(
             {
                 "start": _day(ep["start"]),
                 "until": _day(until),
                 "leader": f"{a if ep['leader'] == 'a' else b} leads",
-                "end": "ongoing" if ongoing else _day(ep["end"]),
-                "confirmed": _day(ep["confirmed"]),
-                "weeks": int(ep["weeks"]),
-                "change": round(float(ep["ratio_change"]), 4),
                 "length": "sustained" if ep["sustained"] else "short",
             }
         )
@@ -132,15 +130,17 @@ def history_chart(
         )
     )
     shades = _episode_rows(episodes, a=a, b=b, last=lines.index[-1])
+    # Who led in each week drawn, for the crosshair (which takes the pointer from the shading):
+    # the episode whose shading covers it. Session days (SESSION_DAY) sort as they follow each
+    # other.
+    starts = [row["start"] for row in shades]
+    data["episode"] = [
+        f"{shades[i]['leader']} since {shades[i]['start'][:10]}" if i >= 0 else "none yet"
+        for i in (bisect.bisect_right(starts, day) - 1 for day in data["date"])
+    ]
     leader_domain = [f"{a} leads", f"{b} leads"]
     shade_layer = (
         alt.Chart(pd.DataFrame(shades, columns=SHADE_FIELDS))
-        # Dates in the data are local date-times (see chartfiles.local_dates); the tooltip shows
-        # the session's date, and "ongoing" for an episode that has not ended.
-        .transform_calculate(
-            end_shown="datum.end === 'ongoing' ? 'ongoing' "
-            ": timeFormat(toDate(datum.end), '%Y-%m-%d')"
-        )
         .mark_rect()
         .encode(
             x=alt.X("start:T"),
@@ -155,19 +155,17 @@ def history_chart(
                 scale=alt.Scale(domain=list(SHADE_OPACITY), range=list(SHADE_OPACITY.values())),
                 legend=None,
             ),
-            tooltip=[
-                alt.Tooltip("leader:N", title="Episode"),
-                alt.Tooltip("start:T", title="Start (first week)", format="%Y-%m-%d"),
-                alt.Tooltip("confirmed:T", title="Confirmed", format="%Y-%m-%d"),
-                alt.Tooltip("end_shown:N", title="End"),
-                alt.Tooltip("weeks:Q", title="Weeks"),
-                alt.Tooltip("change:Q", title=f"{a} / {b} change", format="+.1%"),
-            ],
         )
+    )
+    hover = crosshair(
+        data,
+        {"ratio": (labels["ratio"], ".2f"), "ma": (labels["ma"], ".2f")},
+        theme=theme,
+        notes={"episode": "Who leads"},
     )
     frequency = "weekly closes" if len(data) == len(lines) else "monthly closes"
     return (
-        alt.layer(shade_layer, line_layer)
+        alt.layer(shade_layer, line_layer, hover)
         .resolve_scale(color="independent", strokeDash="independent")
         .properties(
             width="container",
