@@ -12,9 +12,10 @@ import json
 import math
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, table, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.history import EpisodeRule, weekly_closes
@@ -71,6 +72,41 @@ def _episode_rows(
             }
         )
     return rows
+
+
+def history_table(
+    lines: pd.DataFrame,
+    episodes: pd.DataFrame,
+    *,
+    a: str,
+    b: str,
+    as_of: pd.Timestamp,
+    rule: EpisodeRule,
+) -> pd.DataFrame:
+    """The history chart's data, every week it spans: the ratio and its average (start = 100)
+    at each week's last session, and the shaded episode the week falls in (``A leads``; empty
+    before the first)."""
+    lines = lines.loc[:as_of]
+    out = table(
+        lines,
+        {"ratio": f"{a} / {b} (start = 100)", "ma": f"{rule.ma_weeks}-week average (start = 100)"},
+    )
+    shown = episodes[episodes["start"] <= lines.index[-1]]
+    # A week belongs to the last episode started on or before it (the shading runs from an
+    # episode's start to the next one's).
+    which = np.searchsorted(shown["start"].to_numpy(), lines.index.to_numpy(), side="right") - 1
+    leaders = [f"{a if leader == 'a' else b} leads" for leader in shown["leader"]]
+    out["episode"] = [leaders[i] if i >= 0 else "" for i in which]
+    return out
+
+
+def ratio_drawdown_table(
+    drawdown: pd.Series, *, a: str, b: str, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """The drawdown chart's data, every week it spans: how far the ratio stood below its
+    running peak (a fraction, 0 at a peak) at each week's last session."""
+    weekly = weekly_closes(drawdown.loc[:as_of]).to_frame("drawdown")
+    return table(weekly, {"drawdown": f"{a} / {b} below its peak"})
 
 
 def history_chart(
