@@ -64,7 +64,7 @@ def _universe(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _pair(pr: PairReport) -> dict[str, Any]:
+def pair_entry(pr: PairReport) -> dict[str, Any]:
     last = pr.ratio.iloc[-1]
 
     def above(column: str) -> bool | None:
@@ -152,7 +152,7 @@ def document(snap: Snapshot, week: Week | None = None) -> dict[str, Any]:
         },
         "headline": cfg.headline_pair.key,
         "universe": _universe(report),
-        "pairs": [_pair(pr) for pr in report.pairs],
+        "pairs": [pair_entry(pr) for pr in report.pairs],
         **snap.exports(),
     }
     if week is not None:
@@ -174,13 +174,23 @@ def _cell(value: Any) -> Any:
     return inert.csv_cell(value)
 
 
-def _csv(rows: list[dict[str, Any]]) -> bytes:
-    """A CSV table; text that a spreadsheet would run as a formula is quoted as text."""
+def _csv(rows: list[dict[str, Any]], fields: list[str] | None = None) -> bytes:
+    """A CSV table (its columns ``fields``, or the first row's keys); text that a spreadsheet
+    would run as a formula is quoted as text, in the header too (a chart's table heads its
+    columns with names from the config)."""
+    fields = list(rows[0]) if fields is None else fields
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writerow({k: _cell(k) for k in fields})
     writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue().encode()
+
+
+def frame_csv(frame: pd.DataFrame) -> bytes:
+    """A data frame as a CSV table (a chart's data, ``charts/<name>.csv``) through the same cells
+    as the downloads: empty for a missing value, text made inert."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return _csv(rows, [str(c) for c in frame.columns])
 
 
 def tables(doc: dict[str, Any]) -> dict[str, bytes]:

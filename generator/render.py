@@ -102,7 +102,7 @@ def render_site(
     """Every page and chart file of the site, from one context (``facts``: see
     :func:`page_context`); ``exports`` re-uses static chart exports made before."""
     context, figures = page_context(snap, **facts)
-    files = figure_files(figures, theme=snap.config.theme, cache=exports)
+    files = figure_files(figures, theme=snap.config.theme, tables=True, cache=exports)
     return files | render_pages(env, context, snap.pages())
 
 

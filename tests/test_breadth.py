@@ -7,6 +7,7 @@ by calling the function under test.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -18,14 +19,27 @@ from hypothesis import strategies as st
 
 from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
-from generator.charts.breadth import advance_decline_chart, percent_above_chart
+from generator.charts.breadth import MINUS, advance_decline_chart, percent_above_chart
+from generator.config import slug
 from generator.errors import DataError
+from generator.formatting import fmt_pct
 from generator.members import Member, member_frame, read_members
 from generator.metrics.breadth import (
     advance_decline,
     coverage,
     own_moving_average,
     percent_above_ma,
+)
+from generator.sections.breadth import above_summary
+from generator.sections.captions import plain
+from tests_support import (
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    sample_report,
+    sig6,
+    snapshot_of,
 )
 
 NAN = math.nan
@@ -560,3 +574,139 @@ def test_a_member_quoted_at_zero_before_listing_is_reported(shared_prices) -> No
     # No advance or decline while it is quoted at 0, nor on its first real close.
     first_real = prices.index[(prices["DEC"] > 0).to_numpy().argmax()]
     assert (ad.loc[:first_real, ["advances", "declines", "unchanged"]] == 0).all().all()
+
+
+# --- the Breadth page's captions and data
+
+AS_OF = pd.Timestamp("2026-07-31")
+NET = f"Net (advances {MINUS} declines)"
+
+
+@functools.cache
+def sample_breadth():
+    """The sample's breadth section as of :data:`AS_OF`, members' prices running past it."""
+    snap = snapshot_of(sample_report(as_of=AS_OF), only=("breadth",))
+    return snap, snap.present()[1]
+
+
+def test_the_share_above_each_average_is_said_of_the_members_counted():
+    snap, figures = sample_breadth()
+    rows = snap.document["breadth"]
+    for item in snap.data["breadth"].lists:
+        figure = figure_named(figures, f"breadth-{slug(item.name)}-above")
+        fifty, two_hundred = (
+            next(r for r in rows if (r["list"], r["window"]) == (item.name, w)) for w in (50, 200)
+        )
+        assert plain(figure.summary) == (
+            f"{fifty['above']} of {fifty['eligible']} members ({fifty['share']:.0%}) closed above "
+            f"their 50-day average and {two_hundred['above']} of {two_hundred['eligible']} "
+            f"({two_hundred['share']:.0%}) above their 200-day average."
+        )
+
+
+def test_a_window_without_a_share_says_why_and_states_no_share():
+    doc = {
+        "breadth": [
+            {"list": "L", "window": 50, "share": None, "eligible": 12, "above": 7},
+            {"list": "L", "window": 200, "share": 0.5, "eligible": 40, "above": 20},
+        ]
+    }
+    assert plain(above_summary(doc, "L", [50, 200, 20])) == (
+        "20 of 40 members (50%) closed above their 200-day average. "
+        "No 50-day share: too few members counted (12). "
+        "No 20-day share: no member counted."
+    )
+    assert plain(above_summary(doc, "L", [50])) == (
+        "No 50-day share: too few members counted (12)."
+    )
+
+
+def test_the_ad_line_caption_says_its_month_and_its_last_session():
+    snap, figures = sample_breadth()
+    for item in snap.data["breadth"].lists:
+        figure = figure_named(figures, f"breadth-{slug(item.name)}-ad")
+        ad = item.advance_decline
+        month_ago = ad.index[ad.index <= AS_OF - pd.DateOffset(months=1)][-1]
+        change = int(ad.at[AS_OF, "line"] - ad.at[month_ago, "line"])
+        moved = f"rose by {change:,}" if change > 0 else f"fell by {-change:,}"
+        last = ad.loc[AS_OF]
+        assert plain(figure.summary) == (
+            f"Over the past month (since {month_ago:%Y-%m-%d}) the A-D line {moved}. "
+            f"On 2026-07-31, {last['advances']} members advanced, {last['declines']} declined "
+            f"and {last['unchanged']} were unchanged."
+        )
+
+
+def test_the_equal_weight_caption_is_the_section_pairs_numbers():
+    snap, figures = sample_breadth()
+    pr = snap.data["breadth"].equal_weight
+    ra, rb = pr.returns.at["1Y", "a"], pr.returns.at["1Y", "b"]
+    last = pr.ratio.iloc[-1]
+    where = {True: "above", False: "below"}
+    assert (last["ratio"] > last["ma_short"]) == (last["ratio"] > last["ma_long"])  # the sample
+    assert plain(figure_named(figures, "breadth-equal-weight").summary) == (
+        f"Over the past year RSP returned {fmt_pct(ra)} and SPY {fmt_pct(rb)}, so the RSP / SPY "
+        f"ratio {'rose' if (1 + ra) / (1 + rb) > 1 else 'fell'}. It closed "
+        f"{where[bool(last['ratio'] > last['ma_short'])]} both its 50- and 200-session averages."
+    )
+    # Not a pair of the document: no span claims a path in it.
+    assert "data-metric" not in str(figure_named(figures, "breadth-equal-weight").summary)
+
+
+def test_the_breadth_csvs_stop_at_the_session_and_end_as_the_charts_do():
+    snap, figures = sample_breadth()
+    rows = snap.document["breadth"]
+    for item in snap.data["breadth"].lists:
+        above = figure_named(figures, f"breadth-{slug(item.name)}-above")
+        table = csv_rows(above)
+        assert list(table[0]) == [
+            "date",
+            "Above 50-day average (%)",
+            "Above 200-day average (%)",
+            "Members counted, 50-day",
+            "Members counted, 200-day",
+        ]
+        assert table[-1]["date"] == "2026-07-31"
+        assert all(r["date"] <= "2026-07-31" for r in table)
+        drawn = max(chart_rows(above), key=lambda r: r.get("date", ""))
+        assert drawn["date"].startswith("2026-07-31")
+        for w in (50, 200):
+            doc = next(r for r in rows if (r["list"], r["window"]) == (item.name, w))
+            share = item.frames[w].at[AS_OF, "share"]
+            assert float(table[-1][f"Above {w}-day average (%)"]) == sig6(share * 100)
+            assert as_drawn(table[-1][f"Above {w}-day average (%)"], drawn[f"p{w}"], 1)
+            assert round(share, 8) == doc["share"]
+            assert int(table[-1][f"Members counted, {w}-day"]) == doc["eligible"] == drawn[f"n{w}"]
+
+        ad = figure_named(figures, f"breadth-{slug(item.name)}-ad")
+        table = csv_rows(ad)
+        assert list(table[0]) == [
+            "date",
+            "A-D line",
+            "Advances",
+            "Declines",
+            "Unchanged",
+            NET,
+        ]
+        assert table[-1]["date"] == "2026-07-31"
+        drawn = max(chart_rows(ad), key=lambda r: r.get("date", ""))
+        for column, key in (
+            ("A-D line", "line"),
+            ("Advances", "advances"),
+            (NET, "net"),
+        ):
+            assert int(table[-1][column]) == drawn[key]
+        # The line as drawn: summed from its first session.
+        line = [int(r["A-D line"]) for r in table]
+        net = [int(r[NET]) for r in table]
+        assert line[0] == net[0]
+        assert all(b - a == n for a, b, n in zip(line, line[1:], net[1:], strict=False))
+
+    ratio = csv_rows(figure_named(figures, "breadth-equal-weight"))
+    assert list(ratio[0]) == [
+        "date",
+        "RSP / SPY (start = 100)",
+        "50-session average (start = 100)",
+        "200-session average (start = 100)",
+    ]
+    assert ratio[-1]["date"] == "2026-07-31"

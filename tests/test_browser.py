@@ -105,6 +105,7 @@ CHART_STATE = f"""(el) => {{
     labelFill: label && label.getAttribute("fill"),
     name: el.querySelector(".rm-chart__live").getAttribute("aria-label"),
     alt: el.querySelector("img").alt,
+    summary: (el.nextElementSibling?.querySelector(".rm-chart__summary")?.textContent || "").trim(),
     imagesShown: [...el.querySelectorAll("img")].filter((i) => i.offsetParent !== null).length,
   }};
 }}"""
@@ -391,9 +392,10 @@ def flow_home(tab: Tab) -> None:
         assert state["width"] > 600, state  # fills the content column (width: container)
         assert state["height"] > 300, state
         assert state["imagesShown"] == 0, "static fallback still shown beside the live chart"
-        # Announced by what it shows, not as "Vega visualization".
+        # Announced by what it shows and what its data say now, not as "Vega visualization".
         assert state["alt"], state
-        assert state["name"] == state["alt"], state
+        assert state["summary"], state
+        assert state["name"] == f"{state['alt']}. {state['summary']}", state
     tab.screenshot("home-light")
 
 

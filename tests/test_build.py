@@ -77,6 +77,23 @@ def test_sample_build_produces_the_site(built):
     for spec in charts:
         stem = spec.removesuffix(".vl.json")
         assert (site / "charts" / f"{stem}.svg").read_text().startswith("<svg")
+    # Every chart of a page has its data beside it, linked from the caption under it.
+    captioned = set()
+    for page in SECTION_PAGES:
+        soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+        for img in soup.select(".rm-chart img"):
+            svg = ((site / page).parent / img["src"]).resolve()
+            caption = img.find_parent(class_="rm-chart").find_next_sibling()
+            assert caption is not None, (page, svg.name)
+            assert "rm-chart__about" in caption["class"], (page, svg.name)
+            assert caption.select_one(".rm-chart__summary").get_text(strip=True), (page, svg.name)
+            (link,) = caption.find_all("a")
+            assert link.get_text() == "Data (CSV)"
+            data = ((site / page).parent / link["href"]).resolve()
+            assert data == svg.with_suffix(".csv"), page
+            assert data.read_text(encoding="utf-8").startswith(("date,", "period,")), data.name
+            captioned.add(data.name)
+    assert captioned == {f"{s.removesuffix('.vl.json')}.csv" for s in charts}
     assert (site / "assets/vega/vega-bundle.js").stat().st_size > 500_000
     leftovers = sorted(p.name for p in root.glob(".build/*"))
     assert leftovers == ["docs", "mkdocs.yml", "rotation.lock", "run-report.json"], (

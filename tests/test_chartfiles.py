@@ -157,3 +157,33 @@ def test_lines_wrap_at_separators_then_at_spaces():
     assert wrap_lines("aaa · bbb · ccc", 9) == ["aaa · bbb ·", "ccc"]
     assert wrap_lines(["one two three four", "x"], 9) == ["one two", "three", "four", "x"]
     assert wrap_lines("short", 9) == ["short"]
+
+
+def test_a_figures_table_is_written_beside_its_chart_for_the_site_only():
+    """With ``tables`` (the site) a figure's data is ``charts/<name>.csv``, as
+    :func:`generator.export.frame_csv` writes it; without (a weekly post) there is none; the
+    chart's own files are the same bytes either way, and its table is not made until asked."""
+    made = []
+
+    def table() -> pd.DataFrame:
+        made.append(1)
+        return pd.DataFrame(
+            {"date": ["2026-01-05", "2026-01-06"], "A / B (start = 100)": [100.0, 101.5]}
+        )
+
+    figure = Figure("a", "a line", functools.partial(series_line, [1, 2, 3]), table=table)
+    assert figure.ref.csv == "a.csv"
+    assert made == []
+    site = figure_files([figure], theme=chart_theme.DEFAULT, tables=True)
+    post = figure_files([figure], theme=chart_theme.DEFAULT)
+    assert set(site) == {"charts/a.vl.json", "charts/a.svg", "charts/a.csv"}
+    assert set(post) == {"charts/a.vl.json", "charts/a.svg"}
+    assert {k: v for k, v in site.items() if k in post} == post
+    assert site["charts/a.csv"] == b"date,A / B (start = 100)\n2026-01-05,100.0\n2026-01-06,101.5\n"
+    assert made == [1]
+    plain = Figure("b", "no table", functools.partial(series_line, [1, 2, 3]))
+    assert plain.ref.csv == ""
+    assert set(figure_files([plain], theme=chart_theme.DEFAULT, tables=True)) == {
+        "charts/b.vl.json",
+        "charts/b.svg",
+    }

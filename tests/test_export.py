@@ -155,3 +155,23 @@ def test_dashboard_only_sections_agree_with_the_universe_and_their_csv(dashboard
 def test_a_posts_document_leaves_out_the_dashboard_only_sections():
     doc = json.loads(render_sample_post("2026-07-24")["metrics.json"])
     assert not {"style", "rates", "risk", "watchlist", "history"} & set(doc)
+
+
+def test_a_charts_csv_is_inert_text_and_plain_numbers():
+    """A chart's table (``charts/<name>.csv``): header and text cells starting like a formula
+    are quoted as text, numbers stay numbers (negative ones too), a missing value is empty."""
+    frame = pd.DataFrame(
+        {
+            "date": ["2026-07-30", "2026-07-31"],
+            '=HYPERLINK("x"): KRE (start = 100)': [100.0, float("nan")],
+            "symbol": ["@SUM(A1)", "+1"],
+            "count": pd.array([3, None], dtype="Int64"),
+            "-x": [-0.05, 0.0],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(export.frame_csv(frame).decode())))
+    assert rows == [
+        ["date", '\'=HYPERLINK("x"): KRE (start = 100)', "symbol", "count", "'-x"],
+        ["2026-07-30", "100.0", "'@SUM(A1)", "3", "-0.05"],
+        ["2026-07-31", "", "'+1", "", "0.0"],
+    ]

@@ -7,6 +7,7 @@ side of each week can be read off the list of values ("a" = up, "b" = down, "=" 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -21,6 +22,7 @@ from generator import metrics
 from generator.chartfiles import chart_files
 from generator.charts import BASIS, SESSION_DAY
 from generator.charts.history import history_chart, ratio_drawdown_chart
+from generator.formatting import fmt_pct
 from generator.metrics.history import (
     EpisodeRule,
     Regime,
@@ -33,7 +35,18 @@ from generator.metrics.history import (
     streak_records,
     weekly_closes,
 )
+from generator.sections.captions import plain
+from generator.sections.history import drawdown_summary, regime_summary
 from generator.sources.sample import sample_prices
+from tests_support import (
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    sample_report,
+    sig6,
+    snapshot_of,
+)
 
 FAST = settings(max_examples=60, deadline=None)
 NAT = pd.NaT
@@ -537,3 +550,120 @@ def test_real_headline_pair_story(shared_prices) -> None:
     table = episodes(ratio, EpisodeRule())
     growth = table[(table["leader"] == "b") & (table["start"] >= "2007-01-01")]
     assert growth["weeks"].max() > 150  # at least one growth run of about three years
+
+
+# --- the History page's captions and data
+
+SESSION = pd.Timestamp("2026-07-31")
+
+
+@functools.cache
+def sample_history():
+    snap = snapshot_of(sample_report(as_of=SESSION), members={}, only=("history",))
+    return snap, snap.present()[1]
+
+
+def _history_doc(regime: dict, drawdown: float | None = -0.25, recovery: str | None = None):
+    return {
+        "pairs": [{"ratio_drawdown": drawdown, "ratio_high": "2020-02-14"}],
+        "history": {
+            "pairs": [
+                {
+                    "a": "AAA",
+                    "b": "BBB",
+                    "regime": {"since": "2026-05-01", "confirmed": "2026-05-22"} | regime,
+                    "drawdowns": [
+                        {
+                            "peak": "2020-02-14",
+                            "trough": "2020-03-20",
+                            "recovery": recovery,
+                            "depth": -0.3,
+                        }
+                    ],
+                }
+            ]
+        },
+    }
+
+
+def test_the_history_captions_read_the_document():
+    snap, figures = sample_history()
+    doc = snap.document
+    head = doc["history"]["pairs"][0]
+    regime = head["regime"]
+    assert regime["leader"] == "a"  # IWN leads in the sample as of 2026-07-31
+    assert regime["ratio_change"] > 0
+    assert plain(figure_named(figures, "history-ratio").summary) == (
+        f"IWN has led IWF since the week to {regime['since']} (confirmed in the week to "
+        f"{regime['confirmed']}): {regime['weeks']} weeks. Over those weeks the IWN / IWF ratio "
+        f"rose ({fmt_pct(regime['ratio_change'])})."
+    )
+    deepest = head["drawdowns"][0]
+    assert deepest["recovery"] is None
+    assert plain(figure_named(figures, "history-drawdown").summary) == (
+        f"The IWN / IWF ratio closed {fmt_pct(doc['pairs'][0]['ratio_drawdown'])} from its peak "
+        f"of {doc['pairs'][0]['ratio_high']}. Its deepest fall, {fmt_pct(deepest['depth'])} from "
+        f"{deepest['peak']} to {deepest['trough']}, is not recovered."
+    )
+
+
+def test_a_history_caption_never_states_what_the_document_lacks():
+    nobody = _history_doc({"leader": None, "since": None, "confirmed": None, "weeks": 0})
+    nobody["history"]["pairs"][0]["regime"]["ratio_change"] = None
+    assert plain(regime_summary(nobody)) == "Neither AAA nor BBB leads yet under the episode rule."
+    b_leads = _history_doc({"leader": "b", "weeks": 1, "ratio_change": -0.02})
+    assert plain(regime_summary(b_leads)) == (
+        "BBB has led AAA since the week to 2026-05-01 (confirmed in the week to 2026-05-22): "
+        "1 week. Over those weeks the AAA / BBB ratio fell (-2.0%)."
+    )
+    at_peak = _history_doc({"leader": "a", "weeks": 3, "ratio_change": 0.1}, 0.0, "2020-08-21")
+    assert plain(drawdown_summary(at_peak)) == (
+        "The AAA / BBB ratio closed at its peak. Its deepest fall, -30.0% from 2020-02-14 to "
+        "2020-03-20, is recovered by 2020-08-21."
+    )
+    unknown = _history_doc({"leader": "a", "weeks": 3, "ratio_change": 0.1}, None)
+    unknown["history"]["pairs"][0]["drawdowns"] = []
+    assert plain(drawdown_summary(unknown)) == ""
+
+
+def test_the_history_csvs_are_the_weekly_closes_up_to_the_session():
+    snap, figures = sample_history()
+    doc = snap.document
+    head = snap.data["history"][0]
+    figure = figure_named(figures, "history-ratio")
+    rows = csv_rows(figure)
+    ratio, average = "IWN / IWF (start = 100)", "40-week average (start = 100)"
+    assert list(rows[0]) == ["date", ratio, average, "episode"]
+    weeks = weekly_closes(head.ratio.loc[:SESSION])
+    assert [r["date"] for r in rows] == [f"{d:%Y-%m-%d}" for d in weeks.index]
+    assert rows[-1]["date"] == "2026-07-31"
+    assert float(rows[0][ratio]) == 100.0 * weeks.iloc[0] / head.ratio.iloc[0]
+    assert float(rows[-1][ratio]) == pytest.approx(doc["pairs"][0]["ratio"], rel=1e-6)
+    assert rows[-1][average] != ""
+    drawn = max(chart_rows(figure), key=lambda r: r.get("date", "") if "ratio" in r else "")
+    assert drawn["date"].startswith("2026-07-31")
+    assert as_drawn(rows[-1][ratio], drawn["ratio"], 3)
+    assert as_drawn(rows[-1][average], drawn["ma"], 3)
+    # Each episode's shading, week by week: from its first week to the next one's.
+    by_date = {r["date"]: r["episode"] for r in rows}
+    leaders = {"a": "IWN leads", "b": "IWF leads"}
+    episodes_ = doc["history"]["pairs"][0]["episodes"]
+    assert all(r["episode"] == "" for r in rows if r["date"] < episodes_[0]["start"])
+    for episode, following in itertools.pairwise([*episodes_, None]):
+        end = following["start"] if following else "9999"
+        shaded = {r["episode"] for r in rows if episode["start"] <= r["date"] < end}
+        assert shaded == {f"{leaders[episode['leader']]} since {episode['start']}"}, episode
+    regime = doc["history"]["pairs"][0]["regime"]
+    assert by_date["2026-07-31"] == f"{leaders[regime['leader']]} since {regime['since']}"
+
+    figure = figure_named(figures, "history-drawdown")
+    rows = csv_rows(figure)
+    column = "IWN / IWF below its peak"
+    assert list(rows[0]) == ["date", column]
+    assert rows[-1]["date"] == "2026-07-31"
+    assert float(rows[-1][column]) == pytest.approx(doc["pairs"][0]["ratio_drawdown"], rel=1e-5)
+    deepest = doc["history"]["pairs"][0]["drawdowns"][0]["depth"]
+    # Weekly points, never deeper than the daily low (rounding keeps the order).
+    assert min(float(r[column]) for r in rows) >= sig6(deepest)
+    drawn = max(chart_rows(figure), key=lambda r: r.get("date", "") if "peak" not in r else "")
+    assert as_drawn(rows[-1][column], drawn["drawdown"], 4)

@@ -279,3 +279,12 @@ def test_a_member_listed_after_the_session_leaves_the_posts_inputs_as_they_were(
     moved.iloc[-10, 0] += 1  # a close before the session changed
     assert inputs(moved, ["AAA"])["members"] != inputs(before, ["AAA"])["members"]
     assert inputs(moved, ["AAA"])["prices"] == inputs(before, ["AAA"])["prices"]
+
+
+def test_a_post_has_neither_chart_captions_nor_chart_tables(post_2026_07_31):
+    """Posts are an archive with a format version: the site's chart captions and CSV tables
+    leave them as they were (their charts are placed by their own template)."""
+    assert not [
+        name for name in post_2026_07_31 if name.startswith("charts/") and name.endswith(".csv")
+    ]
+    assert "rm-chart__about" not in post_2026_07_31["index.md"].decode()

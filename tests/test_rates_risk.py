@@ -7,6 +7,7 @@ rescaling), then the charts through their specs.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -18,15 +19,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import metrics
-from generator.chartfiles import chart_files
+from generator.chartfiles import chart_files, chart_spec
 from generator.charts import BASIS, MAX_POINTS, TIME_LABELS
-from generator.charts.rates import RATES_BASIS, sensitivity_chart, yields_chart
+from generator.charts.rates import MINUS, RATES_BASIS, sensitivity_chart, yields_chart
 from generator.charts.risk import beta_corr_chart, drawdown_chart, volatility_chart
+from generator.formatting import fmt_bp, fmt_pct
 from generator.frame import tidy
 from generator.metrics.rates import curve_slope, rolling_sensitivity, yield_changes_bp
 from generator.metrics.risk import log_returns, rolling_beta_corr, rolling_volatility
+from generator.sections.captions import plain
+from generator.sections.rates import sensitivity_summary, yields_summary
+from generator.sections.risk import beta_summary, drawdown_summary, volatility_summary
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
+from tests_support import (
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    sample_report,
+    sig6,
+    snapshot_of,
+)
 
 NAN = math.nan
 FAST = settings(max_examples=40, deadline=None)
@@ -500,3 +514,203 @@ def test_real_rates_and_risk_as_of_2026_07_31(shared_prices: Path) -> None:
         sensitivity_chart({"IWN/IWF": sens}, yield_symbol="^TNX", as_of=AS_OF, window=63),
     ):
         assert len(json.dumps(chart.to_dict())) < 300_000
+
+
+# ---------------------------------------------------------------------------------------------
+# the Rates and Risk pages' captions and data
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def sample_rates_risk():
+    """The sample's rates and risk sections as of :data:`AS_OF` (prices run past it)."""
+    snap = snapshot_of(sample_report(as_of=AS_OF), members={}, only=("rates", "risk"))
+    return snap, snap.present()[1]
+
+
+def _rates_doc(**changes) -> dict:
+    rates = {
+        "long": "^TNX",
+        "short": "^IRX",
+        "long_level": 4.2,
+        "short_level": 4.0,
+        "slope": 0.2,
+        "window": 63,
+        "pair": "A / B",
+        "corr": 0.3,
+        "beta": 0.0005,
+    }
+    return {"rates": rates | changes}
+
+
+@given(st.none() | st.floats(-3.0, 3.0, allow_nan=False))
+@FAST
+def test_the_curve_is_called_inverted_only_for_a_slope_below_zero(slope):
+    text = plain(yields_summary(_rates_doc(slope=slope)))
+    assert text.startswith("The 10-year yield (^TNX) closed at 4.20% and the 13-week bill (^IRX)")
+    assert "n/a" not in text
+    if slope is None:
+        assert text.endswith("No slope: no session with both yields.")
+        return
+    shown = fmt_bp(slope)
+    assert f"The slope ^TNX {MINUS} ^IRX is {shown}: the curve is " in text
+    assert text.endswith("inverted.") == (slope < 0 and shown != "0 bp")
+    assert text.endswith("flat.") == (shown == "0 bp")
+    assert text.endswith("upward sloping.") == (slope > 0 and shown != "0 bp")
+
+
+def test_a_missing_yield_or_sensitivity_is_said_to_be_missing():
+    assert plain(yields_summary(_rates_doc(long_level=None))) == (
+        f"The 13-week bill (^IRX) closed at 4.00%. The slope ^TNX {MINUS} ^IRX is +20 bp: the "
+        "curve is upward sloping."
+    )
+    assert plain(sensitivity_summary(_rates_doc(corr=None, beta=None))) == (
+        "No 63-session correlation of A / B with ^TNX yet: too few common sessions."
+    )
+    assert plain(sensitivity_summary(_rates_doc(beta=-0.000004))).endswith(
+        "a beta of -0.00% per +10 bp: the ratio hardly moved when yields rose."
+    )
+
+
+def test_the_rates_captions_read_the_document():
+    snap, figures = sample_rates_risk()
+    rates = snap.document["rates"]
+    slope = fmt_bp(rates["slope"])
+    curve = "inverted" if rates["slope"] < 0 else "upward sloping"
+    assert plain(figure_named(figures, "rates-yields").summary) == (
+        f"The 10-year yield (^TNX) closed at {rates['long_level']:.2f}% and the 13-week bill "
+        f"(^IRX) at {rates['short_level']:.2f}%. The slope ^TNX {MINUS} ^IRX is {slope}: the "
+        f"curve is {curve}."
+    )
+    tended = "rise" if rates["beta"] > 0 else "fall"
+    assert plain(figure_named(figures, "rates-sensitivity").summary) == (
+        f"Over the last 63 sessions, the daily moves of IWN / IWF had a correlation of "
+        f"{rates['corr']:+.2f} with daily changes of ^TNX, and a beta of "
+        f"{rates['beta'] * 1000:+.2f}% per +10 bp: the ratio tended to {tended} when yields rose."
+    )
+
+
+def test_the_risk_captions_read_the_document():
+    snap, figures = sample_rates_risk()
+    rows = snap.document["risk"]["symbols"]
+    assert [r["symbol"] for r in rows] == ["IWN", "IWF", "SPY"]
+    iwn, iwf, spy = rows
+    assert plain(figure_named(figures, "risk-volatility").summary) == (
+        f"Annualised volatility over the last 63 sessions: IWN {iwn['volatility']:.1%}, "
+        f"IWF {iwf['volatility']:.1%} and SPY {spy['volatility']:.1%}."
+    )
+    assert plain(figure_named(figures, "risk-beta").summary) == (
+        f"Against SPY over the last 126 sessions: IWN beta {iwn['beta']:.2f} (correlation "
+        f"{iwn['corr']:.2f}) and IWF beta {iwf['beta']:.2f} (correlation {iwf['corr']:.2f})."
+    )
+    assert plain(figure_named(figures, "risk-drawdown").summary) == (
+        "From the highest close so far: "
+        + ", ".join(f"{r['symbol']} {fmt_pct(r['from_peak'])}" for r in rows[:2])
+        + f" and SPY {fmt_pct(spy['from_peak'])}."
+    )
+
+
+def test_a_risk_number_missing_leaves_its_symbol_out_and_says_so():
+    doc = {
+        "risk": {
+            "vol_window": 63,
+            "beta_window": 126,
+            "symbols": [
+                {"symbol": "A", "volatility": None, "beta": None, "corr": None, "from_peak": 0.0},
+                {"symbol": "B", "volatility": 0.2, "beta": 1.5, "corr": 0.5, "from_peak": -0.1},
+                {"symbol": "C", "volatility": 0.1, "beta": None, "corr": None, "from_peak": None},
+            ],
+        }
+    }
+    assert plain(volatility_summary(doc)) == (
+        "Annualised volatility over the last 63 sessions: B 20.0% and C 10.0%. "
+        "No volatility yet for A."
+    )
+    assert plain(beta_summary(doc, "C")) == (
+        "Against C over the last 126 sessions: B beta 1.50 (correlation 0.50). No beta yet for A."
+    )
+    assert plain(drawdown_summary(doc)) == (
+        "From the highest close so far: A at its high and B -10.0%. No drawdown yet for C."
+    )
+
+
+def _panel_rows(spec: dict, panel: int) -> list[dict]:
+    """The dated rows a panel of a vertical concat draws (its named datasets)."""
+    names: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and "name" in data:
+                names.add(data["name"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(spec["vconcat"][panel])
+    return [r for n in names for r in spec["datasets"][n] if "date" in r]
+
+
+def _last_drawn(figure, field: str) -> dict:
+    """The last row of the chart's data that has ``field`` (a panel's own dataset)."""
+    return max((r for r in chart_rows(figure) if field in r), key=lambda r: r["date"])
+
+
+def test_the_rates_and_risk_csvs_stop_at_the_session_and_end_as_the_charts_do():
+    snap, figures = sample_rates_risk()
+    rates, data = snap.document["rates"], snap.data["rates"]
+
+    yields = csv_rows(figure_named(figures, "rates-yields"))
+    columns = ["^TNX (10-year) yield (%)", "^IRX (13-week bill) yield (%)"]
+    assert list(yields[0]) == ["date", *columns, f"Slope ^TNX {MINUS} ^IRX (bp)"]
+    assert yields[-1]["date"] == "2026-07-31"
+    assert yields[0]["date"] >= f"{AS_OF - pd.DateOffset(years=5):%Y-%m-%d}"
+    long_level = float(yields[-1][columns[0]])
+    assert long_level == sig6(data.yields.at[AS_OF, "^TNX"]) == rates["long_level"]
+    assert float(yields[-1][f"Slope ^TNX {MINUS} ^IRX (bp)"]) == sig6(rates["slope"] * 100)
+    drawn = _last_drawn(figure_named(figures, "rates-yields"), "slope")
+    assert drawn["date"].startswith("2026-07-31")
+    assert as_drawn(yields[-1][columns[1]], drawn["short"], 4)
+
+    figure = figure_named(figures, "rates-sensitivity")
+    sens = csv_rows(figure)
+    corr, beta = "IWN / IWF correlation with ^TNX changes", "IWN / IWF % per +10 bp of ^TNX"
+    assert list(sens[0]) == ["date", corr, beta]
+    assert sens[-1]["date"] == "2026-07-31"
+    assert float(sens[-1][corr]) == sig6(rates["corr"])
+    assert float(sens[-1][beta]) == sig6(rates["beta"] * 1000)
+    spec = chart_spec(figure.chart)
+    for panel, column in enumerate((corr, beta)):  # top: correlation, bottom: beta
+        drawn = max(_panel_rows(spec, panel), key=lambda r: r["date"])
+        assert drawn["date"].startswith("2026-07-31")
+        assert as_drawn(sens[-1][column], drawn["s0"], 4)
+
+    for name, field, header in (
+        ("risk-volatility", "volatility", "{} volatility"),
+        ("risk-drawdown", "from_peak", "{} below peak"),
+    ):
+        figure = figure_named(figures, name)
+        table = csv_rows(figure)
+        assert list(table[0]) == ["date"] + [header.format(s) for s in ("IWN", "IWF", "SPY")]
+        assert table[-1]["date"] == "2026-07-31"
+        drawn = _last_drawn(figure, "s0")
+        for k, row in enumerate(snap.document["risk"]["symbols"]):
+            cell = table[-1][header.format(row["symbol"])]
+            assert abs(float(cell) - row[field]) <= 5e-6 * max(1, abs(row[field])), name
+            assert as_drawn(cell, drawn[f"s{k}"], 4), name
+
+    figure = figure_named(figures, "risk-beta")
+    table = csv_rows(figure)
+    assert list(table[0]) == [
+        "date",
+        "IWN beta vs SPY",
+        "IWF beta vs SPY",
+        "IWN correlation with SPY",
+        "IWF correlation with SPY",
+    ]
+    assert table[-1]["date"] == "2026-07-31"
+    for row in snap.document["risk"]["symbols"][:2]:
+        assert float(table[-1][f"{row['symbol']} beta vs SPY"]) == sig6(row["beta"])
+        assert float(table[-1][f"{row['symbol']} correlation with SPY"]) == sig6(row["corr"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from generator import chartfiles, formatting, render, templating
 from generator.config import load_config
 from generator.errors import BuildError
+from generator.sections.base import ChartRef
 from tests_support import FIXTURE_CONFIG, REPO, sample_report, snapshot_of
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -219,3 +221,44 @@ def test_error_in_an_included_partial_names_the_partial_and_the_page(tmp_path):
 
 def test_only_errors_raised_in_a_template_are_located():
     assert templating.template_location(ValueError("no template involved")) is None
+
+
+CHART = re.compile(r"!\[[^\]]*\]\(charts/([\w-]+)\.svg\)\{ loading=lazy \}\n</div>\n(.*)\n")
+CAPTION = re.compile(
+    r'<p class="rm-chart__about" markdown><span class="rm-chart__summary">(.+)</span> '
+    r"\[Data \(CSV\)\]\(charts/([\w-]+)\.csv\)</p>"
+)
+
+
+def test_every_chart_of_a_page_has_its_caption_and_csv_link():
+    """Under each chart: its summary (numbers as spans of the document) and a Markdown link to
+    its data, which `mkdocs build --strict` checks."""
+    seen = images = 0
+    for name, text in golden_pages().items():
+        images += len(re.findall(r"\]\(charts/[\w-]+\.svg\)", text))
+        for chart, after in CHART.findall(text):
+            caption = CAPTION.fullmatch(after)
+            assert caption, (name, chart, after)
+            assert caption[2] == chart
+            assert "n/a" not in caption[1]
+            seen += 1
+    assert seen == images == 26  # every chart of the pages (Home shows the headline ratio too)
+    pairs = golden_pages()["pairs.md"]
+    assert (
+        '<span class="rm-chart__summary">Over the past year IWN returned <span class="rm-num '
+        'rm-up" data-metric="pairs.0.returns.1Y.a" data-format="pct">+17.9%</span> and IWF '
+    ) in pairs
+    assert "[Data (CSV)](charts/ratio-iwn-vs-iwf.csv)</p>" in pairs
+
+
+def test_a_chart_without_summary_or_data_has_no_caption():
+    env = templating.make_environment(REPO / "templates")
+    template = env.get_template("partials/chart.md.j2")
+    bare = template.render(chart=ChartRef("x", "A line"))
+    assert (
+        bare == '<div class="rm-chart" markdown>\n![A line](charts/x.svg){ loading=lazy }\n</div>\n'
+    )
+    only_data = template.render(chart=ChartRef("x", "A line", csv="x.csv"))
+    assert only_data.endswith(
+        '<p class="rm-chart__about" markdown>[Data (CSV)](charts/x.csv)</p>\n'
+    )

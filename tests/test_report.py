@@ -1,21 +1,28 @@
 """Tests of generator.report: build_report and as_of_session on a small hand-built price frame.
 
-Every expected number is worked out by hand from the frame in :func:`make_prices`.
+Every expected number is worked out by hand from the frame in :func:`make_prices`. The ratio
+charts' captions and data tables (Pairs, Home) are checked on the sample at the end.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.config import Config
 from generator.errors import DataError
+from generator.formatting import FORMATS, fmt_pct, lookup
 from generator.metrics import Streak
 from generator.report import Report, build_report
+from generator.sections import captions
+from generator.sections.captions import plain
 from generator.validate import as_of_session as resolve
-from tests_support import run_report
+from tests_support import SPAN, as_drawn, chart_rows, csv_rows, figure_named, run_report, sig6
 
 NAN = math.nan
 AS_OF = pd.Timestamp("2024-02-05")  # Monday
@@ -340,3 +347,132 @@ def test_pair_returns_use_common_sessions_only() -> None:
     assert pair.returns.at["1W", "spread"] == 0.0
     # The universe table still shows AAA's own last close.
     assert report.returns.at["AAA", "1W"] == pytest.approx(0.10)
+
+
+# --- the ratio chart's caption and data (Pairs, Home)
+
+SAMPLE_AS_OF = pd.Timestamp("2026-07-31")
+"""A sample session with four months of prices after it (the sample runs to November)."""
+
+
+@functools.cache
+def sample_pairs():
+    """The sample's Pairs and Home views as of :data:`SAMPLE_AS_OF` (no other section)."""
+    from tests_support import sample_report, snapshot_of
+
+    snap = snapshot_of(sample_report(as_of=SAMPLE_AS_OF), members={}, only=("pairs", "home"))
+    return snap, *snap.present()
+
+
+def _plain_read(entry):
+    """A pair entry's numbers as text (what the Breadth page's equal-weight ratio uses)."""
+    return lambda path, fmt: FORMATS[fmt](lookup(entry, path))
+
+
+def _entry(ra, rb, short, long) -> dict:
+    return {
+        "a": "AAA",
+        "b": "BBB",
+        "returns": {"1Y": {"a": ra, "b": rb, "spread": None}},
+        "above_ma_short": short,
+        "above_ma_long": long,
+    }
+
+
+RETURN = st.none() | st.floats(-0.95, 5.0, allow_nan=False)
+FLAG = st.none() | st.booleans()
+
+
+@given(ra=RETURN, rb=RETURN, short=FLAG, long=FLAG)
+@settings(max_examples=300, deadline=None)
+def test_a_ratio_summary_is_true_of_every_number_it_states(ra, rb, short, long):
+    entry = _entry(ra, rb, short, long)
+    text = plain(
+        captions.ratio_summary(entry, _plain_read(entry), period="1Y", ma_short=50, ma_long=200)
+    )
+    assert "n/a" not in text
+    if ra is not None and rb is not None:
+        change = (1 + ra) / (1 + rb)
+        assert text.startswith(
+            f"Over the past year AAA returned {fmt_pct(ra)} and BBB {fmt_pct(rb)}, "
+            f"so the AAA / BBB ratio "
+        )
+        assert ("ratio rose." in text) == (change > 1)
+        assert ("ratio fell." in text) == (change < 1)
+    else:
+        assert "rose" not in text
+        assert "fell" not in text
+        missing = [s for s, r in (("AAA", ra), ("BBB", rb)) if r is None]
+        verb = "has" if len(missing) == 1 else "have"
+        assert text.startswith(f"{' and '.join(missing)} {verb} no return over the past year.")
+    assert ("above both its 50- and 200-session averages" in text) == (short is True is long)
+    assert ("below both its 50- and 200-session averages" in text) == (short is False is long)
+    assert ("above its 50-session average" in text) == (short is True and long is not True)
+    assert ("below its 200-session average" in text) == (long is False and short is not False)
+    assert ("no 200-session average yet" in text) == (long is None and short is not None)
+    assert ("no 50-session average yet" in text) == (short is None and long is not None)
+    assert ("no 50- or 200-session average yet" in text) == (short is None and long is None)
+
+
+def test_a_ratio_summary_without_the_period_says_only_where_the_ratio_closed():
+    entry = _entry(0.1, 0.2, True, False)
+    text = plain(
+        captions.ratio_summary(entry, _plain_read(entry), period="5Y", ma_short=50, ma_long=200)
+    )
+    assert text == (
+        "The AAA / BBB ratio closed above its 50-session average and below its 200-session average."
+    )
+
+
+def test_every_ratio_chart_summarises_its_pair_from_the_document():
+    """Each Pairs chart's summary, worked out here from the document's numbers: both 1Y
+    returns, the ratio's direction from them, the averages from the flags; Home's headline
+    chart is the Pairs page's, with the same caption."""
+    snap, context, figures = sample_pairs()
+    doc = snap.document
+    for i, entry in enumerate(doc["pairs"]):
+        figure = figure_named(figures, f"ratio-{entry['key']}")
+        a, b = entry["a"], entry["b"]
+        ra, rb = entry["returns"]["1Y"]["a"], entry["returns"]["1Y"]["b"]
+        moved = "rose" if (1 + ra) / (1 + rb) > 1 else "fell"
+        both = {True: "above", False: "below"}
+        assert entry["above_ma_short"] == entry["above_ma_long"]  # the sample's case, here
+        assert plain(figure.summary) == (
+            f"Over the past year {a} returned {fmt_pct(ra)} and {b} {fmt_pct(rb)}, so the "
+            f"{a} / {b} ratio {moved}. It closed {both[entry['above_ma_short']]} both its "
+            "50- and 200-session averages."
+        )
+        # Every number of the caption is a span of the document.
+        for path, fmt, shown in SPAN.findall(str(figure.summary)):
+            assert path.startswith(f"pairs.{i}.returns.1Y.")
+            assert FORMATS[fmt](lookup(doc, path)) == shown
+        assert figure.ref.summary == figure.summary
+        assert figure.ref.csv == f"ratio-{entry['key']}.csv"
+    assert context["headline"]["chart"] == figure_named(figures, "ratio-iwn-vs-iwf").ref
+
+
+def test_a_ratio_charts_csv_is_its_window_up_to_the_session_as_drawn():
+    snap, _, figures = sample_pairs()
+    report = snap.report
+    pr = report.headline
+    figure = figure_named(figures, "ratio-iwn-vs-iwf")
+    rows = csv_rows(figure)
+    columns = {
+        "ratio": "IWN / IWF (start = 100)",
+        "ma_short": "50-session average (start = 100)",
+        "ma_long": "200-session average (start = 100)",
+    }
+    assert list(rows[0]) == ["date", *columns.values()]
+    # Three years up to the session, every session, rebased to 100 on the first.
+    window = pr.ratio.loc[SAMPLE_AS_OF - pd.DateOffset(years=3) : SAMPLE_AS_OF]
+    assert [r["date"] for r in rows] == [f"{d:%Y-%m-%d}" for d in window.index]
+    assert rows[-1]["date"] == "2026-07-31"
+    assert float(rows[0][columns["ratio"]]) == 100.0
+    last = window.iloc[-1] * 100 / window["ratio"].iloc[0]
+    for key, column in columns.items():
+        assert float(rows[-1][column]) == sig6(last[key])
+    # ... and the chart's last point (drawn to 3 decimals).
+    drawn = max(chart_rows(figure), key=lambda r: r.get("date", ""))
+    assert drawn["date"].startswith("2026-07-31")
+    for key, column in columns.items():
+        assert as_drawn(rows[-1][column], drawn[key], 3)

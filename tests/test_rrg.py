@@ -7,14 +7,18 @@ never by calling the function under test.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import math
+import re
 import statistics
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +32,8 @@ from generator.charts.rrg import (
     rrg_chart,
 )
 from generator.charts.theme import DEFAULT
+from generator.config import load_config, slug
+from generator.formatting import Metric
 from generator.metrics.rrg import (
     RRGParams,
     heading,
@@ -36,6 +42,18 @@ from generator.metrics.rrg import (
     rrg_points,
     rrg_table,
     weekly_closes,
+)
+from generator.sections.captions import plain
+from generator.sections.rotation import rrg_summary
+from tests_support import (
+    FIXTURE_CONFIG,
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    sample_report,
+    sig6,
+    snapshot_of,
 )
 
 FAST = settings(max_examples=30, deadline=None)
@@ -637,3 +655,128 @@ def test_real_data_sectors_and_style(shared_prices) -> None:
         assert list(table.index) == present
         assert (table["date"] == ts("2026-07-31")).all()
         assert set(rrg_missing(weekly, "SPY", group, params)) == set(group) - set(present)
+
+
+# --- the Sectors page's caption and data
+
+
+@functools.cache
+def sample_rotation(config_path: str = str(FIXTURE_CONFIG)):
+    """The sample's rotation section as of 2026-07-31 (its graphs and the document)."""
+    report = sample_report(load_config(Path(config_path)), as_of=ts("2026-07-31"))
+    snap = snapshot_of(report, members={}, only=("rotation",))
+    return snap, snap.present()[1]
+
+
+QUADRANT_LINE = re.compile(r"(Leading|Weakening|Lagging|Improving|No quadrant): ([^.]*)\.")
+
+
+def _listed(text: str) -> dict[str, list[str]]:
+    """Each quadrant's symbols as a summary lists them (a stale week's note dropped)."""
+    out = {}
+    for q, items in QUADRANT_LINE.findall(text):
+        out[q] = [] if items == "none" else [i.split(" (")[0] for i in items.split(", ")]
+    return out
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=4),
+            st.sampled_from([*QUADRANT_COLORS, None]),
+            st.sampled_from(["2026-07-24", "2026-07-31"]),
+        ),
+        max_size=12,
+        unique_by=lambda r: r[0],
+    )
+)
+@FAST
+def test_a_rotation_summary_names_each_symbol_once_in_its_quadrant(rows):
+    doc = {
+        "rotation": [
+            {
+                "group": "G",
+                "symbols": [{"symbol": s, "quadrant": q, "week": w} for s, q, w in rows],
+            }
+        ]
+    }
+    text = plain(rrg_summary(doc, 0, {"ZZZZZ": "no prices"}))
+    listed = _listed(text)
+    for q in QUADRANT_COLORS:
+        assert listed[q] == [s for s, quad, _ in rows if quad == q]
+    assert listed.get("No quadrant", []) == [s for s, quad, _ in rows if quad is None]
+    assert text.endswith("No point: ZZZZZ.")
+    if rows:
+        latest = max(w for _, _, w in rows)
+        assert text.startswith(f"In the week to {latest}:")
+        for s, _, w in rows:
+            assert (f"{s} (week to {w})" in text) == (w != latest)
+    assert "n/a" not in text
+
+
+def test_each_rotation_graph_says_its_quadrants_from_the_document():
+    snap, figures = sample_rotation()
+    doc = snap.document
+    for group in doc["rotation"]:
+        figure = figure_named(figures, f"rrg-{slug(group['group'])}")
+        rows = group["symbols"]
+        assert {r["week"] for r in rows} == {"2026-07-31"}  # the sample: no stale symbol
+        expected = "In the week to 2026-07-31: " + " ".join(
+            f"{q}: {', '.join(r['symbol'] for r in rows if r['quadrant'] == q) or 'none'}."
+            for q in ("Leading", "Weakening", "Lagging", "Improving")
+        )
+        assert plain(figure.summary) == expected
+        listed = [s for symbols in _listed(expected).values() for s in symbols]
+        assert sorted(listed) == sorted(r["symbol"] for r in rows)
+
+
+def test_a_rotation_graphs_csv_is_its_tails_as_drawn():
+    snap, figures = sample_rotation()
+    doc = snap.document
+    params = RRGParams(window=10, momentum_lag=4, tail=8)
+    assert snap.config.rotation.tail == params.tail
+    for g, group in enumerate(snap.data["rotation"]):
+        figure = figure_named(figures, f"rrg-{slug(group.name)}")
+        rows = csv_rows(figure)
+        assert list(rows[0]) == ["date", "symbol", "name", "RS-Ratio", "RS-Momentum", "quadrant"]
+        weeks = sorted(group.points.loc[group.points["date"] <= ts("2026-07-31"), "date"].unique())
+        tail = {f"{pd.Timestamp(w):%Y-%m-%d}" for w in weeks[-params.tail :]}
+        assert {r["date"] for r in rows} == tail
+        assert max(r["date"] for r in rows) == "2026-07-31"
+        names = {i.symbol: i.name for i in snap.config.universe}
+        drawn = {(r["symbol"], r["week"][:10]): r for r in chart_rows(figure) if "week" in r}
+        for j, head in enumerate(doc["rotation"][g]["symbols"]):
+            mine = [r for r in rows if r["symbol"] == head["symbol"]]
+            assert [r["date"] for r in mine] == sorted(tail)  # one row a week, oldest first
+            last = mine[-1]
+            assert (last["date"], last["quadrant"]) == (head["week"], head["quadrant"])
+            assert last["name"] == names[head["symbol"]]
+            point = group.points[
+                (group.points["symbol"] == head["symbol"])
+                & (group.points["date"] == ts(head["week"]))
+            ].iloc[0]
+            assert float(last["RS-Ratio"]) == sig6(point["rs_ratio"])
+            assert float(last["RS-Momentum"]) == sig6(point["rs_momentum"])
+            shown = drawn[(head["symbol"], head["week"])]
+            assert as_drawn(last["RS-Ratio"], shown["x"], 3)
+            assert as_drawn(last["RS-Momentum"], shown["y"], 3)
+            assert Metric(doc, f"rotation.{g}.symbols.{j}.rs_ratio", "decimal").value == round(
+                point["rs_ratio"], 4
+            )
+
+
+def test_a_hostile_name_is_text_in_the_rotation_csv(tmp_path):
+    config = yaml.safe_load(FIXTURE_CONFIG.read_text())
+    for item in config["universe"]:
+        if item["symbol"] == "XLK":
+            item["name"] = '=HYPERLINK("http://evil.example","x")'
+    path = tmp_path / "rotation.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    _, figures = sample_rotation(str(path))
+    rows = csv_rows(figure_named(figures, "rrg-sectors"))
+    xlk = {r["name"] for r in rows if r["symbol"] == "XLK"}
+    assert xlk == {'\'=HYPERLINK("http://evil.example","x")'}
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or float(cell) < 0, cell

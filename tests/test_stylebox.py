@@ -6,8 +6,10 @@ under test.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +20,9 @@ from hypothesis import strategies as st
 from generator import metrics
 from generator.chartfiles import chart_files
 from generator.charts import BASIS
-from generator.charts.stylebox import cell_label, stylebox_chart
+from generator.charts.stylebox import cell_label, stylebox_chart, stylebox_table
 from generator.config import PRESET_TITLES, PRESETS, RUSSELL, SP, VANGUARD
+from generator.formatting import fmt_pct
 from generator.frame import tidy
 from generator.metrics.stylebox import (
     DIAGONAL,
@@ -33,8 +36,19 @@ from generator.metrics.stylebox import (
     style_spreads,
     symbols_of,
 )
+from generator.sections.captions import plain
+from generator.sections.stylebox import stylebox_summary
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
+from tests_support import (
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    sample_report,
+    sig6,
+    snapshot_of,
+)
 
 NAN = math.nan
 FAST = settings(max_examples=30, deadline=None)
@@ -337,3 +351,104 @@ def test_real_russell_box_shows_iws_as_na_with_the_missing_file(shared_prices: P
     chart = stylebox_chart(grid, as_of=AS_OF, periods=["YTD", "1Y"], title="Russell style box")
     files = chart_files("stylebox-real", chart)
     assert b"IWS" in files["charts/stylebox-real.svg"]
+
+
+# --- the Style box page's caption and data
+
+
+@functools.cache
+def sample_style():
+    snap = snapshot_of(sample_report(as_of=pd.Timestamp("2026-07-31")), members={}, only=("style",))
+    return snap, figure_named(snap.present()[1], "style-box")
+
+
+def _doc(values: list[list[float | None]]) -> dict:
+    """A document of nine cells (Large Value to Small Growth, symbols S0..S8) over 1Y and 1W."""
+    cells = [
+        {"size": size, "style": style, "symbol": f"S{3 * i + j}", "returns": {}}
+        for i, size in enumerate(SIZES)
+        for j, style in enumerate(STYLES)
+    ]
+    for cell, (year, week) in zip(cells, values, strict=True):
+        cell["returns"] = {"1W": week, "1Y": year}
+    return {"style": {"cells": cells}}
+
+
+RETURN_OR_NONE = st.none() | st.floats(-0.9, 3.0, allow_nan=False)
+
+
+@given(st.lists(st.tuples(RETURN_OR_NONE, RETURN_OR_NONE), min_size=9, max_size=9))
+@FAST
+def test_a_style_box_summary_names_the_highest_and_lowest_cells_that_have_a_return(values):
+    doc = _doc(values)
+    text = plain(stylebox_summary(doc, ["1W", "1Y"]))
+    assert "n/a" not in text
+    cells = doc["style"]["cells"]
+
+    def name(i: int) -> str:
+        return f"{cells[i]['size']} {cells[i]['style']} (S{i})"
+
+    for k, words in ((0, "the past year"), (1, "the past week")):
+        valued = [(v[k], i) for i, v in enumerate(values) if v[k] is not None]
+        if not valued:
+            assert f"No fund has a return over {words}." in text
+        elif len(valued) == 1:
+            (value, i), *_ = valued
+            assert f"Over {words} only {name(i)} has a return, {fmt_pct(value)}." in text
+        else:
+            said = re.search(
+                rf"Over {words} (.+?) returned most, (\S+), and (.+?) least, (\S+)\.", text
+            )
+            assert said, text
+            best = next(i for i in range(9) if name(i) == said[1])
+            worst = next(i for i in range(9) if name(i) == said[3])
+            assert values[best][k] == max(v for v, _ in valued)
+            assert values[worst][k] == min(v for v, _ in valued)
+            assert (said[2], said[4]) == (fmt_pct(values[best][k]), fmt_pct(values[worst][k]))
+
+
+def test_the_style_box_summary_is_read_from_the_document():
+    snap, figure = sample_style()
+    cells = snap.document["style"]["cells"]
+    sentences = []
+    for period, words in (("1Y", "the past year"), ("1W", "the past week")):
+        ranked = sorted(cells, key=lambda c: c["returns"][period])
+        best, worst = ranked[-1], ranked[0]
+        sentences.append(
+            f"Over {words} {best['size']} {best['style']} ({best['symbol']}) returned most, "
+            f"{fmt_pct(best['returns'][period])}, and {worst['size']} {worst['style']} "
+            f"({worst['symbol']}) least, {fmt_pct(worst['returns'][period])}."
+        )
+    assert plain(figure.summary) == " ".join(sentences)
+
+
+def test_the_style_box_csv_holds_every_panels_cells_as_drawn():
+    snap, figure = sample_style()
+    rows = csv_rows(figure)
+    assert list(rows[0]) == ["period", "size", "style", "symbol", "total return", "note"]
+    periods = list(snap.config.periods)
+    assert [(r["period"], r["size"], r["style"]) for r in rows] == [
+        (p, size, style) for p in periods for size in SIZES for style in STYLES
+    ]
+    returns = snap.report.returns
+    drawn = {(r["period"], r["symbol"]): r["value"] for r in chart_rows(figure) if "ink" in r}
+    assert len(drawn) == len(rows) == 45
+    for row in rows:
+        value = returns.at[row["symbol"], row["period"]]
+        assert float(row["total return"]) == sig6(value)
+        assert as_drawn(row["total return"], drawn[row["period"], row["symbol"]], 6)
+        assert row["note"] == ""
+
+
+def test_a_cell_without_a_return_is_empty_in_the_csv_with_its_reason():
+    grid = style_grid(
+        pd.DataFrame({"1W": [0.01], "1Y": [0.1]}, index=["IWD"]),
+        RUSSELL,
+        {"IWS": "no file IWS.csv"},
+    )
+    table = stylebox_table(grid, periods=["1Y", "1W"])
+    assert list(table["period"]) == ["1Y"] * 9 + ["1W"] * 9
+    iws = table[table["symbol"] == "IWS"]
+    assert iws["total return"].isna().all()
+    assert set(iws["note"]) == {"no file IWS.csv"}
+    assert list(table.loc[table["symbol"] == "IWD", "total return"]) == [0.1, 0.01]

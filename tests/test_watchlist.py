@@ -5,6 +5,9 @@ Expected numbers are worked out by hand in the comments, never with the function
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import json
 import math
 import re
@@ -13,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +24,9 @@ from generator import metrics
 from generator.chartfiles import chart_files
 from generator.charts import BASIS, MAX_POINTS
 from generator.charts.watchlist import watchlist_chart
+from generator.config import load_config
+from generator.export import frame_csv
+from generator.formatting import fmt_pct
 from generator.frame import tidy
 from generator.metrics.groups import (
     GAP_FILL_LIMIT,
@@ -30,8 +37,20 @@ from generator.metrics.groups import (
     rebased,
     ytd_start,
 )
+from generator.sections.captions import plain
+from generator.sections.watchlist import watchlist_summary
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
+from tests_support import (
+    FIXTURE_CONFIG,
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    sample_report,
+    sig6,
+    snapshot_of,
+)
 
 NAN = math.nan
 
@@ -293,3 +312,99 @@ def test_real_watchlist_as_of_2026_07_31(shared_prices: Path) -> None:
     chart = draw(prices, WATCHLIST_GROUPS, NAMES, as_of=AS_OF, start=ytd_start(AS_OF))
     files = chart_files("watchlist-real", chart)
     assert len(files["charts/watchlist-real.vl.json"]) < 300_000
+
+
+# --- the Watchlist page's caption and data
+
+SESSION = pd.Timestamp("2026-07-31")
+HOSTILE = '=HYPERLINK("http://evil.example","x")'
+
+
+@functools.cache
+def sample_watchlist(config_path: str = str(FIXTURE_CONFIG)):
+    report = sample_report(load_config(Path(config_path)), as_of=SESSION)
+    snap = snapshot_of(report, members={}, only=("watchlist",))
+    return snap, figure_named(snap.present()[1], "watchlist")
+
+
+def test_the_watchlist_caption_gives_each_groups_ytd_average_from_the_document():
+    snap, figure = sample_watchlist()
+    groups = snap.document["watchlist"]
+    assert all(g["averages"]["YTD"]["count"] == len(g["symbols"]) for g in groups)  # the sample
+    listed = ", ".join(f"{g['group']} {fmt_pct(g['averages']['YTD']['value'])}" for g in groups)
+    assert plain(figure.summary) == f"Year to date, each group's average return: {listed}."
+
+
+def test_a_group_without_every_member_or_any_average_says_so():
+    def group(name, value, count, symbols):
+        return {
+            "group": name,
+            "symbols": symbols,
+            "averages": {"YTD": {"value": value, "count": count, "missing": []}},
+        }
+
+    doc = {
+        "parameters": {"periods": ["1W", "YTD"]},
+        "watchlist": [
+            group("Banks", 0.1, 2, ["A", "B", "C"]),
+            group("*Empty*", None, 0, ["D"]),
+            group("Energy", -0.05, 1, ["E"]),
+        ],
+    }
+    assert plain(watchlist_summary(doc)) == (
+        "Year to date, each group's average return: Banks +10.0% (2 of 3 members), "
+        "Energy -5.0%. No average yet for *Empty*."
+    )
+    assert "&#42;Empty&#42;" in str(watchlist_summary(doc))  # text, never emphasis
+    doc["parameters"]["periods"] = ["1W", "1Y"]
+    assert plain(watchlist_summary(doc)) == (
+        "The groups' year-to-date averages are not among the periods."
+    )
+
+
+def test_the_watchlist_csv_is_every_panels_lines_as_drawn():
+    snap, figure = sample_watchlist()
+    rows = csv_rows(figure)
+    expected = ["date"]
+    for g in snap.config.watchlist:
+        expected += [f"{g.name}: {s} (start = 100)" for s in g.symbols]
+        if len(g.symbols) > 1:
+            expected.append(f"{g.name}: group average (start = 100)")
+    assert list(rows[0]) == expected
+    start = ytd_start(SESSION)
+    assert rows[0]["date"] == f"{snap.report.prices.loc[:start].index[-1]:%Y-%m-%d}"
+    assert all(float(v) == 100.0 for k, v in rows[0].items() if k != "date")
+    assert rows[-1]["date"] == "2026-07-31"
+    prices = snap.report.prices
+    for g, group in enumerate(snap.document["watchlist"]):
+        for s in group["symbols"]:
+            close = prices[s].loc[:start].dropna().iloc[-1]
+            assert float(rows[-1][f"{group['group']}: {s} (start = 100)"]) == sig6(
+                100 * prices.at[SESSION, s] / close
+            )
+        if len(group["symbols"]) > 1:
+            average = float(rows[-1][f"{group['group']}: group average (start = 100)"])
+            value = group["averages"]["YTD"]["value"]
+            assert average == pytest.approx(100 * (1 + value), abs=1e-3), g
+    # The chart's last session, every line to its 2 decimals (the chart keys columns c0, c1…).
+    drawn = max(chart_rows(figure), key=lambda r: r.get("date", ""))
+    assert drawn["date"].startswith("2026-07-31")
+    values = [float(v) for k, v in rows[-1].items() if k != "date"]
+    shown = [drawn[f"c{i}"] for i in range(len(values)) if f"c{i}" in drawn]
+    assert len(shown) == len(values)  # no symbol is in two groups here: one column per line
+    assert all(as_drawn(str(v), c, 2) for v, c in zip(values, shown, strict=True))
+
+
+def test_a_hostile_group_name_is_text_in_the_watchlist_csv(tmp_path):
+    config = yaml.safe_load(FIXTURE_CONFIG.read_text())
+    config["watchlist"][0]["name"] = HOSTILE
+    path = tmp_path / "rotation.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    _, figure = sample_watchlist(str(path))
+    text = frame_csv(figure.table()).decode()
+    header = next(csv.reader(io.StringIO(text)))
+    assert f"'{HOSTILE}: KRE (start = 100)" in header
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+    assert HOSTILE.replace('"', "&#34;") in str(figure.summary)  # shown, as text

@@ -168,3 +168,37 @@ SPAN = re.compile(
 )
 """A number the page shows as a ``data-metric`` span: path, format and text
 (:class:`generator.formatting.Metric`)."""
+
+
+def figure_named(figures, name: str):
+    """The figure of ``figures`` written as ``charts/<name>.*``."""
+    return next(f for f in figures if f.name == name)
+
+
+def csv_rows(figure) -> list[dict[str, str]]:
+    """The rows of a figure's ``charts/<name>.csv``, as the build writes it (the header read as
+    written: a cell made inert keeps its leading quote)."""
+    import csv
+    import io
+
+    from generator.export import frame_csv
+
+    return list(csv.DictReader(io.StringIO(frame_csv(figure.table()).decode())))
+
+
+def chart_rows(figure) -> list[dict]:
+    """Every inline data row of a figure's chart spec."""
+    from generator.chartfiles import chart_spec
+
+    return data_rows(chart_spec(figure.chart))
+
+
+def sig6(value: float) -> float:
+    """``value`` as a chart's table writes it (6 significant digits)."""
+    return float(f"{value:.6g}")
+
+
+def as_drawn(cell: str, drawn: float, digits: int) -> bool:
+    """A table's cell says the chart's value ``drawn`` (rounded to ``digits`` decimals for the
+    chart): equal to that precision, the table's being finer."""
+    return abs(float(cell) - drawn) <= 0.5 * 10**-digits + 1e-9

@@ -138,6 +138,63 @@ def thin(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
     return frame
 
 
+TABLE_DIGITS = 6
+"""Significant digits of a number in a chart's data table: more than any chart shows, fewer than
+the float noise of a computation (``73.1623`` rather than ``73.16231913123401``)."""
+
+
+def significant(values: Any, digits: int = TABLE_DIGITS) -> list[float | None]:
+    """``values`` rounded to ``digits`` significant digits, as the shortest floats that say them
+    (never ``-0.0``); ``None`` for a missing value."""
+    out: list[float | None] = []
+    for value in values:
+        if value is None or pd.isna(value):
+            out.append(None)
+        else:
+            out.append(float(f"{float(value):.{digits}g}") + 0.0)
+    return out
+
+
+def table(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """A chart's data as a reader's table: ``date`` (``YYYY-MM-DD``), then column ``key`` of
+    ``frame`` headed ``labels[key]`` for each series drawn, in the legend's order. Numbers keep
+    :data:`TABLE_DIGITS` significant digits; integer columns (counts) stay integers."""
+    out = pd.DataFrame({"date": pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")})
+    for key, label in labels.items():
+        column = frame[key]
+        if pd.api.types.is_integer_dtype(column.dtype):
+            out[label] = column.to_numpy()
+        else:
+            out[label] = pd.Series(significant(column), dtype="object")
+    return out
+
+
+def _ratio_window(report: PairReport, *, as_of: pd.Timestamp, years: int) -> pd.DataFrame:
+    """The ratio and its moving averages over the ``years`` up to ``as_of``, rebased to 100 on
+    the window's first session: what the ratio chart draws."""
+    window = report.ratio.loc[as_of - pd.DateOffset(years=years) : as_of]
+    return window * (100.0 / window["ratio"].iloc[0])
+
+
+def _ratio_labels(report: PairReport, ma_short: int, ma_long: int) -> dict[str, str]:
+    pair = report.pair
+    return {
+        "ratio": f"{pair.a} / {pair.b}",
+        "ma_short": f"{ma_short}-session average",
+        "ma_long": f"{ma_long}-session average",
+    }
+
+
+def ratio_table(
+    report: PairReport, *, as_of: pd.Timestamp, years: int, ma_short: int, ma_long: int
+) -> pd.DataFrame:
+    """The ratio chart's data, every session of its window: the line and its averages, each
+    rebased as drawn (start = 100)."""
+    labels = _ratio_labels(report, ma_short, ma_long)
+    rebased = _ratio_window(report, as_of=as_of, years=years)
+    return table(rebased, {k: f"{v} (start = 100)" for k, v in labels.items()})
+
+
 def ratio_chart(
     report: PairReport,
     *,
@@ -153,14 +210,8 @@ def ratio_chart(
     its neutral (dotted): the dashes keep them apart in print and for colour-blind readers.
     """
     pair = report.pair
-    window = report.ratio.loc[as_of - pd.DateOffset(years=years) :]
-    base = window["ratio"].iloc[0]
-    rebased = window * (100.0 / base)
-    labels = {
-        "ratio": f"{pair.a} / {pair.b}",
-        "ma_short": f"{ma_short}-session average",
-        "ma_long": f"{ma_long}-session average",
-    }
+    rebased = _ratio_window(report, as_of=as_of, years=years)
+    labels = _ratio_labels(report, ma_short, ma_long)
     # Wide rows (one per session, short keys) folded into series by Vega-Lite: a third of the
     # bytes of a long table that repeats the date and label on every point.
     thinned = thin(rebased, MAX_POINTS)
@@ -209,7 +260,7 @@ def ratio_chart(
         title=alt.Title(
             f"{pair.a} / {pair.b} relative strength",
             subtitle=[
-                f"{BASIS} · rebased to 100 on {window.index[0]:%Y-%m-%d} · "
+                f"{BASIS} · rebased to 100 on {rebased.index[0]:%Y-%m-%d} · "
                 f"as of {as_of:%Y-%m-%d} · {frequency}",
                 f"Rising = {pair.a} outperforms {pair.b}; "
                 f"moving averages over {ma_short} and {ma_long} sessions",

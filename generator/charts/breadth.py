@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, table, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.breadth import MIN_ELIGIBLE
@@ -43,6 +43,37 @@ def _members_line(list_name: str, members: int) -> str:
     return f"{members:,} {list_name} members · {SURVIVORSHIP}"
 
 
+def _above_wide(
+    frames: Mapping[int, pd.DataFrame], as_of: pd.Timestamp, digits: int | None = None
+) -> pd.DataFrame:
+    """The shares above each window's average in percent (``p<window>``, rounded to ``digits``
+    decimals if given) and the members counted (``n<window>``), from the first session with a
+    share for any window to ``as_of``: the rows the chart draws."""
+    windows = sorted(frames, key=int)
+    shares = {w: frames[w]["share"] * 100 for w in windows}
+    wide = pd.DataFrame(
+        {
+            **{f"p{w}": v if digits is None else v.round(digits) for w, v in shares.items()},
+            **{f"n{w}": frames[w]["eligible"] for w in windows},
+        }
+    )
+    wide = wide.loc[: pd.Timestamp(as_of)]
+    has_share = wide[[f"p{w}" for w in windows]].notna().any(axis=1)
+    if has_share.any():
+        wide = wide.loc[has_share.idxmax() :]
+    return wide
+
+
+def percent_above_table(frames: Mapping[int, pd.DataFrame], *, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The chart's data, every session it spans: per window, the share of members above their
+    average (in percent, empty where too few count) and how many members were counted."""
+    windows = sorted(frames, key=int)
+    wide = _above_wide(frames, as_of).astype({f"n{w}": "Int64" for w in windows})
+    labels = {f"p{w}": f"Above {w}-day average (%)" for w in windows}
+    labels |= {f"n{w}": f"Members counted, {w}-day" for w in windows}
+    return table(wide, labels)
+
+
 def percent_above_chart(
     frames: Mapping[int, pd.DataFrame],
     *,
@@ -63,17 +94,7 @@ def percent_above_chart(
     """
     windows = sorted(frames, key=int)
     keys = {w: f"p{w}" for w in windows}
-    wide = pd.DataFrame(
-        {
-            **{keys[w]: (frames[w]["share"] * 100).round(1) for w in windows},
-            **{f"n{w}": frames[w]["eligible"] for w in windows},
-        }
-    )
-    wide = wide.loc[: pd.Timestamp(as_of)]
-    shares = wide[list(keys.values())]
-    has_share = shares.notna().any(axis=1)
-    if has_share.any():
-        wide = wide.loc[has_share.idxmax() :]
+    wide = _above_wide(frames, as_of, digits=1)
     shown = thin(wide, MAX_POINTS)
     labels = {keys[w]: f"Above {w}-day average" for w in windows}
     domain = list(labels.values())
@@ -145,6 +166,35 @@ def percent_above_chart(
     )
 
 
+def _ad_frame(ad: pd.DataFrame, as_of: pd.Timestamp, min_counted: int) -> pd.DataFrame:
+    """The sessions the A-D chart draws: from the first on which ``min_counted`` members count
+    to ``as_of``, the line summed from that first session."""
+    frame = ad.loc[: pd.Timestamp(as_of), ["line", "advances", "declines", "unchanged", "net"]]
+    counted = frame[["advances", "declines", "unchanged"]].sum(axis=1)
+    enough = counted >= max(min_counted, 1)
+    if enough.any():
+        # Start where enough members count; the line then sums from that session on.
+        frame = frame.loc[enough.idxmax() :].copy()
+        frame["line"] -= frame["line"].iloc[0] - frame["net"].iloc[0]
+    return frame
+
+
+def advance_decline_table(
+    ad: pd.DataFrame, *, as_of: pd.Timestamp, min_counted: int = MIN_ELIGIBLE
+) -> pd.DataFrame:
+    """The A-D chart's data, every session it spans: the line as drawn (summed from its first
+    session) and each session's advances, declines, unchanged members and net."""
+    frame = _ad_frame(ad, as_of, min_counted)
+    labels = {
+        "line": "A-D line",
+        "advances": "Advances",
+        "declines": "Declines",
+        "unchanged": "Unchanged",
+        "net": f"Net (advances {MINUS} declines)",
+    }
+    return table(frame, labels)
+
+
 def advance_decline_chart(
     ad: pd.DataFrame,
     *,
@@ -163,13 +213,7 @@ def advance_decline_chart(
     of a handful of stocks) and shows the sum from that session. Tooltips give each session's
     advances, declines and unchanged members.
     """
-    frame = ad.loc[: pd.Timestamp(as_of), ["line", "advances", "declines", "unchanged", "net"]]
-    counted = frame[["advances", "declines", "unchanged"]].sum(axis=1)
-    enough = counted >= max(min_counted, 1)
-    if enough.any():
-        # Start where enough members count; the line then sums from that session on.
-        frame = frame.loc[enough.idxmax() :].copy()
-        frame["line"] -= frame["line"].iloc[0] - frame["net"].iloc[0]
+    frame = _ad_frame(ad, as_of, min_counted)
     shown = thin(frame, MAX_POINTS)
     start = frame.index[0] if len(frame) else pd.Timestamp(as_of)
     return (

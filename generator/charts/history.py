@@ -8,14 +8,14 @@ charts also drop anything dated after ``as_of``.
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
+from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, table, thin, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.history import EpisodeRule, weekly_closes
@@ -71,6 +71,48 @@ def _episode_rows(
     return rows
 
 
+def history_table(
+    lines: pd.DataFrame,
+    episodes: pd.DataFrame,
+    *,
+    a: str,
+    b: str,
+    as_of: pd.Timestamp,
+    rule: EpisodeRule,
+) -> pd.DataFrame:
+    """The history chart's data, every week it spans: the ratio and its average (start = 100)
+    at each week's last session, and the shaded episode the week falls in (``A leads``; empty
+    before the first)."""
+    lines = lines.loc[:as_of]
+    out = table(
+        lines,
+        {"ratio": f"{a} / {b} (start = 100)", "ma": f"{rule.ma_weeks}-week average (start = 100)"},
+    )
+    out["episode"] = _leaders(lines.index, episodes, a=a, b=b)
+    return out
+
+
+def _leaders(dates: pd.DatetimeIndex, episodes: pd.DataFrame, *, a: str, b: str) -> list[str]:
+    """Who led at each of ``dates`` ("IWN leads since 2001-04-27"; empty before the first
+    episode): the last episode started on or before it, as the shading runs from an episode's
+    start to the next one's."""
+    which = np.searchsorted(episodes["start"].to_numpy(), dates.to_numpy(), side="right") - 1
+    labels = [
+        f"{a if ep.leader == 'a' else b} leads since {ep.start:%Y-%m-%d}"
+        for ep in episodes.itertuples()
+    ]
+    return [labels[i] if i >= 0 else "" for i in which]
+
+
+def ratio_drawdown_table(
+    drawdown: pd.Series, *, a: str, b: str, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """The drawdown chart's data, every week it spans: how far the ratio stood below its
+    running peak (a fraction, 0 at a peak) at each week's last session."""
+    weekly = weekly_closes(drawdown.loc[:as_of]).to_frame("drawdown")
+    return table(weekly, {"drawdown": f"{a} / {b} below its peak"})
+
+
 def history_chart(
     lines: pd.DataFrame,
     episodes: pd.DataFrame,
@@ -90,7 +132,10 @@ def history_chart(
     looks as large as one in 2025. The line takes the theme's primary colour, the average its
     accent.
     """
-    data = _dated_records(thin(lines, MAX_POINTS).round(3))
+    weeks = thin(lines, MAX_POINTS)
+    data = _dated_records(weeks.round(3))
+    # Who led in each week drawn, for the crosshair (which takes the pointer from the shading).
+    data["episode"] = [who or "none yet" for who in _leaders(weeks.index, episodes, a=a, b=b)]
     labels = {"ratio": f"{a} / {b}", "ma": f"{rule.ma_weeks}-week average"}
     # A little room above and below the line (multiplicative, as the scale is logarithmic).
     low, high = lines.min().min() / 1.08, lines.max().max() * 1.08
@@ -130,14 +175,6 @@ def history_chart(
         )
     )
     shades = _episode_rows(episodes, a=a, b=b, last=lines.index[-1])
-    # Who led in each week drawn, for the crosshair (which takes the pointer from the shading):
-    # the episode whose shading covers it. Session days (SESSION_DAY) sort as they follow each
-    # other.
-    starts = [row["start"] for row in shades]
-    data["episode"] = [
-        f"{shades[i]['leader']} since {shades[i]['start'][:10]}" if i >= 0 else "none yet"
-        for i in (bisect.bisect_right(starts, day) - 1 for day in data["date"])
-    ]
     leader_domain = [f"{a} leads", f"{b} leads"]
     shade_layer = (
         alt.Chart(pd.DataFrame(shades, columns=SHADE_FIELDS))

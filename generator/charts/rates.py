@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
+from generator.charts import table
 from generator.charts.risk import CONCAT_WIDTH, folded_lines, wide_data, windowed, zero_rule
 from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
@@ -18,6 +19,45 @@ from generator.metrics.rates import BETA_DISPLAY_BP
 
 MINUS = "\N{MINUS SIGN}"
 RATES_BASIS = "Yield levels in percent; changes in basis points"
+
+
+def _levels(
+    yields: pd.DataFrame,
+    slope: pd.Series,
+    *,
+    as_of: pd.Timestamp,
+    years: int,
+    long: str,
+    short: str,
+) -> pd.DataFrame:
+    """The two yields (percent) and the slope (basis points) over the ``years`` up to
+    ``as_of``: the rows the yields chart draws."""
+    levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope * 100})
+    return windowed(levels, as_of, years)
+
+
+def _yield_labels(long: str, short: str) -> dict[str, str]:
+    return {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
+
+
+def _slope_label(long: str, short: str) -> str:
+    return f"Slope {long} {MINUS} {short}"
+
+
+def yields_table(
+    yields: pd.DataFrame,
+    slope: pd.Series,
+    *,
+    as_of: pd.Timestamp,
+    years: int = 5,
+    long: str = "^TNX",
+    short: str = "^IRX",
+) -> pd.DataFrame:
+    """The yields chart's data, every session it spans: both yields in percent and the slope in
+    basis points (empty on a session without both)."""
+    labels = {k: f"{v} yield (%)" for k, v in _yield_labels(long, short).items()}
+    labels["slope"] = f"{_slope_label(long, short)} (bp)"
+    return table(_levels(yields, slope, as_of=as_of, years=years, long=long, short=short), labels)
 
 
 def yields_chart(
@@ -39,9 +79,10 @@ def yields_chart(
     :func:`generator.metrics.rates.curve_slope`. The yields take their site colours
     (``colors``), the slope, a spread of the two, the theme's primary colour.
     """
-    levels = pd.DataFrame({"long": yields[long], "short": yields[short], "slope": slope * 100})
-    data, frequency = wide_data(windowed(levels, as_of, years))
-    labels = {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
+    data, frequency = wide_data(
+        _levels(yields, slope, as_of=as_of, years=years, long=long, short=short)
+    )
+    labels = _yield_labels(long, short)
     top = folded_lines(
         data,
         labels,
@@ -55,7 +96,7 @@ def yields_chart(
         zero_rule(0.0, theme),
         folded_lines(
             data,
-            {"slope": f"Slope {long} {MINUS} {short}"},
+            {"slope": _slope_label(long, short)},
             y_title="Slope (bp)",
             y_format="+.0f",
             colors=[theme.primary],
@@ -84,6 +125,37 @@ def yields_chart(
     )
 
 
+def _sensitivity(
+    sensitivities: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, years: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The correlations and the betas (as % per +10 bp) of each ratio (``s0``, ``s1``…), over
+    the ``years`` up to ``as_of``: the rows of the chart's two panels."""
+    keys = {f"s{i}": label for i, label in enumerate(sensitivities)}
+    scale = 100.0 * BETA_DISPLAY_BP
+    corr = pd.DataFrame({k: sensitivities[label]["corr"] for k, label in keys.items()})
+    beta = pd.DataFrame({k: sensitivities[label]["beta"] * scale for k, label in keys.items()})
+    return windowed(corr, as_of, years), windowed(beta, as_of, years)
+
+
+def sensitivity_table(
+    sensitivities: Mapping[str, pd.DataFrame],
+    *,
+    yield_symbol: str,
+    as_of: pd.Timestamp,
+    years: int = 5,
+) -> pd.DataFrame:
+    """The sensitivity chart's data, every session it spans: per ratio, the rolling correlation
+    of its daily log returns with the yield's daily changes and the beta as the ratio's move in
+    percent per +10 bp of yield."""
+    corr, beta = _sensitivity(sensitivities, as_of, years)
+    both = corr.add_prefix("corr_").join(beta.add_prefix("beta_"), how="outer")
+    labels: dict[str, str] = {}
+    for i, label in enumerate(sensitivities):
+        labels[f"corr_s{i}"] = f"{label} correlation with {yield_symbol} changes"
+        labels[f"beta_s{i}"] = f"{label} % per +{BETA_DISPLAY_BP:.0f} bp of {yield_symbol}"
+    return table(both, labels)
+
+
 def sensitivity_chart(
     sensitivities: Mapping[str, pd.DataFrame],
     *,
@@ -101,11 +173,9 @@ def sensitivity_chart(
     colour, as everywhere (a second one takes the first series colour).
     """
     keys = {f"s{i}": label for i, label in enumerate(sensitivities)}
-    scale = 100.0 * BETA_DISPLAY_BP
-    corr = pd.DataFrame({k: sensitivities[label]["corr"] for k, label in keys.items()})
-    beta = pd.DataFrame({k: sensitivities[label]["beta"] * scale for k, label in keys.items()})
-    corr_data, frequency = wide_data(windowed(corr, as_of, years))
-    beta_data, _ = wide_data(windowed(beta, as_of, years))
+    corr, beta = _sensitivity(sensitivities, as_of, years)
+    corr_data, frequency = wide_data(corr)
+    beta_data, _ = wide_data(beta)
     colors = [theme.primary, *theme.series]
     top = alt.layer(
         zero_rule(0.0, theme),

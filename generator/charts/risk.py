@@ -14,7 +14,16 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, HOVER_DATE, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
+from generator.charts import (
+    BASIS,
+    HOVER_DATE,
+    MAX_POINTS,
+    SESSION_DAY,
+    crosshair,
+    table,
+    thin,
+    time_x,
+)
 from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 
@@ -106,6 +115,35 @@ def zero_rule(value: float = 0.0, theme: Theme = DEFAULT) -> alt.Chart:
 def _keys(columns: Sequence[str]) -> dict[str, str]:
     """Safe field names (``s0``, ``s1`` …) for arbitrary symbols such as ``^TNX``."""
     return {f"s{i}": str(c) for i, c in enumerate(columns)}
+
+
+def volatility_table(
+    volatility: pd.DataFrame, *, as_of: pd.Timestamp, years: int = 5
+) -> pd.DataFrame:
+    """The volatility chart's data, every session it spans: each symbol's rolling annualised
+    volatility (a fraction: 0.2 is 20 %)."""
+    shown = windowed(volatility, as_of, years)
+    return table(shown, {s: f"{s} volatility" for s in shown.columns})
+
+
+def beta_corr_table(
+    stats: Mapping[str, pd.DataFrame], *, benchmark: str, as_of: pd.Timestamp, years: int = 5
+) -> pd.DataFrame:
+    """The beta and correlation chart's data, every session it spans: each symbol's rolling
+    beta against ``benchmark`` and its correlation with it."""
+    beta = windowed(pd.DataFrame({s: stats[s]["beta"] for s in stats}), as_of, years)
+    corr = windowed(pd.DataFrame({s: stats[s]["corr"] for s in stats}), as_of, years)
+    both = beta.add_prefix("beta:").join(corr.add_prefix("corr:"), how="outer")
+    labels = {f"beta:{s}": f"{s} beta vs {benchmark}" for s in stats}
+    labels |= {f"corr:{s}": f"{s} correlation with {benchmark}" for s in stats}
+    return table(both, labels)
+
+
+def drawdown_table(drawdowns: pd.DataFrame, *, as_of: pd.Timestamp, years: int = 5) -> pd.DataFrame:
+    """The drawdown chart's data, every session it spans: each symbol's fall from its highest
+    close so far (a fraction, 0 at a peak)."""
+    shown = windowed(drawdowns, as_of, years)
+    return table(shown, {s: f"{s} below peak" for s in shown.columns})
 
 
 def volatility_chart(

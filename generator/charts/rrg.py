@@ -16,7 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from generator.charts import BASIS, SESSION_DAY
+from generator.charts import BASIS, SESSION_DAY, significant
 from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 from generator.metrics.rrg import CENTRE, RRGParams
@@ -167,6 +167,38 @@ def _place_labels(tails: pd.DataFrame, heads: pd.DataFrame, hx: float, hy: float
     return chosen
 
 
+def _tails(
+    points: pd.DataFrame, as_of: pd.Timestamp, tail: int
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """The points the graph draws (the last ``tail`` weeks up to ``as_of``, by symbol in the
+    order given, then by week), those weeks, and the symbols with a point up to ``as_of``."""
+    upto = points[points["date"] <= as_of]
+    weeks = np.sort(upto["date"].unique())[-tail:]
+    symbols = list(dict.fromkeys(upto["symbol"]))
+    rank = {s: i for i, s in enumerate(symbols)}
+    tails = upto[upto["date"].isin(weeks)]
+    tails = tails.iloc[np.lexsort((tails["date"].to_numpy(), tails["symbol"].map(rank).to_numpy()))]
+    return tails, weeks, symbols
+
+
+def rrg_table(
+    points: pd.DataFrame, names: Mapping[str, str], *, as_of: pd.Timestamp, params: RRGParams
+) -> pd.DataFrame:
+    """The graph's data, one row per symbol and week of its tail (the head last): the week's
+    last session, the symbol, its name, RS-Ratio, RS-Momentum and quadrant."""
+    tails, _, _ = _tails(points, as_of, params.tail)
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(tails["date"]).dt.strftime("%Y-%m-%d").to_numpy(),
+            "symbol": tails["symbol"].astype(str).to_numpy(),
+            "name": [names.get(s, s) for s in tails["symbol"]],
+            "RS-Ratio": significant(tails["rs_ratio"]),
+            "RS-Momentum": significant(tails["rs_momentum"]),
+            "quadrant": tails["quadrant"].astype(str).to_numpy(),
+        }
+    )
+
+
 def rrg_chart(
     points: pd.DataFrame,
     names: Mapping[str, str],
@@ -189,12 +221,7 @@ def rrg_chart(
     symmetric span covering every point drawn. Symbols take their site colours (``colors``, see
     :func:`generator.charts.theme.colors_of`).
     """
-    upto = points[points["date"] <= as_of]
-    weeks = np.sort(upto["date"].unique())[-params.tail :]
-    symbols = list(dict.fromkeys(upto["symbol"]))
-    rank = {s: i for i, s in enumerate(symbols)}
-    tails = upto[upto["date"].isin(weeks)]
-    tails = tails.iloc[np.lexsort((tails["date"].to_numpy(), tails["symbol"].map(rank).to_numpy()))]
+    tails, weeks, symbols = _tails(points, as_of, params.tail)
     data = pd.DataFrame(
         {
             "symbol": tails["symbol"].astype(str).to_numpy(),

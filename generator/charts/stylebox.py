@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from generator.charts import BASIS
+from generator.charts import BASIS, significant
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.stylebox import SIZES, STYLES
@@ -133,6 +133,25 @@ def _panel(grid_frame: pd.DataFrame, period: str, *, first: bool, theme: Theme) 
                 period, anchor="middle", fontSize=12, subtitle=[f"±{extent * 100:.1f}%"]
             ),
         )
+    )
+
+
+def stylebox_table(grid_frame: pd.DataFrame, *, periods: Sequence[str]) -> pd.DataFrame:
+    """The heatmaps' data, one row per panel and cell (periods in the chart's order, then
+    Large to Small, Value to Growth): the fund, its total return (a fraction: 0.1234 is
+    +12.34 %, empty for n/a) and why a cell has none."""
+    cells = grid_frame[grid_frame["period"].isin(periods)]
+    order = {p: i for i, p in enumerate(periods)}
+    cells = cells.iloc[np.argsort(cells["period"].map(order).to_numpy(), kind="stable")]
+    return pd.DataFrame(
+        {
+            "period": cells["period"].astype(str).to_numpy(),
+            "size": cells["size"].astype(str).to_numpy(),
+            "style": cells["style"].astype(str).to_numpy(),
+            "symbol": cells["symbol"].astype(str).to_numpy(),
+            "total return": significant(cells["value"]),
+            "note": cells["note"].astype(str).to_numpy(),
+        }
     )
 
 

@@ -16,7 +16,16 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, HOVER_DATE, MAX_POINTS, SESSION_DAY, crosshair, thin, time_x
+from generator.charts import (
+    BASIS,
+    HOVER_DATE,
+    MAX_POINTS,
+    SESSION_DAY,
+    crosshair,
+    table,
+    thin,
+    time_x,
+)
 from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
 
@@ -28,6 +37,59 @@ AVERAGE_LABEL = "Group average"
 
 def _key(group: str) -> str:
     return f"avg:{group}"
+
+
+Panel = tuple[str, list[str], list[str]]
+"""A group's panel: its name, the members drawn and those without a line."""
+
+
+def _lines(
+    window: pd.DataFrame,
+    averages: Mapping[str, pd.DataFrame],
+    groups: Mapping[str, Sequence[str]],
+    start: pd.Timestamp,
+) -> tuple[pd.DataFrame, list[Panel], list[str]]:
+    """Every line the panels draw (one column per member, keyed by symbol, and one per group
+    average of two or more, keyed :func:`_key`), the panels, and the groups without any line."""
+    lines: dict[str, pd.Series] = {}
+    panels: list[Panel] = []
+    empty: list[str] = []
+    for group, members in groups.items():
+        have = [m for m in members if m in window.columns and window[m].notna().any()]
+        without = [m for m in members if m not in have]
+        if not have:
+            empty.append(group)
+            continue
+        for m in have:
+            lines[m] = window[m]
+        if len(have) > 1:
+            lines[_key(group)] = averages[group]["value"]
+        panels.append((group, have, without))
+    if not panels:
+        raise ValueError(f"watchlist: no member of any group has a close on or before {start}")
+    wide = pd.DataFrame(lines)
+    return wide.loc[:, ~wide.columns.duplicated()], panels, empty
+
+
+def watchlist_table(
+    window: pd.DataFrame,
+    averages: Mapping[str, pd.DataFrame],
+    groups: Mapping[str, Sequence[str]],
+    *,
+    as_of: pd.Timestamp,
+    start: pd.Timestamp,
+) -> pd.DataFrame:
+    """The panels' data, every session they span: per group, each member with a line and the
+    group's average, rebased to 100 at ``start`` as drawn, headed ``group: symbol``."""
+    wide, panels, _ = _lines(window, averages, groups, start)
+    wide = wide.loc[: pd.Timestamp(as_of)]
+    columns: dict[str, pd.Series] = {}
+    for group, have, _ in panels:
+        for m in have:
+            columns[f"{group}: {m} (start = 100)"] = wide[m]
+        if len(have) > 1:
+            columns[f"{group}: {AVERAGE_LABEL.lower()} (start = 100)"] = wide[_key(group)]
+    return table(pd.DataFrame(columns, index=wide.index), {c: c for c in columns})
 
 
 def watchlist_chart(
@@ -50,24 +112,7 @@ def watchlist_chart(
     theme's primary colour; members take their site colours (``colors``, see
     :func:`generator.charts.theme.colors_of`), never the average's.
     """
-    lines: dict[str, pd.Series] = {}
-    panels_spec: list[tuple[str, list[str], list[str]]] = []
-    empty: list[str] = []
-    for group, members in groups.items():
-        have = [m for m in members if m in window.columns and window[m].notna().any()]
-        without = [m for m in members if m not in have]
-        if not have:
-            empty.append(group)
-            continue
-        for m in have:
-            lines[m] = window[m]
-        if len(have) > 1:
-            lines[_key(group)] = averages[group]["value"]
-        panels_spec.append((group, have, without))
-    if not panels_spec:
-        raise ValueError(f"watchlist: no member of any group has a close on or before {start}")
-    wide = pd.DataFrame(lines)
-    wide = wide.loc[:, ~wide.columns.duplicated()]
+    wide, panels_spec, empty = _lines(window, averages, groups, start)
     start_session = wide.index[0]
     budget = max(2, MAX_POINTS // wide.shape[1])
     thinned = thin(wide, budget - 1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
+import pandas as pd
 
 from generator import charts
 from generator.charts.theme import assign_colors
@@ -48,10 +49,14 @@ class Page:
 
 @dataclass(frozen=True)
 class ChartRef:
-    """What a template needs to place a chart: file stem and alternative text."""
+    """What a template needs to place a chart: file stem, alternative text (the name of what
+    it shows), and for its caption the summary of its data and its CSV file (empty: none; a
+    weekly post's charts have neither)."""
 
     name: str
     alt: str
+    summary: str = ""
+    csv: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,20 +64,32 @@ class Figure:
     """A chart and the name its files are written under; declared once, where it is drawn.
 
     ``draw`` makes the Altair chart when it is first needed: rendering the pages alone (a
-    template change, a template test) never pays for drawing the charts.
+    template change, a template test) never pays for drawing the charts. ``summary`` says in a
+    sentence or two what the data show now (:mod:`generator.sections.captions`), and ``table``
+    gives the chart's data as a reader's table (a ``date`` column, then one column per series
+    drawn, headed by its label), written beside the chart as ``charts/<name>.csv``: the chart's
+    text alternatives, for those who cannot see it or want its numbers. ``table`` is called only
+    when the files are made, as ``draw`` is.
     """
 
     name: str
     alt: str
     draw: Callable[[], alt.TopLevelMixin]
+    summary: str = ""
+    table: Callable[[], pd.DataFrame] | None = None
 
     @functools.cached_property
     def chart(self) -> alt.TopLevelMixin:
         return charts.draw(self.draw)
 
     @property
+    def csv(self) -> str:
+        """The file name of the chart's data table (in ``charts/``), or empty without one."""
+        return f"{self.name}.csv" if self.table is not None else ""
+
+    @property
     def ref(self) -> ChartRef:
-        return ChartRef(self.name, self.alt)
+        return ChartRef(self.name, self.alt, self.summary, self.csv)
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,23 @@ rotation.yml)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from generator import charts
 from generator.charts import breadth as breadth_charts
 from generator.config import Pair, slug
 from generator.errors import DataError
-from generator.formatting import NA, Metric, json_number
+from generator.export import pair_entry
+from generator.formatting import FORMATS, NA, Metric, fmt_date, json_number, lookup
 from generator.metrics import breadth
 from generator.report import PairReport, Report, pair_report
+from generator.sections import captions
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, reasons
 
 if TYPE_CHECKING:
@@ -106,6 +109,9 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
             lists.append({"name": item.name, "problem": item.problem})
             continue
         members = item.coverage.priced
+        ad = item.advance_decline.loc[: report.as_of]
+        month = ad["line"].loc[: report.as_of - pd.DateOffset(months=1)]
+        change = None if month.empty else ad["line"].iloc[-1] - month.iloc[-1]
         above = Figure(
             f"breadth-{slug(item.name)}-above",
             f"{item.name}: members above averages",
@@ -118,6 +124,8 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
                 min_eligible=cfg.min_members,
                 theme=theme,
             ),
+            summary=above_summary(snap.document, item.name, list(item.frames)),
+            table=partial(breadth_charts.percent_above_table, item.frames, as_of=report.as_of),
         )
         ad_chart = Figure(
             f"breadth-{slug(item.name)}-ad",
@@ -130,10 +138,12 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
                 members=members,
                 theme=theme,
             ),
+            summary=ad_summary(ad, None if month.empty else month.index[-1], change),
+            table=partial(
+                breadth_charts.advance_decline_table, item.advance_decline, as_of=report.as_of
+            ),
         )
         figures += [above, ad_chart]
-        ad = item.advance_decline["line"]
-        month = ad.loc[: report.as_of - pd.DateOffset(months=1)]
         lists.append(
             {
                 "name": item.name,
@@ -151,7 +161,7 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
                     }
                     for w in item.frames
                 ],
-                "ad_month": NA if month.empty else f"{ad.iloc[-1] - month.iloc[-1]:+,.0f}",
+                "ad_month": NA if change is None else f"{change:+,.0f}",
                 "chart_above": above.ref,
                 "chart_ad": ad_chart.ref,
             }
@@ -159,6 +169,11 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
     ratio = None
     if data.equal_weight is not None:
         params = report.config.metrics
+        entry = pair_entry(data.equal_weight)
+
+        def read(path: str, fmt: str) -> str:
+            return FORMATS[fmt](lookup(entry, path))
+
         ratio = Figure(
             "breadth-equal-weight",
             f"{cfg.equal_weight} / {cfg.cap_weight}",
@@ -171,6 +186,22 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
                 ma_long=params.ma_long,
                 theme=theme,
             ),
+            # Not a pair of the document: its numbers are the section's own, as text.
+            summary=captions.ratio_summary(
+                entry,
+                read,
+                period=captions.summary_period(report.config.periods),
+                ma_short=params.ma_short,
+                ma_long=params.ma_long,
+            ),
+            table=partial(
+                charts.ratio_table,
+                data.equal_weight,
+                as_of=report.as_of,
+                years=params.chart_years,
+                ma_short=params.ma_short,
+                ma_long=params.ma_long,
+            ),
         )
         figures.append(ratio)
     context = {
@@ -182,6 +213,71 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
         "ratio_problem": data.equal_weight_problem,
     }
     return View({"breadth": context}, tuple(figures))
+
+
+def above_summary(doc: Mapping[str, Any], list_name: str, windows: Sequence[int]) -> Markup:
+    """How many of a list's members counted closed above each of their averages, from the
+    document's ``breadth`` rows; a window without a share says why."""
+    where = {(row["list"], row["window"]): i for i, row in enumerate(doc["breadth"])}
+    shares: list[Markup] = []
+    without: list[Markup] = []
+    for w in windows:
+        i = where.get((list_name, w))
+        if i is None:
+            without.append(captions.sentence("No {}-day share: no member counted.", w))
+            continue
+
+        def metric(key: str, fmt: str, i: int = i) -> Metric:
+            return Metric(doc, f"breadth.{i}.{key}", fmt)
+
+        if doc["breadth"][i]["share"] is None:
+            without.append(
+                captions.sentence(
+                    "No {}-day share: too few members counted ({}).", w, metric("eligible", "int")
+                )
+            )
+            continue
+        shares.append(
+            captions.sentence(
+                "{} of {} members ({}) closed above their {}-day average"
+                if not shares
+                else "{} of {} ({}) above their {}-day average",
+                metric("above", "int"),
+                metric("eligible", "int"),
+                metric("share", "share"),
+                w,
+            )
+        )
+    first = [captions.sentence("{}.", captions.listing(shares))] if shares else []
+    return captions.join([*first, *without])
+
+
+def ad_summary(ad: pd.DataFrame, since: pd.Timestamp | None, change: float | None) -> Markup:
+    """The A-D line's move over the past month (``change``, since the session ``since``, as the
+    page's table states it) and the last session's advances and declines, from the section's
+    computed line (the document does not hold it)."""
+    parts = []
+    if change is not None and since is not None:
+        moved = (
+            captions.sentence("{} by {}", captions.direction(change), f"{abs(change):,.0f}")
+            if change
+            else "was unchanged"
+        )
+        parts.append(
+            captions.sentence(
+                "Over the past month (since {}) the A-D line {}.", fmt_date(since), moved
+            )
+        )
+    if len(ad):
+        last = ad.iloc[-1]
+        parts.append(
+            captions.sentence(
+                "On {}, {} members advanced, {} declined and {} were unchanged.",
+                fmt_date(ad.index[-1]),
+                *(f"{int(last[k]):,}" for k in ("advances", "declines", "unchanged")),
+            )
+        )
+    return captions.join(parts)
 
 
 def export(data: Breadth | None, snap: Snapshot) -> list[dict[str, Any]]:

@@ -3,12 +3,14 @@ the streak records of every pair (``history:`` in rotation.yml)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from generator import metrics
 from generator.charts import history as history_charts
@@ -16,6 +18,7 @@ from generator.config import Config, slug
 from generator.formatting import Metric, json_date, json_number
 from generator.metrics import history
 from generator.report import Report
+from generator.sections import captions
 from generator.sections.base import Figure, MemberPrices, Page, Section, View
 
 if TYPE_CHECKING:
@@ -75,6 +78,7 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
     as_of, theme = report.as_of, report.config.theme
     head = data[0]
     episode_rule = rule(report.config)
+    doc = snap.document
     figures = (
         Figure(
             "history-ratio",
@@ -90,6 +94,16 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
                 rule=episode_rule,
                 theme=theme,
             ),
+            summary=regime_summary(doc),
+            table=partial(
+                history_charts.history_table,
+                head.lines,
+                head.episodes,
+                a=head.a,
+                b=head.b,
+                as_of=as_of,
+                rule=episode_rule,
+            ),
         ),
         Figure(
             "history-drawdown",
@@ -103,9 +117,12 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
                 as_of=as_of,
                 theme=theme,
             ),
+            summary=drawdown_summary(doc),
+            table=partial(
+                history_charts.ratio_drawdown_table, head.drawdown, a=head.a, b=head.b, as_of=as_of
+            ),
         ),
     )
-    doc = snap.document
     pairs = doc["history"]["pairs"]
     who = {"a": head.a, "b": head.b, None: "nobody yet"}
 
@@ -176,6 +193,86 @@ def present(data: tuple[PairHistory, ...], snap: Snapshot) -> View:
         "chart_drawdown": figures[1].ref,
     }
     return View({"history": context}, figures)
+
+
+def regime_summary(doc: Mapping[str, Any]) -> Markup:
+    """Who leads the first pair now, since which week and for how many weeks, and how the
+    ratio moved since, from the document's ``history`` regime (no leader: none is said)."""
+    head = doc["history"]["pairs"][0]
+    regime = head["regime"]
+    a, b = head["a"], head["b"]
+    if regime["leader"] is None:
+        return captions.sentence("Neither {} nor {} leads yet under the episode rule.", a, b)
+
+    def metric(key: str, fmt: str) -> Metric:
+        return Metric(doc, f"history.pairs.0.regime.{key}", fmt)
+
+    leader, other = (a, b) if regime["leader"] == "a" else (b, a)
+    parts = [
+        captions.sentence(
+            "{} has led {} since the week to {} (confirmed in the week to {}): {} {}.",
+            leader,
+            other,
+            metric("since", "date"),
+            metric("confirmed", "date"),
+            metric("weeks", "int"),
+            "week" if regime["weeks"] == 1 else "weeks",
+        )
+    ]
+    change = regime["ratio_change"]
+    if change is not None:
+        parts.append(
+            captions.sentence(
+                "Over those weeks the {} / {} ratio {} ({}).",
+                a,
+                b,
+                captions.direction(change),
+                metric("ratio_change", "pct"),
+            )
+        )
+    return captions.join(parts)
+
+
+def drawdown_summary(doc: Mapping[str, Any]) -> Markup:
+    """How far the first pair's ratio closed below its peak, and its deepest fall with whether
+    it recovered, from the document's ``pairs`` and ``history`` (the same ratio, from daily
+    closes)."""
+    pair, head = doc["pairs"][0], doc["history"]["pairs"][0]
+    ratio = f"{head['a']} / {head['b']}"
+    parts = []
+    if pair["ratio_drawdown"] is not None:
+        if pair["ratio_drawdown"] == 0:
+            parts.append(captions.sentence("The {} ratio closed at its peak.", ratio))
+        else:
+            parts.append(
+                captions.sentence(
+                    "The {} ratio closed {} from its peak of {}.",
+                    ratio,
+                    Metric(doc, "pairs.0.ratio_drawdown", "pct"),
+                    Metric(doc, "pairs.0.ratio_high", "date"),
+                )
+            )
+    if head["drawdowns"]:
+        deepest = head["drawdowns"][0]
+
+        def metric(key: str, fmt: str) -> Metric:
+            return Metric(doc, f"history.pairs.0.drawdowns.0.{key}", fmt)
+
+        recovered = (
+            captions.sentence("recovered by {}", metric("recovery", "date"))
+            if deepest["recovery"]
+            else "not recovered"
+        )
+        parts.append(
+            captions.sentence(
+                "Its deepest fall, {} from {} to {}, is {}.",
+                metric("depth", "pct"),
+                metric("peak", "date"),
+                metric("trough", "date"),
+                recovered,
+            )
+        )
+    return captions.join(parts)
 
 
 def _rows(frame: pd.DataFrame, dates: tuple[str, ...], numbers: tuple[str, ...]) -> list[dict]:

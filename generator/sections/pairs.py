@@ -16,14 +16,16 @@ from markupsafe import Markup
 from generator import charts
 from generator.formatting import NA, Metric, lookup
 from generator.report import PairReport, Report
+from generator.sections import captions
 from generator.sections.base import Figure, Page, Section, View
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
 
 
-def ratio_figure(pr: PairReport, report: Report, *, years: int) -> Figure:
-    """The relative-strength line of a pair over ``years``, with its moving averages."""
+def ratio_figure(pr: PairReport, report: Report, *, years: int, summary: str = "") -> Figure:
+    """The relative-strength line of a pair over ``years``, with its moving averages (a weekly
+    post's has no ``summary``: its text says the week)."""
     params = report.config.metrics
     return Figure(
         f"ratio-{pr.pair.key}",
@@ -36,6 +38,15 @@ def ratio_figure(pr: PairReport, report: Report, *, years: int) -> Figure:
             ma_short=params.ma_short,
             ma_long=params.ma_long,
             theme=report.config.theme,
+        ),
+        summary=summary,
+        table=partial(
+            charts.ratio_table,
+            pr,
+            as_of=report.as_of,
+            years=years,
+            ma_short=params.ma_short,
+            ma_long=params.ma_long,
         ),
     )
 
@@ -123,8 +134,22 @@ FORMAT = {"a": "pct", "b": "pct", "spread": "pp"}
 
 def present(data: None, snap: Snapshot) -> View:
     report = snap.report
-    years = report.config.metrics.chart_years
-    figures = [ratio_figure(pr, report, years=years) for pr in report.pairs]
+    params = report.config.metrics
+    doc = snap.document
+    period = captions.summary_period(report.config.periods)
+
+    def described(i: int) -> Markup:
+        def read(path: str, fmt: str) -> Metric:
+            return Metric(doc, f"pairs.{i}.{path}", fmt)
+
+        return captions.ratio_summary(
+            doc["pairs"][i], read, period=period, ma_short=params.ma_short, ma_long=params.ma_long
+        )
+
+    figures = [
+        ratio_figure(pr, report, years=params.chart_years, summary=described(i))
+        for i, pr in enumerate(report.pairs)
+    ]
     contexts = [pair_context(snap.document, i, report, figure) for i, figure in enumerate(figures)]
     headline = next(c for c in contexts if c["key"] == report.config.headline_pair.key)
     return View({"headline": headline, "pairs": contexts}, tuple(figures))

@@ -9,12 +9,15 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from generator.charts import rates as rates_charts
+from generator.charts.rates import MINUS
 from generator.config import Config
 from generator.formatting import Metric, json_number
 from generator.metrics import rates
 from generator.report import Report
+from generator.sections import captions
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, charted_colors
 
 if TYPE_CHECKING:
@@ -65,6 +68,15 @@ def present(data: Rates | None, snap: Snapshot) -> View:
             theme=theme,
             colors=charted_colors(snap, (cfg.long, cfg.short)),
         ),
+        summary=yields_summary(snap.document),
+        table=partial(
+            rates_charts.yields_table,
+            data.yields,
+            data.slope,
+            as_of=as_of,
+            long=cfg.long,
+            short=cfg.short,
+        ),
     )
     sensitivity = Figure(
         "rates-sensitivity",
@@ -76,6 +88,10 @@ def present(data: Rates | None, snap: Snapshot) -> View:
             as_of=as_of,
             window=cfg.window,
             theme=theme,
+        ),
+        summary=sensitivity_summary(snap.document),
+        table=partial(
+            rates_charts.sensitivity_table, data.sensitivity, yield_symbol=cfg.long, as_of=as_of
         ),
     )
     doc = snap.document
@@ -97,6 +113,81 @@ def present(data: Rates | None, snap: Snapshot) -> View:
         "chart_sensitivity": sensitivity.ref,
     }
     return View({"rates": context}, (yields, sensitivity))
+
+
+def yields_summary(doc: Mapping[str, Any]) -> Markup:
+    """Where the two yields closed and the curve's slope between them, from the document's
+    ``rates``: inverted when the slope is below 0, flat when it rounds to 0 bp. A yield or a
+    slope the document does not hold is said to be missing."""
+    rates_ = doc["rates"]
+
+    def metric(key: str, fmt: str) -> Metric:
+        return Metric(doc, f"rates.{key}", fmt)
+
+    levels: list[Markup] = []
+    for side, name in (("long", "10-year yield"), ("short", "13-week bill")):
+        if rates_[f"{side}_level"] is not None:
+            levels.append(
+                captions.sentence(
+                    "the {} ({}) at {}" if levels else "The {} ({}) closed at {}",
+                    name,
+                    rates_[side],
+                    metric(f"{side}_level", "level"),
+                )
+            )
+    parts = [captions.sentence("{}.", captions.listing(levels))] if levels else []
+    slope = rates_["slope"]
+    if slope is None:
+        parts.append(captions.sentence("No slope: no session with both yields."))
+    else:
+        shown = metric("slope", "bp")
+        curve = "flat" if shown.text == "0 bp" else "inverted" if slope < 0 else "upward sloping"
+        parts.append(
+            captions.sentence(
+                "The slope {} {} {} is {}: the curve is {}.",
+                rates_["long"],
+                MINUS,
+                rates_["short"],
+                shown,
+                curve,
+            )
+        )
+    return captions.join(parts)
+
+
+def sensitivity_summary(doc: Mapping[str, Any]) -> Markup:
+    """The headline ratio's latest rolling correlation with daily changes of the long yield and
+    its beta, from the document's ``rates``, and which way the ratio tended to move when yields
+    rose (the beta's sign; "hardly" when it rounds to 0.00 %)."""
+    rates_ = doc["rates"]
+
+    def metric(key: str, fmt: str) -> Metric:
+        return Metric(doc, f"rates.{key}", fmt)
+
+    window, pair, long = metric("window", "int"), rates_["pair"], rates_["long"]
+    if rates_["corr"] is None or rates_["beta"] is None:
+        return captions.sentence(
+            "No {}-session correlation of {} with {} yet: too few common sessions.",
+            window,
+            pair,
+            long,
+        )
+    beta = metric("beta", "per10bp")
+    if beta.text.startswith(("+0.00%", "-0.00%", "0.00%")):
+        tended = "hardly moved when yields rose"
+    else:
+        tended = captions.direction(rates_["beta"], "tended to rise", "tended to fall")
+        tended += " when yields rose"
+    return captions.sentence(
+        "Over the last {} sessions, the daily moves of {} had a correlation of {} with daily "
+        "changes of {}, and a beta of {}: the ratio {}.",
+        window,
+        pair,
+        metric("corr", "signed"),
+        long,
+        beta,
+        tended,
+    )
 
 
 def export(data: Rates | None, snap: Snapshot) -> dict[str, Any] | None:

@@ -3,18 +3,20 @@ quadrant tables and returns relative to the benchmark (``rotation:`` in rotation
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from generator.charts import rrg as rrg_charts
 from generator.config import Config, slug
 from generator.formatting import NA, Metric, fmt_date, fmt_pct, fmt_pp, json_date, json_number
 from generator.metrics import rrg
 from generator.report import Report
+from generator.sections import captions
 from generator.sections.base import (
     Figure,
     MemberPrices,
@@ -69,8 +71,9 @@ def compute(report: Report, members: MemberPrices) -> tuple[RotationGroup, ...] 
     return tuple(out) or None
 
 
-def rrg_figure(group: RotationGroup, snap: Snapshot) -> Figure:
-    """A group's relative rotation graph (the Sectors page, and the weekly post's second chart)."""
+def rrg_figure(group: RotationGroup, snap: Snapshot, *, summary: str = "") -> Figure:
+    """A group's relative rotation graph (the Sectors page, and the weekly post's second chart,
+    which has no ``summary``: its text says the week's quadrant moves)."""
     report = snap.report
     cfg = report.config.rotation
     assert cfg is not None
@@ -88,7 +91,50 @@ def rrg_figure(group: RotationGroup, snap: Snapshot) -> Figure:
             theme=report.config.theme,
             colors=charted_colors(snap, group.points["symbol"].unique()),
         ),
+        summary=summary,
+        table=partial(
+            rrg_charts.rrg_table,
+            group.points,
+            names(report),
+            as_of=report.as_of,
+            params=params(report),
+        ),
     )
+
+
+def rrg_summary(doc: Mapping[str, Any], g: int, missing: Iterable[str] = ()) -> Markup:
+    """Which symbols of group ``g`` of the document's ``rotation`` sit in each quadrant, as of
+    the latest week of the graph (a symbol whose latest point is older says its week), and which
+    symbols have no point (``missing``)."""
+    at = f"rotation.{g}.symbols"
+    rows = doc["rotation"][g]["symbols"]
+    parts: list[Markup] = []
+    weeks = [r["week"] for r in rows if r["week"]]
+    if weeks:
+        latest = max(weeks)
+        first = next(j for j, r in enumerate(rows) if r["week"] == latest)
+        parts.append(
+            captions.sentence("In the week to {}:", Metric(doc, f"{at}.{first}.week", "date"))
+        )
+
+    def shown(j: int, row: Mapping[str, Any]) -> Markup:
+        if row["week"] and row["week"] != max(weeks):
+            return captions.sentence(
+                "{} (week to {})", row["symbol"], Metric(doc, f"{at}.{j}.week", "date")
+            )
+        return captions.sentence("{}", row["symbol"])
+
+    for quadrant in (*rrg.QUADRANTS, None):
+        members = [shown(j, r) for j, r in enumerate(rows) if r["quadrant"] == quadrant]
+        if quadrant is None:
+            if members:
+                parts.append(captions.sentence("No quadrant: {}.", captions.join(members, ", ")))
+            continue
+        listed = captions.join(members, ", ") if members else "none"
+        parts.append(captions.sentence("{}: {}.", quadrant, listed))
+    if missing:
+        parts.append(captions.sentence("No point: {}.", captions.join(missing, ", ")))
+    return captions.join(parts)
 
 
 def charted(config: Config) -> list[tuple[str, ...]]:
@@ -102,7 +148,7 @@ def present(groups: tuple[RotationGroup, ...] | None, snap: Snapshot) -> View:
     out: list[dict[str, Any]] = []
     figures = []
     for g, group in enumerate(groups or ()):
-        figure = rrg_figure(group, snap)
+        figure = rrg_figure(group, snap, summary=rrg_summary(snap.document, g, group.missing))
         figures.append(figure)
         at = f"rotation.{g}.symbols"
         table = [

@@ -3,16 +3,19 @@ Value - Growth spreads (``style_box:`` in rotation.yml)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from generator.charts import stylebox as stylebox_charts
 from generator.formatting import Metric, json_number
 from generator.metrics import stylebox
 from generator.report import Report
+from generator.sections import captions
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, reasons
 
 if TYPE_CHECKING:
@@ -54,6 +57,8 @@ def present(style: StyleBox | None, snap: Snapshot) -> View:
             title=f"{TITLES[style.preset]} style box: total return by period",
             theme=cfg.theme,
         ),
+        summary=stylebox_summary(snap.document, periods),
+        table=partial(stylebox_charts.stylebox_table, style.grid, periods=periods),
     )
     doc = snap.document["style"]
     rows = [
@@ -87,6 +92,48 @@ def present(style: StyleBox | None, snap: Snapshot) -> View:
         "spreads": spreads,
     }
     return View({"style": context}, (figure,))
+
+
+def stylebox_summary(doc: Mapping[str, Any], periods: Sequence[str]) -> Markup:
+    """The cells that returned most and least over the longest and the shortest period shown
+    (the config's last and first), from the document's ``style`` cells; cells without a return
+    over a period are left out of its comparison."""
+    cells = doc["style"]["cells"]
+    parts = []
+    for period in dict.fromkeys([periods[-1], periods[0]]) if periods else ():
+        over = captions.period_words(period)
+        valued = [i for i, c in enumerate(cells) if c["returns"].get(period) is not None]
+
+        def fund(i: int) -> Markup:
+            c = cells[i]
+            return captions.sentence("{} {} ({})", c["size"], c["style"], c["symbol"])
+
+        def value(i: int, period: str = period) -> Metric:
+            return Metric(doc, f"style.cells.{i}.returns.{period}", "pct")
+
+        if not valued:
+            parts.append(captions.sentence("No fund has a return over {}.", over))
+        elif len(valued) == 1:
+            (only,) = valued
+            parts.append(
+                captions.sentence(
+                    "Over {} only {} has a return, {}.", over, fund(only), value(only)
+                )
+            )
+        else:
+            ranked = sorted(valued, key=lambda i, period=period: cells[i]["returns"][period])
+            best, worst = ranked[-1], ranked[0]
+            parts.append(
+                captions.sentence(
+                    "Over {} {} returned most, {}, and {} least, {}.",
+                    over,
+                    fund(best),
+                    value(best),
+                    fund(worst),
+                    value(worst),
+                )
+            )
+    return captions.join(parts)
 
 
 def export(style: StyleBox | None, snap: Snapshot) -> dict[str, Any] | None:

@@ -9,12 +9,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from generator.charts import watchlist as watchlist_charts
 from generator.config import Config
 from generator.formatting import Metric, json_number
 from generator.metrics import groups
 from generator.report import Report
+from generator.sections import captions
 from generator.sections.base import (
     Figure,
     MemberPrices,
@@ -73,6 +75,15 @@ def present(data: Watchlist | None, snap: Snapshot) -> View:
             theme=report.config.theme,
             colors=charted_colors(snap, report.config.symbols),
         ),
+        summary=watchlist_summary(snap.document),
+        table=partial(
+            watchlist_charts.watchlist_table,
+            data.window,
+            data.lines,
+            {g.name: list(g.symbols) for g in report.config.watchlist},
+            as_of=report.as_of,
+            start=groups.ytd_start(report.as_of),
+        ),
     )
     doc = snap.document
     where = {row["symbol"]: i for i, row in enumerate(doc["universe"])}
@@ -94,6 +105,40 @@ def present(data: Watchlist | None, snap: Snapshot) -> View:
         for g, group in enumerate(doc["watchlist"])
     ]
     return View({"watchlist": {"groups": out, "chart": figure.ref}}, (figure,))
+
+
+def watchlist_summary(doc: Mapping[str, Any]) -> Markup:
+    """Each group's average year-to-date return (the span the panels draw), from the
+    document's ``watchlist``, with how many members it averages when some have none."""
+    if "YTD" not in doc["parameters"]["periods"]:
+        return captions.sentence("The groups' year-to-date averages are not among the periods.")
+    said: list[Markup] = []
+    without: list[str] = []
+    for g, group in enumerate(doc["watchlist"]):
+        average = group["averages"]["YTD"]
+        if average["value"] is None:
+            without.append(group["group"])
+            continue
+        at = f"watchlist.{g}.averages.YTD"
+        clause = captions.sentence("{} {}", group["group"], Metric(doc, f"{at}.value", "pct"))
+        if average["count"] < len(group["symbols"]):
+            clause = captions.sentence(
+                "{} ({} of {} members)",
+                clause,
+                Metric(doc, f"{at}.count", "int"),
+                len(group["symbols"]),
+            )
+        said.append(clause)
+    parts = []
+    if said:
+        parts.append(
+            captions.sentence(
+                "Year to date, each group's average return: {}.", captions.join(said, ", ")
+            )
+        )
+    if without:
+        parts.append(captions.sentence("No average yet for {}.", captions.join(without, ", ")))
+    return captions.join(parts)
 
 
 def export(data: Watchlist | None, snap: Snapshot) -> list[dict[str, Any]] | None:

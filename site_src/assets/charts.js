@@ -1,8 +1,10 @@
 /* Live Vega-Lite charts for Rotation Monitor.
  *
  * Each chart is a <div class="rm-chart"> holding a static SVG fallback (shown without JS). The
- * spec sits next to it (name.svg -> name.vl.json). Material's instant navigation swaps page
- * content without a reload and only re-runs scripts inside the content, so rendering hangs off
+ * spec sits next to it (name.svg -> name.vl.json). A caption may follow the div
+ * (p.rm-chart__about): the live chart is announced by the image's alt text and its summary.
+ * Material's instant navigation swaps page content without a reload and only re-runs scripts
+ * inside the content, so rendering hangs off
  * Material's document$ observable (first load and every navigation), and a MutationObserver on
  * the palette attribute re-renders when the reader toggles dark mode. Everything is served by the
  * site itself: vegaEmbed comes from assets/vega/vega-bundle.js, never from a CDN, loaded only by
@@ -207,6 +209,21 @@
     return vegaPromise;
   }
 
+  /* What the live chart is announced as: its static image's alternative text (the name of
+   * what it shows), then the summary of the caption under it (templates/partials/chart.md.j2),
+   * if it has one (a weekly post's charts have none). */
+  function describe(el) {
+    const img = el.querySelector("img");
+    const about = el.nextElementSibling;
+    const summary =
+      about && about.classList.contains("rm-chart__about")
+        ? about.querySelector(".rm-chart__summary")
+        : null;
+    return [img ? img.alt : "", summary ? summary.textContent.trim() : ""]
+      .filter(Boolean)
+      .join(". ");
+  }
+
   /* Draw one chart, if the render it belongs to is still the current one. */
   async function draw(el, mine) {
     if (mine !== generation) return;
@@ -227,11 +244,11 @@
         el.appendChild(target);
       }
       el.rmWidth = el.clientWidth;
-      // The chart's text alternative (its static image's) names the live SVG for screen
-      // readers (Vega writes a spec's description as the SVG's aria-label).
-      const img = el.querySelector("img");
-      const alt = img ? img.alt : "";
-      const drawn = { ...fit(spec, el.rmWidth), ...(alt ? { description: alt } : {}) };
+      // The chart's text alternative (its static image's) and the summary of its caption
+      // name the live SVG for screen readers (Vega writes a spec's description as the SVG's
+      // aria-label).
+      const description = describe(el);
+      const drawn = { ...fit(spec, el.rmWidth), ...(description ? { description } : {}) };
       const result = await embed(target, drawn, options);
       if (mine !== generation) {
         result.finalize();
