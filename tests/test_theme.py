@@ -61,12 +61,18 @@ THEMES = {"default": DEFAULT, "custom": Theme.model_validate(CUSTOM)}
 
 
 @functools.cache
-def chart_colours(name: str) -> dict[str, set[str]]:
-    """Every hex colour in every chart spec of the sample site drawn in ``THEMES[name]``."""
+def chart_specs(name: str) -> dict[str, dict]:
+    """Every chart spec of the sample site drawn in ``THEMES[name]``, by file name (drawn once
+    for the tests of this file: a few seconds per theme)."""
     config = load_config(FIXTURE_CONFIG).model_copy(update={"theme": THEMES[name]})
     report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
     _, figures = snapshot_of(report).present()
-    return {f.name: set(HEX.findall(json.dumps(chartfiles.chart_spec(f.chart)))) for f in figures}
+    return {f.name: chartfiles.chart_spec(f.chart) for f in figures}
+
+
+def chart_colours(name: str) -> dict[str, set[str]]:
+    """Every hex colour in every chart spec of the sample site drawn in ``THEMES[name]``."""
+    return {f: set(HEX.findall(json.dumps(spec))) for f, spec in chart_specs(name).items()}
 
 
 # --- the config
@@ -268,16 +274,14 @@ def symbol_colours(spec: object) -> list[tuple[str, str]]:
 def test_each_symbol_has_one_colour_on_every_chart_of_the_site():
     """IWN was orange on Risk, gold on the size-and-style graph; now one colour everywhere, and
     never a colour that means a ratio, an average or a reference line."""
-    config = load_config(FIXTURE_CONFIG)
-    report = sample_report(config, as_of=pd.Timestamp("2026-07-31"))
-    _, figures = snapshot_of(report).present()
+    symbols = load_config(FIXTURE_CONFIG).symbols
     seen: dict[str, set[str]] = {}
     where: dict[str, set[str]] = {}
-    for figure in figures:
-        for label, colour in symbol_colours(chartfiles.chart_spec(figure.chart)):
-            if label in config.symbols:
+    for name, spec in chart_specs("default").items():
+        for label, colour in symbol_colours(spec):
+            if label in symbols:
                 seen.setdefault(label, set()).add(colour)
-                where.setdefault(label, set()).add(figure.name)
+                where.setdefault(label, set()).add(name)
     assert {s: c for s, c in seen.items() if len(c) > 1} == {}
     assert {"risk-volatility", "risk-beta", "rrg-size-and-style"} <= where["IWN"]
     assert seen["IWN"] == {DEFAULT.series[0]}
