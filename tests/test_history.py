@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import vl_convert
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -467,6 +468,12 @@ def test_history_chart_spec(sample_ratio: pd.Series) -> None:
         "40-week average",
         "Who leads",
     ]
+    # Compiled, the nearest-point cells read every field of the rule's row (a text field once
+    # read ``datum`` and said "undefined").
+    (cells,) = [m for m in vl_convert.vegalite_to_vega(spec)["marks"] if "voronoi" in m["name"]]
+    shown = cells["encode"]["update"]["tooltip"]["signal"]
+    assert 'datum.datum["episode"]' in shown
+    assert 'datum["episode"]' not in shown.replace("datum.datum", "")
     first = f"{eps['start'].iloc[0]:%Y-%m-%d}"
     for row in lines:
         day = row["date"][:10]

@@ -110,7 +110,12 @@ def crosshair(
             alt.Tooltip(f"{field}:Q", title=title, format=fmt)
             for field, (title, fmt) in fields.items()
         ]
-        + [alt.Tooltip(f"{field}:N", title=title) for field, title in (notes or {}).items()]
+        + [
+            # format="" only steers Vega-Lite 5 to the voronoi's ``datum.datum`` for a text
+            # field: without a format it reads ``datum``, and the tooltip says "undefined".
+            alt.Tooltip(f"{field}:N", title=title, format="")
+            for field, title in (notes or {}).items()
+        ]
     )
     return (
         alt.Chart(data)
