@@ -31,12 +31,12 @@ from generator.metrics.breadth import (
     percent_above_ma,
 )
 from generator.sections.breadth import above_summary
-from generator.sections.captions import plain
 from tests_support import (
     as_drawn,
     chart_rows,
     csv_rows,
     figure_named,
+    plain,
     sample_report,
     sig6,
     snapshot_of,

@@ -36,7 +36,6 @@ from generator.metrics.history import (
     streak_records,
     weekly_closes,
 )
-from generator.sections.captions import plain
 from generator.sections.history import drawdown_summary, regime_summary
 from generator.sources.sample import sample_prices
 from tests_support import (
@@ -44,6 +43,7 @@ from tests_support import (
     chart_rows,
     csv_rows,
     figure_named,
+    plain,
     sample_report,
     sig6,
     snapshot_of,

@@ -27,7 +27,6 @@ from generator.formatting import fmt_bp, fmt_pct
 from generator.frame import tidy
 from generator.metrics.rates import curve_slope, rolling_sensitivity, yield_changes_bp
 from generator.metrics.risk import log_returns, rolling_beta_corr, rolling_volatility
-from generator.sections.captions import plain
 from generator.sections.rates import sensitivity_summary, yields_summary
 from generator.sections.risk import beta_summary, drawdown_summary, volatility_summary
 from generator.sources.csvdir import load_csv_dir
@@ -37,6 +36,7 @@ from tests_support import (
     chart_rows,
     csv_rows,
     figure_named,
+    plain,
     sample_report,
     sig6,
     snapshot_of,

@@ -20,9 +20,17 @@ from generator.formatting import FORMATS, fmt_pct, lookup
 from generator.metrics import Streak
 from generator.report import Report, build_report
 from generator.sections import captions
-from generator.sections.captions import plain
 from generator.validate import as_of_session as resolve
-from tests_support import SPAN, as_drawn, chart_rows, csv_rows, figure_named, run_report, sig6
+from tests_support import (
+    SPAN,
+    as_drawn,
+    chart_rows,
+    csv_rows,
+    figure_named,
+    plain,
+    run_report,
+    sig6,
+)
 
 NAN = math.nan
 AS_OF = pd.Timestamp("2024-02-05")  # Monday

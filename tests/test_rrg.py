@@ -43,7 +43,6 @@ from generator.metrics.rrg import (
     rrg_table,
     weekly_closes,
 )
-from generator.sections.captions import plain
 from generator.sections.rotation import rrg_summary
 from tests_support import (
     FIXTURE_CONFIG,
@@ -51,6 +50,7 @@ from tests_support import (
     chart_rows,
     csv_rows,
     figure_named,
+    plain,
     sample_report,
     sig6,
     snapshot_of,

@@ -36,7 +36,6 @@ from generator.metrics.stylebox import (
     style_spreads,
     symbols_of,
 )
-from generator.sections.captions import plain
 from generator.sections.stylebox import stylebox_summary
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
@@ -45,6 +44,7 @@ from tests_support import (
     chart_rows,
     csv_rows,
     figure_named,
+    plain,
     sample_report,
     sig6,
     snapshot_of,

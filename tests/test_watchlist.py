@@ -37,7 +37,6 @@ from generator.metrics.groups import (
     rebased,
     ytd_start,
 )
-from generator.sections.captions import plain
 from generator.sections.watchlist import watchlist_summary
 from generator.sources.csvdir import load_csv_dir
 from generator.sources.sample import sample_prices
@@ -47,6 +46,7 @@ from tests_support import (
     chart_rows,
     csv_rows,
     figure_named,
+    plain,
     sample_report,
     sig6,
     snapshot_of,

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+from markupsafe import Markup
+
 REPO = Path(__file__).resolve().parent.parent
 SECTION_PAGES = (
     "index.html",
@@ -202,3 +204,9 @@ def as_drawn(cell: str, drawn: float, digits: int) -> bool:
     """A table's cell says the chart's value ``drawn`` (rounded to ``digits`` decimals for the
     chart): equal to that precision, the table's being finer."""
     return abs(float(cell) - drawn) <= 0.5 * 10**-digits + 1e-9
+
+
+def plain(summary: str) -> str:
+    """A chart summary as plain text (its spans' text, references decoded): what a screen
+    reader reads."""
+    return Markup(summary).striptags()

@@ -75,12 +75,6 @@ def direction(
     return up if value > 0 else down if value < 0 else flat
 
 
-def plain(summary: str) -> str:
-    """A summary as plain text (its spans' text, references decoded): what a screen reader
-    reads, and what the tests compare."""
-    return Markup(summary).striptags()
-
-
 # --- a ratio chart's (the Pairs page, Home, the Breadth page's equal-weight ratio)
 
 

@@ -109,16 +109,15 @@ def rrg_summary(doc: Mapping[str, Any], g: int, missing: Iterable[str] = ()) -> 
     at = f"rotation.{g}.symbols"
     rows = doc["rotation"][g]["symbols"]
     parts: list[Markup] = []
-    weeks = [r["week"] for r in rows if r["week"]]
-    if weeks:
-        latest = max(weeks)
+    latest = max((r["week"] for r in rows if r["week"]), default=None)
+    if latest:
         first = next(j for j, r in enumerate(rows) if r["week"] == latest)
         parts.append(
             captions.sentence("In the week to {}:", Metric(doc, f"{at}.{first}.week", "date"))
         )
 
     def shown(j: int, row: Mapping[str, Any]) -> Markup:
-        if row["week"] and row["week"] != max(weeks):
+        if row["week"] and row["week"] != latest:
             return captions.sentence(
                 "{} (week to {})", row["symbol"], Metric(doc, f"{at}.{j}.week", "date")
             )

@@ -73,7 +73,7 @@ def present(data: Watchlist | None, snap: Snapshot) -> View:
             as_of=report.as_of,
             start=groups.ytd_start(report.as_of),
             theme=report.config.theme,
-            colors=charted_colors(snap, report.config.symbols),
+            colors=charted_colors(snap, (s for g in report.config.watchlist for s in g.symbols)),
         ),
         summary=watchlist_summary(snap.document),
         table=partial(
