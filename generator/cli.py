@@ -174,12 +174,15 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     )
     done = len(result.written) + len(result.unchanged)
     log.info(
-        "backfill: %d weeks in %s: %d written, %d unchanged, in %.1f s",
+        "backfill: %d weeks in %s: %d written, %d unchanged, in %.1f s; published posts: %d "
+        "revised, %d kept as published",
         done,
         result.folder,
         len(result.written),
         len(result.unchanged),
         result.seconds,
+        len(result.revised),
+        len(result.kept),
     )
     return 0
 

@@ -316,6 +316,17 @@ class Weekly(_Model):
     """An outperformance run that ended during the week is told only if it lasted this long."""
     feed_items: int = Field(20, ge=1, le=500)
     """Newest posts in the RSS feed."""
+    lead_items: int = Field(2, ge=0, le=3)
+    """The week's most important facts told in a post's opening paragraph, after how the
+    headline pair did (the ranking: Methodology, "Weekly posts")."""
+    also_items: int = Field(5, ge=0, le=10)
+    """The facts ranked next, listed under "Also this week", each linking its page."""
+    top_runs: int = Field(5, ge=1, le=50)
+    """A run that ended in the week is judged against the side's history when it ranks this high
+    among its runs ("the 3rd longest of 412")."""
+    breadth_move: float = Field(0.05, gt=0.0, lt=1.0)
+    """A list's share of members above an average moving this much in a week is news (0.05:
+    5 percentage points)."""
 
 
 class DataPolicy(_Model):
@@ -413,12 +424,12 @@ class Theme(_Model):
             "#1a93a8",
             "#d45f9e",
             "#b8860b",
-            "#3b82c4",
+            "#448855",
             "#b0764f",
             "#8c8c1a",
             "#d62728",
             "#cc6600",
-            "#8c8c8c",
+            "#bb4455",
         ),
         min_length=1,
     )

@@ -94,6 +94,7 @@ def _week(week: Week) -> dict[str, Any]:
     return {
         "start": _date(week.previous),
         "end": _date(week.session),
+        "sessions": week.sessions,
         "pairs": [
             {
                 "key": p.key,
@@ -107,9 +108,21 @@ def _week(week: Week) -> dict[str, Any]:
                 "streak": _run(p.streak),
                 "started": p.started,
                 "record": p.record,
-                "ended": [{"side": side, **_run(run)} for side, run in p.ended],
+                "rank": p.rank,
+                "runs": p.runs,
+                "ended": [
+                    {
+                        "side": e.side,
+                        **_run(e.run),
+                        "rank": e.rank,
+                        "runs": e.runs,
+                        "best_before": _run(e.best_before),
+                    }
+                    for e in p.ended
+                ],
                 "high_52w": _date(p.high_52w),
                 "low_52w": _date(p.low_52w),
+                "ma_cross": p.ma_cross,
             }
             for p in week.pairs
         ],

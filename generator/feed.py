@@ -38,8 +38,9 @@ def published_at(post: ArchivedPost) -> dt.datetime:
 
 
 def reader_context(post: ArchivedPost, config: Config, site_url: str) -> dict[str, Any]:
-    """The post's context with absolute URLs for its page and its PNG charts."""
-    context = post_context(post.document, config)
+    """The post's context with absolute URLs for its page, its PNG charts and the site's pages
+    its facts link to."""
+    context = post_context(post.document, config, root=site_url)
     base = f"{site_url}{post_assets(post.session)}"
     h = context["headline"]
     context["charts"] = [

@@ -39,6 +39,20 @@ def fmt_pp(value: float, digits: int = 1) -> str:
     return NA if pd.isna(value) else f"{_signed_fixed(value * 100, digits)} pp"
 
 
+def fmt_gap(value: float, digits: int = 1) -> str:
+    """The size of a difference in percentage points, for a sentence whose verb carries the
+    direction ("trailed by 0.7 pp", never "lagged by -0.7 pp"): ``-0.007`` -> ``0.7 pp``."""
+    return NA if pd.isna(value) else f"{abs(value) * 100:z.{digits}f} pp"
+
+
+def fmt_ordinal(n: int | None) -> str:
+    """``1`` -> ``1st``, ``12`` -> ``12th``, ``23`` -> ``23rd``."""
+    if n is None:
+        return NA
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def fmt_bp(change_in_points: float) -> str:
     """A yield change given in percentage points, in basis points: ``-0.12`` -> ``-12 bp``."""
     return NA if pd.isna(change_in_points) else f"{_signed_fixed(change_in_points * 100, 0)} bp"
@@ -98,6 +112,8 @@ def _per_10bp(beta: float | None) -> str:
 FORMATS: dict[str, Callable[[Any], str]] = {
     "pct": fmt_pct,
     "pp": fmt_pp,
+    "gap": fmt_gap,
+    "ordinal": fmt_ordinal,
     "bp": fmt_bp,
     "share": functools.partial(fmt_pct, digits=0, signed=False),
     "percent": functools.partial(fmt_pct, signed=False),

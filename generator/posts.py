@@ -57,10 +57,22 @@ POST_TEMPLATE = "posts/week.md.j2"
 # --- inputs
 
 
-POST_FORMAT = 1
+POST_FORMAT = 2
 """The version of what a post shows. Bump it on purpose, with the change of code that changes a
-post's words, numbers or charts: every post is then rewritten at the next backfill. Any other
-code change leaves the archive as it is."""
+post's words, numbers or charts: every post is then rewritten at the next backfill, with a
+revision note saying so. Any other code change leaves the archive as it is.
+
+2: an opening paragraph and "Also this week" ranked by :mod:`generator.story`; ended runs judged
+against history; holiday weeks; a breadth table with the week before."""
+
+REVISED_BECAUSE = {
+    "format": "the post format or its templates changed (format version {format})",
+    "config": "the configuration it uses changed",
+    "prices": "prices up to its session changed (a data revision or a re-scaled history)",
+    "members": "member prices up to its session changed",
+}
+"""Why a published post was rewritten, by the part of its inputs (:func:`post_inputs`) that
+changed: the revision note on the post and in its ``post.json``."""
 
 _FETCH_ONLY = {
     "overlap_sessions",
@@ -188,7 +200,20 @@ def post_figures(snap: snapshot.Snapshot) -> list[Figure]:
     return figures
 
 
-def render_post(
+@dataclass(frozen=True)
+class Draft:
+    """A post's files but its page, and what its page is written from."""
+
+    files: dict[str, bytes]
+    context: dict[str, Any]
+
+    def page(self, env: jinja2.Environment, revisions: list[dict[str, Any]]) -> dict[str, bytes]:
+        """Every file of the post: its page says when and why it was revised, if it was."""
+        text = render_template(env, POST_TEMPLATE, self.context | {"revisions": revisions})
+        return self.files | {"index.md": text}
+
+
+def draft_post(
     env: jinja2.Environment,
     config: Config,
     loaded: LoadResult,
@@ -196,9 +221,9 @@ def render_post(
     session: pd.Timestamp,
     *,
     exports: ExportCache | None = None,
-) -> dict[str, bytes]:
-    """Every file of the post of the week ending at ``session``, from prices up to it alone
-    (``exports`` re-uses static chart exports made before)."""
+) -> Draft:
+    """The post of the week ending at ``session``, from prices up to it alone (``exports``
+    re-uses static chart exports made before)."""
     try:
         checked = pipeline.check_prices(loaded, config, session)
     except DataError as exc:
@@ -238,9 +263,40 @@ def render_post(
         ChartRef(f.name, chart_alt(f.name, head["a"], head["b"], doc["as_of"])) for f in figures
     ]
     downloads = sorted(n for n in files if "/" not in n)
-    context |= {"charts": refs, "downloads": downloads}
-    files["index.md"] = render_template(env, POST_TEMPLATE, context)
-    return files
+    return Draft(files, context | {"charts": refs, "downloads": downloads})
+
+
+def render_post(
+    env: jinja2.Environment,
+    config: Config,
+    loaded: LoadResult,
+    members: Mapping[str, tuple[pd.DataFrame | None, list[str], str]],
+    session: pd.Timestamp,
+    *,
+    exports: ExportCache | None = None,
+) -> dict[str, bytes]:
+    """Every file of the post of the week ending at ``session``, as first published."""
+    return draft_post(env, config, loaded, members, session, exports=exports).page(env, [])
+
+
+def _revision(old: Mapping[str, str], new: Mapping[str, str], today: dt.date) -> dict[str, Any]:
+    """The note of a rewrite: the day, and why (every part of the inputs that changed)."""
+    because = [
+        text.format(format=POST_FORMAT)
+        for part, text in REVISED_BECAUSE.items()
+        if old.get(part) != new.get(part)
+    ]
+    return {"on": f"{today:%Y-%m-%d}", "because": because}
+
+
+def _poorer(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[str]:
+    """The data files a published post has that its new version would lack (a run without the
+    member prices has no breadth): such a version never replaces it."""
+    return sorted(
+        name
+        for name in old
+        if name.endswith((".csv", ".json")) and name != MANIFEST and name not in new
+    )
 
 
 # --- backfill
@@ -254,6 +310,8 @@ class BackfillOptions:
     since: dt.date | None = None
     weeks: int | None = None
     until: dt.date | None = None
+    today: dt.date | None = None
+    """The date a revision note gives (default: today, UTC)."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +320,11 @@ class BackfillResult:
     written: tuple[pd.Timestamp, ...]
     unchanged: tuple[pd.Timestamp, ...]
     seconds: float
+    revised: tuple[pd.Timestamp, ...] = ()
+    """Published posts rewritten (among ``written``), each with a revision note."""
+    kept: tuple[pd.Timestamp, ...] = ()
+    """Published posts left as they were because this run would have dropped some of their
+    data (among ``unchanged``)."""
 
 
 def weeks_to_write(
@@ -312,25 +375,52 @@ def _backfill(
     templates = _templates_digest(env)
     exports = ExportCache(project.cache_dir)
     existing = {p.session: p for p in archived(folder)}
-    written, unchanged = [], []
+    today = options.today or dt.datetime.now(dt.UTC).date()
+    written, unchanged, revised, kept = [], [], [], []
     for session in _progress(sessions_):
+        day = f"{session:%Y-%m-%d}"
         inputs = post_inputs(templates, config, loaded, members, session)
         old = existing.get(session)
         if old is not None and old.manifest.get("inputs") == inputs:
             unchanged.append(session)
             continue
-        files = render_post(env, config, loaded, members, session, exports=exports)
-        manifest = {"session": f"{session:%Y-%m-%d}", "inputs": inputs, "source": loaded.source}
+        revisions = list(old.manifest.get("revisions", [])) if old is not None else []
+        draft = draft_post(env, config, loaded, members, session, exports=exports)
+        files = draft.page(env, revisions)
+        if old is not None and (lost := _poorer(old.files(), files)):
+            log.warning(
+                "post %s kept as published: this run would drop %s (member prices missing?)",
+                day,
+                ", ".join(lost),
+            )
+            kept.append(session)
+            unchanged.append(session)
+            continue
         if old is not None and _shown(old.files()) == _shown(files):
             files = old.files()  # the same post: its published bytes stay as they are
             unchanged.append(session)
-            log.debug("post %s: inputs changed, not what it shows", f"{session:%Y-%m-%d}")
+            log.debug("post %s: inputs changed, not what it shows", day)
         else:
+            if old is not None:
+                revisions.append(_revision(old.manifest.get("inputs", {}), inputs, today))
+                files = draft.page(env, revisions)
+                revised.append(session)
+                log.info("post %s revised: %s", day, "; ".join(revisions[-1]["because"]))
             written.append(session)
-            log.debug("post %s written", f"{session:%Y-%m-%d}")
+            log.debug("post %s written", day)
+        manifest = {"session": day, "inputs": inputs, "source": loaded.source}
+        if revisions:
+            manifest["revisions"] = revisions
         files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
         write_post(folder, session, files)
-    return BackfillResult(folder, tuple(written), tuple(unchanged), time.perf_counter() - started)
+    return BackfillResult(
+        folder,
+        tuple(written),
+        tuple(unchanged),
+        time.perf_counter() - started,
+        tuple(revised),
+        tuple(kept),
+    )
 
 
 def _progress(sessions_: pd.DatetimeIndex) -> Iterator[pd.Timestamp]:

@@ -11,20 +11,33 @@ from typing import Any
 
 import pandas as pd
 
+from generator import story
 from generator.archive import post_title
 from generator.config import Config
-from generator.formatting import Metric, fmt_long_date
+from generator.formatting import Metric, fmt_gap, fmt_long_date
 from generator.layout import post_slug
 
+PAGES = {
+    "pairs": ("pairs/", "Pairs"),
+    "breadth": ("breadth/", "Breadth"),
+    "sectors": ("sectors/", "Sectors"),
+}
+"""The site pages a post's facts link to: path from the site's root, title."""
+POST_TO_ROOT = "../../"
+"""From a post's page (``blog/week-2026-07-31/``) to the site's root."""
+FULL_WEEK = 5
 
-def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:
-    """Formatted values for the post template, every number taken from ``doc``."""
+
+def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) -> dict[str, Any]:
+    """Formatted values for the post template, every number taken from ``doc``; links to the
+    site's pages start at ``root`` (relative on the post's page, the site's URL in the feed and
+    the e-mail)."""
     names = {inst.symbol: inst.name for inst in config.universe}
     week = doc["week"]
     pairs = []
     for i, p in enumerate(week["pairs"]):
         at = f"week.pairs.{i}"
-        pair_doc = next(x for x in doc["pairs"] if x["key"] == p["key"])
+        k, pair_doc = next((k, x) for k, x in enumerate(doc["pairs"]) if x["key"] == p["key"])
         label = pair_doc["label"] or f"{names[p['a']]} vs {names[p['b']]}"
         other = p["b"] if p["leader"] == p["a"] else p["a"]
         pairs.append(
@@ -36,39 +49,68 @@ def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:
                 "return_a": Metric(doc, f"{at}.return_a", "pct"),
                 "return_b": Metric(doc, f"{at}.return_b", "pct"),
                 "spread": Metric(doc, f"{at}.spread", "pp"),
-                "beat": p["spread"] is not None and p["spread"] > 0,
-                "even": p["spread"] == 0,
+                "gap": Metric(doc, f"{at}.spread", "gap"),
+                "beat": _direction(p["spread"]),
                 "ytd_gap": Metric(doc, f"{at}.ytd_gap", "pp"),
+                "ytd_size": Metric(doc, f"{at}.ytd_gap", "gap"),
+                "ytd_lead": _direction(p["ytd_gap"]),
                 "leader": p["leader"] or "",
                 "other": other,
                 "streak": Metric(doc, f"{at}.streak.length", "sessions"),
                 "streak_start": Metric(doc, f"{at}.streak.start", "date"),
                 "started": p["started"],
                 "record": p["record"],
+                "since": Metric(doc, f"pairs.{k}.first_session", "date"),
                 "ended": [
                     {
                         "side": e["side"],
                         "other": p["b"] if e["side"] == p["a"] else p["a"],
                         "length": Metric(doc, f"{at}.ended.{j}.length", "sessions"),
                         "end": Metric(doc, f"{at}.ended.{j}.end", "date"),
+                        "rank": Metric(doc, f"{at}.ended.{j}.rank", "ordinal"),
+                        "runs": Metric(doc, f"{at}.ended.{j}.runs", "int"),
+                        "best": Metric(doc, f"{at}.ended.{j}.best_before.length", "sessions"),
+                        "best_end": Metric(doc, f"{at}.ended.{j}.best_before.end", "date"),
+                        "beat_best": e["length"] > e["best_before"]["length"],
                     }
                     for j, e in enumerate(p["ended"])
                 ],
                 "high_52w": Metric(doc, f"{at}.high_52w", "date") if p["high_52w"] else None,
                 "low_52w": Metric(doc, f"{at}.low_52w", "date") if p["low_52w"] else None,
+                "ma_cross": p["ma_cross"],
             }
         )
     moves = [{**m, "name": names.get(m["symbol"], m["symbol"])} for m in week["quadrant_moves"]]
-    breadth = [
-        {
+    breadth = {
+        i: {
             "list": b["list"],
             "window": Metric(doc, f"week.breadth.{i}.window", "int"),
             "share": Metric(doc, f"week.breadth.{i}.share", "share"),
+            "previous": Metric(doc, f"week.breadth.{i}.previous", "share"),
             "change": Metric(doc, f"week.breadth.{i}.change", "pp"),
+            "size": Metric(doc, f"week.breadth.{i}.change", "gap"),
+            "rose": b["change"] > 0,
         }
         for i, b in enumerate(week["breadth"])
         if b["share"] is not None and b["change"] is not None
-    ]
+    }
+    links = {page: {"href": root + path, "title": title} for page, (path, title) in PAGES.items()}
+
+    def told(fact: story.Fact) -> dict[str, Any]:
+        """A fact with what its sentence needs (``posts/fact.html.j2`` words it)."""
+        parts = fact.at.split(".")
+        out: dict[str, Any] = {"kind": fact.kind, **links[fact.page]}
+        if parts[1] == "pairs":
+            out["pair"] = pairs[int(parts[2])]
+            if len(parts) > 3:
+                out["run"] = out["pair"]["ended"][int(parts[4])]
+        elif parts[1] == "breadth":
+            out["breadth"] = breadth[int(parts[2])]
+        else:
+            out["move"] = moves[int(parts[2])]
+        return out
+
+    told_story = story.story(doc, config.weekly)
     session = pd.Timestamp(doc["as_of"])
     return {
         "site": {"title": config.site.title},
@@ -80,17 +122,34 @@ def post_context(doc: dict[str, Any], config: Config) -> dict[str, Any]:
         "source": doc["source"],
         "is_sample": doc["sample"],
         "basis": doc["basis"],
+        "sessions": Metric(doc, "week.sessions", "sessions"),
+        "short_week": week["sessions"] < FULL_WEEK,
         "headline": pairs[0],
         "pairs": pairs,
         "quadrant_moves": moves,
-        "breadth": breadth,
+        "breadth": list(breadth.values()),
+        "lead": [told(f) for f in told_story.lead],
+        "also": [told(f) for f in told_story.also],
+        "more": told_story.more,
+        "more_pages": [links[p] for p in sorted({f.page for f in told_story.more})],
         "params": {
-            "ma_short": str(config.metrics.ma_short),
-            "ma_long": str(config.metrics.ma_long),
+            "ma_short": Metric(doc, "parameters.ma_short", "int"),
+            "ma_long": Metric(doc, "parameters.ma_long", "int"),
             "chart_years": str(config.weekly.chart_years),
             "min_streak": Metric(doc, "parameters.min_streak", "int"),
+            "top_runs": config.weekly.top_runs,
         },
     }
+
+
+def _direction(value: float | None) -> str:
+    """``"up"``, ``"down"`` or ``"level"`` (``None``: missing), as the spread reads at the
+    text's precision: a gap shown as 0.0 pp is level, whatever its sign."""
+    if value is None:
+        return "missing"
+    if fmt_gap(value) == fmt_gap(0.0):
+        return "level"
+    return "up" if value > 0 else "down"
 
 
 def chart_alt(name: str, a: str, b: str, as_of: str) -> str:

@@ -25,6 +25,7 @@ from generator.chartfiles import (
 )
 from generator.charts import theme as chart_theme
 from generator.formatting import fmt_date, fmt_long_date
+from generator.metrics import rrg
 from generator.sections.base import Figure, Page
 from generator.templating import render_pages
 
@@ -73,6 +74,14 @@ def base_context(snap: Snapshot) -> dict[str, Any]:
             "rrg_window": str(cfg.rotation.window) if cfg.rotation else "",
             "rrg_lag": str(cfg.rotation.momentum_lag) if cfg.rotation else "",
             "rrg_tail": str(cfg.rotation.tail) if cfg.rotation else "",
+            "min_streak": str(cfg.weekly.min_streak),
+            "top_runs": str(cfg.weekly.top_runs),
+            "breadth_move": f"{cfg.weekly.breadth_move * 100:g} pp",
+            "lead_items": str(cfg.weekly.lead_items),
+            "also_items": str(cfg.weekly.also_items),
+            "rrg_bounds": "{:.2f} to {:.2f}".format(*rrg.ratio_bounds(cfg.rotation.window))
+            if cfg.rotation
+            else "",
         },
         "version": __version__,
     }

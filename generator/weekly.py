@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from generator import metrics
+from generator import calendar, metrics
 from generator.metrics import Streak
 from generator.report import PairReport, Report
 
@@ -27,6 +27,22 @@ if TYPE_CHECKING:
 
 HIGH_LOW_WINDOW = pd.DateOffset(years=1)
 """A ratio close is a 52-week high (low) if no close in the year before it was higher (lower)."""
+
+
+@dataclass(frozen=True)
+class EndedRun:
+    """A run of one side broken during the week, judged against the side's history."""
+
+    side: str
+    """The symbol that had been winning."""
+    run: Streak
+    rank: int
+    """1 = the longest of the side's runs up to the session (ties share a rank), as on Pairs."""
+    runs: int
+    """How many runs the side has had up to the session."""
+    best_before: Streak
+    """The longest run of the side that ended before this one began (``Streak(0)``: none): the
+    record it beat, equalled or fell short of."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +66,19 @@ class PairWeek:
     """The run began during the week."""
     record: bool
     """The run is the longest in the pair's history (or ties it)."""
-    ended: tuple[tuple[str, Streak], ...]
-    """Runs of at least ``min_streak`` sessions broken during the week: (side, run). A run's
-    ``end`` is its last winning session, so it can be the previous week's last session."""
+    rank: int | None
+    """Where the current run ranks among the leader's runs (1 = the longest; ``None``: no run)."""
+    runs: int
+    """How many runs the leader has had, the current one included."""
+    ended: tuple[EndedRun, ...]
+    """Runs of at least ``min_streak`` sessions broken during the week. A run's ``end`` is its
+    last winning session, so it can be the previous week's last session."""
     high_52w: pd.Timestamp | None
     """The first session of the week on which the ratio closed at a 52-week high."""
     low_52w: pd.Timestamp | None
+    ma_cross: str | None
+    """``"above"`` when the ratio closed the week above its long average after closing the
+    previous week below it (or level), ``"below"`` the other way round, else ``None``."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,9 @@ class Week:
     session: pd.Timestamp
     previous: pd.Timestamp
     """The previous week's last session: where the week's returns start."""
+    sessions: int
+    """NYSE sessions in the week (after ``previous``, up to ``session``): 5, or fewer in a week
+    with a holiday."""
     pairs: tuple[PairWeek, ...]
     quadrant_moves: tuple[QuadrantMove, ...]
     breadth: tuple[BreadthWeek, ...]
@@ -103,18 +129,50 @@ def week_return(prices: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> fl
 
 
 def _ended_runs(
-    flags: pd.Series, previous: pd.Timestamp, session: pd.Timestamp, min_length: int
-) -> list[Streak]:
+    side: str, flags: pd.Series, previous: pd.Timestamp, session: pd.Timestamp, min_length: int
+) -> list[EndedRun]:
     """Runs of ``True`` broken during the week: their last session is the previous week's last
-    session or later, and they are not the run still going at ``session``."""
-    table = metrics.runs(flags)
+    session or later, and they are not the run still going at ``session``. Each is ranked among
+    all runs up to ``session`` (the one still going included) and set against the longest run
+    that ended before it began."""
+    table = metrics.runs(flags.loc[:session])
     if table.empty:
         return []
-    current = bool(flags.iloc[-1]) and table["end"].iloc[-1] == flags.index[-1]
-    if current:
-        table = table.iloc[:-1]
-    mask = (table["end"] >= previous) & (table["end"] < session) & (table["length"] >= min_length)
-    return [Streak(int(r.length), r.start, r.end) for r in table[mask].itertuples()]
+    going = bool(flags.loc[:session].iloc[-1])
+    done = table.iloc[:-1] if going else table
+    mask = (done["end"] >= previous) & (done["end"] < session) & (done["length"] >= min_length)
+    out = []
+    for r in done[mask].itertuples():
+        before = table[table["end"] < r.start]
+        best = before.loc[before["length"].idxmax()] if not before.empty else None
+        out.append(
+            EndedRun(
+                side,
+                Streak(int(r.length), r.start, r.end),
+                rank=1 + int((table["length"] > r.length).sum()),
+                runs=len(table),
+                best_before=(
+                    Streak(int(best["length"]), best["start"], best["end"])
+                    if best is not None
+                    else Streak(0)
+                ),
+            )
+        )
+    return out
+
+
+def _ma_cross(ratio: pd.DataFrame, previous: pd.Timestamp, session: pd.Timestamp) -> str | None:
+    """Whether the ratio crossed its long average over the week, closing on the other side of
+    it than at the previous week's close (see :attr:`PairWeek.ma_cross`)."""
+    gap = (ratio["ratio"] - ratio["ma_long"]).dropna()
+    before, now = gap.loc[:previous], gap.loc[:session]
+    if before.empty or now.empty or now.index[-1] <= previous:
+        return None
+    if before.iloc[-1] <= 0 < now.iloc[-1]:
+        return "above"
+    if before.iloc[-1] >= 0 > now.iloc[-1]:
+        return "below"
+    return None
 
 
 def _extreme(ratio: pd.Series, previous: pd.Timestamp, *, high: bool) -> pd.Timestamp | None:
@@ -147,8 +205,8 @@ def pair_week(
     else:
         leader, summary = "", None
     streak = summary.current if summary else Streak(0)
-    ended = [(pair.a, s) for s in _ended_runs(a_flags, previous, session, min_streak)]
-    ended += [(pair.b, s) for s in _ended_runs(b_flags, previous, session, min_streak)]
+    ended = _ended_runs(pair.a, a_flags, previous, session, min_streak)
+    ended += _ended_runs(pair.b, b_flags, previous, session, min_streak)
     ytd = pr.returns.at["YTD", "spread"] if "YTD" in pr.returns.index else math.nan
     ratio = pr.ratio["ratio"]
     return PairWeek(
@@ -164,9 +222,12 @@ def pair_week(
         streak=streak,
         started=streak.length > 0 and streak.start > previous,
         record=summary is not None and summary.rank == 1,
-        ended=tuple(sorted(ended, key=lambda item: item[1].end)),
+        rank=summary.rank if summary else None,
+        runs=summary.runs if summary else 0,
+        ended=tuple(sorted(ended, key=lambda item: item.run.end)),
         high_52w=_extreme(ratio, previous, high=True),
         low_52w=_extreme(ratio, previous, high=False),
+        ma_cross=_ma_cross(pr.ratio, previous, session),
     )
 
 
@@ -202,6 +263,11 @@ def breadth_weeks(lists: tuple[MemberBreadth, ...], previous: pd.Timestamp) -> l
     return out
 
 
+def sessions_in_week(previous: pd.Timestamp, session: pd.Timestamp) -> int:
+    """NYSE sessions after ``previous`` up to ``session``: 5 in a full week."""
+    return len(calendar.sessions(previous + pd.Timedelta(days=1), session))
+
+
 def week_facts(
     report: Report,
     rotation: tuple[RotationGroup, ...],
@@ -215,6 +281,7 @@ def week_facts(
     return Week(
         session=session,
         previous=previous,
+        sessions=sessions_in_week(previous, session),
         pairs=tuple(
             pair_week(pr, report.prices, previous, session, min_streak=min_streak) for pr in ordered
         ),

@@ -54,6 +54,15 @@ def test_posts_are_published_under_their_slugs_with_their_files(site):
                 assert (charts / f"{stem}.{ext}").is_file()
         assert (out / "blog" / session / "metrics.json").is_file()
         assert f'href="../{session}/metrics.json"' in html
+        # Every link of the post's text leads to a page or a file of the site.
+        article = re.search(r'<article class="md-content__inner.*?</article>', html, re.S)
+        assert article is not None
+        for href in re.findall(r'href="([^"#]+)', article[0]):
+            if href.startswith(("http:", "https:", "mailto:")):
+                continue
+            target = (page.parent / href).resolve()
+            assert (target / "index.html" if href.endswith("/") else target).is_file(), href
+        assert 'href="../../sectors/"' in html or 'href="../../pairs/"' in html
     archive = (out / "blog" / "index.html").read_text()
     assert all(f"week-{s}/" in archive for s in SESSIONS)
     assert (out / "blog" / "archive" / "2026" / "index.html").is_file()
@@ -128,7 +137,11 @@ def test_digest_opens_with_a_preheader_and_labels_every_number_and_figure(site):
     preheader = re.search(r'<div style="display:none;[^"]*">([^<]*)</div>', html)
     assert preheader, "no preheader"
     assert preheader[1].startswith("Sample data — IWN ")  # the week's sentence, as plain text
-    assert "Year to date the gap is" in preheader[1]
+    assert re.search(r"Year to date IWN (leads|trails) by \d+\.\d pp\.", preheader[1])
+    # Its links (the post, the pages its facts point to) are absolute: a mail has no site.
+    links = re.findall(r'href="([^"]+)"', html)
+    assert any(link.endswith("/pairs/") or link.endswith("/sectors/") for link in links)
+    assert all(link.startswith("https://") for link in links), links
     # Each week return is named by its symbol, and no fixed width is wider than a phone.
     assert re.search(r"IWN <span[^>]*>[-+]?\d+\.\d%</span> · IWF <span", html)
     assert not re.search(r'width="(?:[4-9]\d\d|\d{4,})"', html)

@@ -255,6 +255,16 @@ def test_streak_records_on_a_hand_made_pattern() -> None:
     )
 
 
+def test_runs_of_equal_length_share_a_rank_as_on_pairs() -> None:
+    days = sessions(9)
+    # Beats:  -  A  A  B  A  A  B  A  B: A's runs 2, 2, 1 -> ranks 1, 1, 3 (earlier listed first)
+    a = pd.Series([100.0, 101, 102, 101, 102, 103, 102, 103, 102], index=days)
+    got = streak_records(a, pd.Series(100.0, index=days), n=3)
+    mine = got[got["side"] == "a"]
+    assert mine["rank"].tolist() == [1, 1, 3]
+    assert mine["start"].tolist() == [days[1], days[4], days[7]]
+
+
 def test_streak_records_use_common_sessions_only() -> None:
     days = sessions(5)
     a = pd.Series([100.0, 101, 102, 103, 104], index=days)

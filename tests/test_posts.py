@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,8 @@ from generator.sources.sample import sample_prices
 from tests_support import FIXTURE_CONFIG, REPO, SPAN, error_line, render_sample_post, run
 
 T = pd.Timestamp
+TODAY = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
+"""The day a revision note gives when the CLI writes it."""
 LEAN = {"breadth": None}
 """Breadth reads member lists; these tests are about posts, so they go without it."""
 
@@ -79,11 +82,19 @@ def test_appending_later_prices_leaves_earlier_posts_byte_identical(capsys, proj
     assert {name: post_files(archive / name) for name in earlier} == earlier
     assert (archive / "2026-07-31" / "index.md").is_file()
 
-    # A revised price on 22 July rewrites the two weeks that include it, and only those.
+    # A revised price on 22 July rewrites the two weeks that include it, and only those, each
+    # saying when and why on its page and in its manifest.
     revised = universe_csvs(csv_dir, config, "2026-07-31", bump="2026-07-22")
     err = backfill(capsys, root, "--source", f"csv:{revised}", "--since", "2026-07-06")
     assert "2 written, 2 unchanged" in err
+    assert "published posts: 2 revised, 0 kept as published" in err
     assert {name: post_files(archive / name) for name in earlier} == earlier
+    note = {"on": TODAY, "because": [posts.REVISED_BECAUSE["prices"]]}
+    for name in ("2026-07-24", "2026-07-31"):
+        assert json.loads((archive / name / "post.json").read_text())["revisions"] == [note]
+        page = (archive / name / "index.md").read_text()
+        assert f"<strong>Revised on {TODAY}</strong>: prices up to its session changed" in page
+    assert "Revised on" not in (archive / "2026-07-17" / "index.md").read_text()
 
 
 @pytest.mark.slow
@@ -121,6 +132,67 @@ def test_what_a_post_does_not_show_never_rewrites_it(capsys, project, csv_dir):
     )
 
 
+@pytest.mark.slow
+def test_a_new_post_format_revises_every_post_and_says_so(capsys, project, monkeypatch):
+    """A fork's edited post template changes what every post shows: each is rewritten with a
+    note saying when and why; a bumped format version that changes nothing rewrites none."""
+    root = project(LEAN)
+    backfill(capsys, root, "--weeks", "2")
+    archive = root / "data" / "posts" / "sample"
+    published = {p.session: p.files() for p in archived(archive)}
+    monkeypatch.setattr(posts, "POST_FORMAT", posts.POST_FORMAT + 1)
+    assert "0 written, 2 unchanged" in backfill(capsys, root, "--weeks", "2")
+    assert {p.session: p.files()["index.md"] for p in archived(archive)} == {
+        s: files["index.md"] for s, files in published.items()
+    }
+
+    override = root / "overrides" / "posts" / "week.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        '{% extends "default:posts/week.md.j2" %}\n'
+        "{% block downloads %}\n## Downloads\n{% endblock %}\n"
+    )
+    err = backfill(capsys, root, "--weeks", "2")
+    assert "2 written, 0 unchanged" in err
+    assert "published posts: 2 revised, 0 kept as published" in err
+    because = f"the post format or its templates changed (format version {posts.POST_FORMAT})"
+    for post in archived(archive):
+        assert post.manifest["revisions"] == [{"on": TODAY, "because": [because]}]
+        page = post.files()["index.md"].decode()
+        assert f"<strong>Revised on {TODAY}</strong>: {because}." in page
+    # The next run finds the revised posts as they are.
+    assert "0 written, 2 unchanged" in backfill(capsys, root, "--weeks", "2")
+
+
+@pytest.mark.slow
+def test_a_run_without_member_prices_never_replaces_a_post_that_had_breadth(
+    capsys, project, csv_dir
+):
+    """A local run that lacks the members' prices would publish the weeks without breadth: the
+    posts that had it stay as published, and the run says so."""
+    root = project({"breadth": {"lists": [{"name": "Tiny index", "file": "members.csv"}]}})
+    (root / "members.csv").write_text("ticker,sector\nAAA,Energy\nBBB,Energy\nCCC,Utilities\n")
+    config = load_config(root / "rotation.yml")
+    prices = sample_prices(config.symbols).loc[:"2026-07-31"]
+    universe = {s: prices[s].dropna() for s in config.symbols}
+    members = {
+        m: prices["SPY"].dropna() * (1 + i / 10) for i, m in enumerate(("AAA", "BBB", "CCC"))
+    }
+    folder = csv_dir(universe | members)
+    backfill(capsys, root, "--source", f"csv:{folder}", "--since", "2026-07-20")
+    archive = root / "data" / "posts" / "market"
+    published = {p.session: p.files() for p in archived(archive)}
+    assert all("breadth.csv" in files for files in published.values())
+
+    for member in members:
+        (folder / f"{member}.csv").unlink()
+    err = backfill(capsys, root, "--source", f"csv:{folder}", "--since", "2026-07-20")
+    assert "0 written, 2 unchanged" in err
+    assert "published posts: 0 revised, 2 kept as published" in err
+    assert "post 2026-07-31 kept as published: this run would drop breadth.csv" in err
+    assert {p.session: p.files() for p in archived(archive)} == published
+
+
 def test_the_post_config_leaves_out_what_posts_do_not_use():
     config = load_config(FIXTURE_CONFIG)
     base = posts.post_config(config)
@@ -147,10 +219,13 @@ def post_2026_07_31() -> dict[str, bytes]:
     return render_sample_post("2026-07-31")
 
 
-def test_post_matches_golden_file(post_2026_07_31, update_golden):
-    """Rendered Markdown is stable; run `pytest --update-golden` after an intended change."""
-    got = post_2026_07_31["index.md"].decode()
-    golden = REPO / "tests" / "golden" / "post-2026-07-31.md"
+@pytest.mark.parametrize("session", ["2026-07-31", "2026-04-02"])
+def test_post_matches_golden_file(post_2026_07_31, session, update_golden):
+    """Rendered Markdown is stable; run `pytest --update-golden` after an intended change. The
+    week to 2 April 2026 had four sessions (Good Friday)."""
+    files = post_2026_07_31 if session == "2026-07-31" else render_sample_post(session)
+    got = files["index.md"].decode()
+    golden = REPO / "tests" / "golden" / f"post-{session}.md"
     if update_golden:
         golden.write_text(got)
     assert got == golden.read_text()

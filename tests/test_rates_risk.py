@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from generator import metrics
 from generator.chartfiles import chart_files, chart_spec
 from generator.charts import BASIS, MAX_POINTS, TIME_LABELS
-from generator.charts.rates import MINUS, RATES_BASIS, sensitivity_chart, yields_chart
+from generator.charts.rates import (
+    MINUS,
+    RATES_BASIS,
+    sensitivity_chart,
+    yields_chart,
+    yields_table,
+)
 from generator.charts.risk import beta_corr_chart, drawdown_chart, volatility_chart
 from generator.formatting import fmt_bp, fmt_pct
 from generator.frame import tidy
@@ -433,6 +439,29 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
     assert len(rows) > 1200  # five years of daily sessions (fewer than MAX_POINTS: not thinned)
 
 
+def test_a_forks_yields_are_named_by_its_universe_and_only_a_discount_rate_is_flagged(
+    sample: pd.DataFrame,
+) -> None:
+    """A fork charting the 30-year against the 5-year: the legend and the table name them as
+    its universe does, and the subtitle says nothing of a discount basis (only ^IRX has one)."""
+    yields = sample.rename(columns={"^TNX": "^TYX", "^IRX": "^FVX"})
+    names = {"^TYX": "30-year Treasury yield", "^FVX": "5-year Treasury yield"}
+    slope = curve_slope(yields["^TYX"], yields["^FVX"])
+    spec = yields_chart(
+        yields, slope, as_of=AS_OF, long="^TYX", short="^FVX", names=names
+    ).to_dict()
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "discount" not in subtitle
+    assert f"Slope = ^TYX {MINUS} ^FVX" in subtitle
+    labels = json.dumps(spec)
+    assert "^TYX (30-year Treasury yield)" in labels
+    assert "^FVX (5-year Treasury yield)" in labels
+    assert "10-year" not in labels
+    assert "13-week" not in labels
+    table = yields_table(yields, slope, as_of=AS_OF, long="^TYX", short="^FVX", names={})
+    assert list(table.columns) == ["date", "^TYX, %", "^FVX, %", f"Slope ^TYX {MINUS} ^FVX (bp)"]
+
+
 def test_yields_chart_thins_a_long_history_to_weekly(sample: pd.DataFrame) -> None:
     spec = yields_chart(sample, slope_of(sample), as_of=AS_OF, years=30).to_dict()
     assert "weekly points" in spec["title"]["subtitle"][0]
@@ -540,14 +569,21 @@ def _rates_doc(**changes) -> dict:
         "corr": 0.3,
         "beta": 0.0005,
     }
-    return {"rates": rates | changes}
+    universe = [
+        {"symbol": "^TNX", "name": "10-year Treasury yield"},
+        {"symbol": "^IRX", "name": "13-week Treasury bill yield"},
+    ]
+    return {"rates": rates | changes, "universe": universe}
 
 
 @given(st.none() | st.floats(-3.0, 3.0, allow_nan=False))
 @FAST
 def test_the_curve_is_called_inverted_only_for_a_slope_below_zero(slope):
     text = plain(yields_summary(_rates_doc(slope=slope)))
-    assert text.startswith("The 10-year yield (^TNX) closed at 4.20% and the 13-week bill (^IRX)")
+    assert text.startswith(
+        "The 10-year Treasury yield (^TNX) closed at 4.20% and the 13-week Treasury bill yield "
+        "(^IRX) at 4.00%."
+    )
     assert "n/a" not in text
     if slope is None:
         assert text.endswith("No slope: no session with both yields.")
@@ -561,8 +597,8 @@ def test_the_curve_is_called_inverted_only_for_a_slope_below_zero(slope):
 
 def test_a_missing_yield_or_sensitivity_is_said_to_be_missing():
     assert plain(yields_summary(_rates_doc(long_level=None))) == (
-        f"The 13-week bill (^IRX) closed at 4.00%. The slope ^TNX {MINUS} ^IRX is +20 bp: the "
-        "curve is upward sloping."
+        f"The 13-week Treasury bill yield (^IRX) closed at 4.00%. The slope ^TNX {MINUS} ^IRX "
+        "is +20 bp: the curve is upward sloping."
     )
     assert plain(sensitivity_summary(_rates_doc(corr=None, beta=None))) == (
         "No 63-session correlation of A / B with ^TNX yet: too few common sessions."
@@ -578,9 +614,9 @@ def test_the_rates_captions_read_the_document():
     slope = fmt_bp(rates["slope"])
     curve = "inverted" if rates["slope"] < 0 else "upward sloping"
     assert plain(figure_named(figures, "rates-yields").summary) == (
-        f"The 10-year yield (^TNX) closed at {rates['long_level']:.2f}% and the 13-week bill "
-        f"(^IRX) at {rates['short_level']:.2f}%. The slope ^TNX {MINUS} ^IRX is {slope}: the "
-        f"curve is {curve}."
+        f"The 10-year Treasury yield (^TNX) closed at {rates['long_level']:.2f}% and the 13-week "
+        f"Treasury bill yield (^IRX) at {rates['short_level']:.2f}%. The slope ^TNX {MINUS} ^IRX "
+        f"is {slope}: the curve is {curve}."
     )
     tended = "rise" if rates["beta"] > 0 else "fall"
     assert plain(figure_named(figures, "rates-sensitivity").summary) == (
@@ -663,7 +699,7 @@ def test_the_rates_and_risk_csvs_stop_at_the_session_and_end_as_the_charts_do():
     rates, data = snap.document["rates"], snap.data["rates"]
 
     yields = csv_rows(figure_named(figures, "rates-yields"))
-    columns = ["^TNX (10-year) yield (%)", "^IRX (13-week bill) yield (%)"]
+    columns = ["^TNX (10-year Treasury yield), %", "^IRX (13-week Treasury bill yield), %"]
     assert list(yields[0]) == ["date", *columns, f"Slope ^TNX {MINUS} ^IRX (bp)"]
     assert yields[-1]["date"] == "2026-07-31"
     assert yields[0]["date"] >= f"{AS_OF - pd.DateOffset(years=5):%Y-%m-%d}"

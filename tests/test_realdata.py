@@ -214,3 +214,85 @@ def test_real_weekly_posts_match_raw_csv(real_posts):
         # Nothing in the post is dated after its session.
         dates = set(re.findall(r"20\d\d-\d\d-\d\d", text + json.dumps(doc)))
         assert max(dates) == session
+
+
+STORY_WEEKS = ("2026-01-23", "2026-03-13", "2026-04-02")
+"""Weeks whose real posts are kept as golden files: a record run that ended and a one-year high
+(in a week shortened by Martin Luther King Jr. Day), a level week, Good Friday's four-session
+week."""
+
+
+@pytest.fixture(scope="module")
+def story_posts(shared_prices) -> dict[str, str]:
+    """The pages of the real posts of :data:`STORY_WEEKS` (no breadth lists: their members'
+    files are checked elsewhere, and the words of the week are what these are about)."""
+    import pandas as pd
+
+    from generator import posts
+    from generator.config import load_config
+    from generator.pipeline import load_prices
+    from generator.sources import Source
+    from generator.templating import make_environment
+    from tests_support import FIXTURE_CONFIG, REPO
+
+    config = load_config(FIXTURE_CONFIG).model_copy(update={"breadth": None})
+    loaded = load_prices(Source.parse(f"csv:{shared_prices}"), config.symbols)
+    env = make_environment(REPO / "templates")
+    return {
+        week: posts.render_post(env, config, loaded, {}, pd.Timestamp(week))["index.md"].decode()
+        for week in STORY_WEEKS
+    }
+
+
+@pytest.mark.parametrize("week", STORY_WEEKS)
+def test_real_posts_match_golden_files(story_posts, week, update_golden):
+    golden = Path(__file__).parent / "golden" / "real" / f"post-{week}.md"
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(story_posts[week])
+    assert story_posts[week] == golden.read_text()
+
+
+def plain_text(markdown: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markdown))
+
+
+def test_real_posts_tell_the_record_the_holiday_and_the_level_week(story_posts, shared_prices):
+    """The facts worked out here from the raw CSV text: IWM's 14-session run over SPY that ended
+    on 2026-01-22 is its longest since 2000 (the longest before it: 13 sessions to 2008-06-06);
+    the weeks' sessions; IWN and IWF both -2.0 % in the week to 13 March."""
+    iwm, spy = raw_closes(shared_prices, "IWM"), raw_closes(shared_prices, "SPY")
+    spy_close = dict(spy)
+    beats = [
+        (day, close / prev > spy_close[day] / spy_close[prev_day])
+        for (prev_day, prev), (day, close) in itertools.pairwise(iwm)
+        if day in spy_close and prev_day in spy_close and day <= dt.date(2026, 1, 23)
+    ]
+    runs, length, last = [], 0, None  # (length, last winning session) of each IWM run
+    for day, beat in beats:
+        if beat:
+            length, last = length + 1, day
+            continue
+        if length:
+            runs.append((length, last))
+        length = 0
+    assert (14, dt.date(2026, 1, 22)) in runs
+    assert max(n for n, end in runs if end < dt.date(2026, 1, 2)) == 13
+    assert (13, dt.date(2008, 6, 6)) in runs
+    assert max(runs) == (14, dt.date(2026, 1, 22))
+    first_common = min(day for day, _ in iwm if day in spy_close)
+    assert first_common == dt.date(2000, 5, 26)
+
+    january = plain_text(story_posts["2026-01-23"])
+    assert "In a short week of 4 sessions, IWN beat IWF" in january
+    assert (
+        "IWM's run of 14 sessions ahead of SPY ended after 2026-01-22: its longest since "
+        "2000-05-26, beating the 13 sessions to 2008-06-06."
+    ) in january
+    assert "ratio closed at a one-year high" in january
+    assert "In a short week of 4 sessions, IWN trailed IWF by" in plain_text(
+        story_posts["2026-04-02"]
+    )
+    march = plain_text(story_posts["2026-03-13"])
+    assert "IWN finished the week level with IWF (IWN -2.0%, IWF -2.0%)" in march
+    assert "-0.0" not in march

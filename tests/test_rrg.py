@@ -780,3 +780,40 @@ def test_a_hostile_name_is_text_in_the_rotation_csv(tmp_path):
         for cell in row.values():
             assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
             assert not cell.startswith("-") or float(cell) < 0, cell
+
+
+def test_the_week_in_progress_makes_no_point_on_the_graph():
+    """Built on Monday 2026-03-09, one session into the week: the graph, the table and the
+    quadrant moves stand at the completed week to Friday 2026-03-06, exactly as a build on that
+    Friday shows them; the chart says which week it shows."""
+    from generator.sections import rotation
+    from tests_support import sample_report, snapshot_of
+
+    monday = snapshot_of(sample_report(as_of="2026-03-09"), members={}, only=("rotation",))
+    friday = snapshot_of(sample_report(as_of="2026-03-06"), members={}, only=("rotation",))
+    for mine, theirs in zip(monday.data["rotation"], friday.data["rotation"], strict=True):
+        assert mine.points["date"].max() == pd.Timestamp("2026-03-06")
+        pd.testing.assert_frame_equal(mine.points, theirs.points)
+        pd.testing.assert_frame_equal(mine.table, theirs.table)
+    spec = rotation.rrg_figure(monday.data["rotation"][0], monday).chart.to_dict()
+    assert "as of 2026-03-09 (latest completed week 2026-03-06)" in spec["title"]["subtitle"][0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0.2, 5.0, allow_nan=False), min_size=30, max_size=60),
+    st.integers(3, 12),
+)
+def test_rs_ratio_and_momentum_stay_within_their_bounds(steps, window):
+    """However the prices move, a z-score over ``window`` weeks keeps the RS-Ratio and the
+    RS-Momentum within :func:`ratio_bounds` (the Methodology quotes them)."""
+    from generator.metrics.rrg import ratio_bounds
+
+    days = pd.date_range("2024-01-05", periods=len(steps), freq="W-FRI")
+    weekly = pd.DataFrame({"SPY": 100.0, "A": 100 * np.cumprod(steps)}, index=days)
+    weekly.index.name = "date"
+    points = rrg_points(weekly, "SPY", ["A"], RRGParams(window=window, momentum_lag=1, tail=4))
+    low, high = ratio_bounds(window)
+    assert points["rs_ratio"].between(low - 1e-9, high + 1e-9).all()
+    assert points["rs_momentum"].between(low - 1e-9, high + 1e-9).all()
+    assert ratio_bounds(10) == pytest.approx((97.1539, 102.8461), abs=1e-4)

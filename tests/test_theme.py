@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
+import math
 import re
 
 import pandas as pd
@@ -136,6 +138,35 @@ def test_default_theme_is_legible_on_both_schemes():
         assert contrast(scheme.muted, scheme.background) >= 4.5
     assert len(set(DEFAULT.palette)) == len(DEFAULT.palette) >= 13
     assert len(set(DEFAULT.series)) >= 11, "a rotation graph of the 11 sectors in 11 colours"
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour: the space where distance is how different colours look."""
+    linear = [c / 255 for c in (int(colour[i : i + 2], 16) for i in (1, 3, 5))]
+    r, g, b = (((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in linear)
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def test_default_colours_are_told_apart_and_no_symbol_looks_like_a_role():
+    """Every default data colour is at least 18 CIE76 units from every other (about a step of
+    a categorical palette; the grey series colour the palette had was 5.5 from the neutral), so
+    a symbol's line is not read as a reference line or an average. (The blue it had, 19.9 from
+    the primary indigo, passed this bound but was the same hue: it went for a green.)"""
+    colours = {"primary": DEFAULT.primary, "accent": DEFAULT.accent, "neutral": DEFAULT.neutral}
+    colours |= {f"series[{i}]": c for i, c in enumerate(DEFAULT.series)}
+    close = [
+        (a, b, round(math.dist(_lab(colours[a]), _lab(colours[b])), 1))
+        for a, b in itertools.combinations(colours, 2)
+        if math.dist(_lab(colours[a]), _lab(colours[b])) < 18
+    ]
+    assert close == []
+    assert math.dist(_lab("#8a8f98"), _lab("#8c8c8c")) < 18  # the check catches the old grey
 
 
 def test_legibility_names_each_colour_lost_on_a_background():

@@ -3,6 +3,7 @@ answers are worked out here independently."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -71,11 +72,21 @@ def test_a_hand_made_week():
     assert week.spread == pytest.approx(week.return_a)
     # The run of five ahead (5-9 Jan) was broken on Monday 12 Jan: told, though its last
     # session is the previous week's; IWF's two-session run (12-13 Jan) is under min_streak.
-    assert week.ended == ((PAIR.a, metrics.Streak(5, T("2026-01-05"), T("2026-01-09"))),)
+    # It is IWN's longest of its two runs so far (the second still going), with none before it.
+    assert week.ended == (
+        weekly.EndedRun(
+            PAIR.a,
+            metrics.Streak(5, T("2026-01-05"), T("2026-01-09")),
+            rank=1,
+            runs=2,
+            best_before=metrics.Streak(0),
+        ),
+    )
     assert week.leader == "IWN"
     assert week.streak == metrics.Streak(3, T("2026-01-14"), T("2026-01-16"))
     assert week.started
     assert not week.record
+    assert (week.rank, week.runs) == (2, 2)
     # 1.01^6 * 0.99^2 passes 1.01^5 only on Friday (Thursday is a hair below the 9 Jan high).
     assert week.high_52w == T("2026-01-16")
     assert week.low_52w is None
@@ -88,7 +99,8 @@ def test_a_record_run_and_a_short_ended_run_when_min_streak_allows_it():
     assert week.streak == metrics.Streak(7, T("2026-01-08"), T("2026-01-16"))
     assert week.ended == ()  # the two-session run ended in the week of 9 Jan, not this one
     earlier = the_week(prices, "2026-01-09", min_streak=2)
-    assert earlier.ended == ((PAIR.a, metrics.Streak(2, T("2026-01-05"), T("2026-01-06"))),)
+    run = metrics.Streak(2, T("2026-01-05"), T("2026-01-06"))
+    assert [(e.side, e.run) for e in earlier.ended] == [(PAIR.a, run)]
 
 
 @settings(max_examples=60, deadline=None)
@@ -103,18 +115,67 @@ def test_ended_runs_match_a_plain_loop(moves, min_streak):
         beats = [m == "+" for m in moves[: len(days) - 1]]
         expected = []
         for side, flags in (("IWN", beats), ("IWF", [not b for b in beats])):
-            run = 0
+            # Every run of the side up to the session: (length, first index, last index).
+            runs, run = [], 0
             for i, flag in enumerate([*flags, False]):
                 if flag:
                     run += 1
                     continue
-                if run and i < len(flags):  # broken on session i+1 (flags start at days[1])
-                    broken_on = days[i + 1]
-                    if previous < broken_on <= session and run >= min_streak:
-                        expected.append((side, run, days[i]))
+                if run:
+                    runs.append((run, i - run, i - 1))
                 run = 0
-        got = sorted((side, s.length, s.end) for side, s in week.ended)
+            for length, first, last in runs:
+                broken = last + 1 < len(flags)  # the session after its last one is a loss
+                if broken and previous < days[last + 2] <= session and length >= min_streak:
+                    earlier = [n for n, _, end in runs if end < first]
+                    rank = 1 + sum(n > length for n, _, _ in runs)
+                    expected.append(
+                        (side, length, days[last + 1], rank, len(runs), max(earlier, default=0))
+                    )
+        got = sorted(
+            (e.side, e.run.length, e.run.end, e.rank, e.runs, e.best_before.length)
+            for e in week.ended
+        )
         assert got == sorted(expected)
+
+
+def test_a_short_week_counts_its_sessions():
+    # Good Friday (3 April 2026) and Independence Day observed (Friday 3 July) close the market.
+    assert weekly.sessions_in_week(T("2026-03-27"), T("2026-04-02")) == 4
+    assert weekly.sessions_in_week(T("2026-06-26"), T("2026-07-02")) == 4
+    assert weekly.sessions_in_week(T("2026-03-20"), T("2026-03-27")) == 5
+
+
+@pytest.mark.parametrize(
+    ("moves", "expected"),
+    [
+        # IWN falls for 40 sessions, then rises: the ratio crosses its average from below.
+        ("-" * 40 + "+" * 30, {"above"}),
+        ("+" * 40 + "-" * 30, {"below"}),
+        ("+" * 70, set()),
+    ],
+)
+def test_the_ratio_crossing_its_long_average_is_told_in_the_week_it_happens(moves, expected):
+    """Each week's ``ma_cross`` against the ratio and its average worked out here: the side of
+    the average at the week's close differs from the side at the previous week's close."""
+    config = CONFIG.model_copy(
+        update={"metrics": CONFIG.metrics.model_copy(update={"ma_short": 5, "ma_long": 20})}
+    )
+    prices = prices_from_moves(moves)
+    ratio = prices["IWN"] / prices["IWF"]
+    average = ratio.rolling(20).mean()
+    ends = calendar.week_ends(prices.index[25], prices.index[-1])
+    told = set()
+    for before, session in itertools.pairwise(ends):
+        cut = prices.loc[:session]
+        pr = pair_report(config, cut, session, PAIR)
+        week = weekly.pair_week(pr, cut, before, session, min_streak=3)
+        was = ratio[before] - average[before]
+        now = ratio[session] - average[session]
+        crossed = "above" if was <= 0 < now else "below" if was >= 0 > now else None
+        assert week.ma_cross == crossed, session
+        told |= {crossed} - {None}
+    assert told == expected
 
 
 def test_quadrant_moves_only_for_this_weeks_points():

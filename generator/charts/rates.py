@@ -15,7 +15,7 @@ from generator.charts import table
 from generator.charts.risk import CONCAT_WIDTH, folded_lines, wide_data, windowed, zero_rule
 from generator.charts.theme import DEFAULT, colors_of
 from generator.config import Theme
-from generator.metrics.rates import BETA_DISPLAY_BP
+from generator.metrics.rates import BETA_DISPLAY_BP, DISCOUNT_BASIS
 
 MINUS = "\N{MINUS SIGN}"
 RATES_BASIS = "Yield levels in percent; changes in basis points"
@@ -36,8 +36,14 @@ def _levels(
     return windowed(levels, as_of, years)
 
 
-def _yield_labels(long: str, short: str) -> dict[str, str]:
-    return {"long": f"{long} (10-year)", "short": f"{short} (13-week bill)"}
+def _yield_labels(long: str, short: str, names: Mapping[str, str] | None) -> dict[str, str]:
+    """Each yield's symbol with its name from the universe ("^TNX (10-year Treasury yield)"),
+    or the symbol alone when it has none: a fork's yields are named by its own config."""
+    named = names or {}
+    return {
+        side: f"{symbol} ({named[symbol]})" if named.get(symbol) else symbol
+        for side, symbol in (("long", long), ("short", short))
+    }
 
 
 def _slope_label(long: str, short: str) -> str:
@@ -52,10 +58,11 @@ def yields_table(
     years: int = 5,
     long: str = "^TNX",
     short: str = "^IRX",
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The yields chart's data, every session it spans: both yields in percent and the slope in
     basis points (empty on a session without both)."""
-    labels = {k: f"{v} yield (%)" for k, v in _yield_labels(long, short).items()}
+    labels = {k: f"{v}, %" for k, v in _yield_labels(long, short, names).items()}
     labels["slope"] = f"{_slope_label(long, short)} (bp)"
     return table(_levels(yields, slope, as_of=as_of, years=years, long=long, short=short), labels)
 
@@ -68,12 +75,13 @@ def yields_chart(
     years: int = 5,
     long: str = "^TNX",
     short: str = "^IRX",
+    names: Mapping[str, str] | None = None,
     theme: Theme = DEFAULT,
     colors: Mapping[str, str] | None = None,
 ) -> alt.VConcatChart:
     """Two panels: the ``long`` and ``short`` yield levels (top), and the slope ``long - short``
     in basis points with a 0 line (bottom: below 0 = inverted curve), the unit the Rates table
-    gives it.
+    gives it. The legend names each yield by its ``names`` entry (the universe's).
 
     ``yields`` is a price frame holding the two yield columns (percent levels) and ``slope`` their
     :func:`generator.metrics.rates.curve_slope`. The yields take their site colours
@@ -82,7 +90,7 @@ def yields_chart(
     data, frequency = wide_data(
         _levels(yields, slope, as_of=as_of, years=years, long=long, short=short)
     )
-    labels = _yield_labels(long, short)
+    labels = _yield_labels(long, short, names)
     top = folded_lines(
         data,
         labels,
@@ -116,8 +124,14 @@ def yields_chart(
                     f"{RATES_BASIS} · as of {as_of:%Y-%m-%d} · last {years} years · {frequency}",
                     f"Slope = {long} {MINUS} {short} in basis points, on sessions with both "
                     "(below 0: inverted curve)",
-                    f"{short} is the bill's discount-basis rate, about 10 bp under its "
-                    "bond-equivalent yield, so the slope reads about 10 bp steep",
+                    *(
+                        [
+                            f"{short} is the bill's discount-basis rate, about 10 bp under its "
+                            "bond-equivalent yield, so the slope reads about 10 bp steep"
+                        ]
+                        if short in DISCOUNT_BASIS
+                        else []
+                    ),
                 ],
                 anchor="start",
             )

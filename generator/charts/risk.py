@@ -70,7 +70,9 @@ def folded_lines(
         "series:N",
         scale=alt.Scale(domain=domain, range=[colors[i % len(colors)] for i in range(len(domain))]),
         sort=domain,
-        legend=alt.Legend(title=None, orient="top", direction="horizontal") if legend else None,
+        legend=alt.Legend(title=None, orient="top", direction="horizontal", labelLimit=300)
+        if legend
+        else None,
     )
     base = (
         alt.Chart(data)

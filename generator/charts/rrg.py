@@ -334,7 +334,7 @@ def rrg_chart(
     latest = pd.Timestamp(weeks[-1]) if len(weeks) else None
     as_of_text = f"as of {as_of:%Y-%m-%d}"
     if latest is not None and latest != as_of:
-        as_of_text += f" (latest week {latest:%Y-%m-%d})"
+        as_of_text += f" (latest completed week {latest:%Y-%m-%d})"
     basis = BASIS[0].lower() + BASIS[1:]
     m = params.momentum_lag
     change = "week-on-week change" if m == 1 else f"{m}-week rate of change"

@@ -302,7 +302,8 @@ def streak_records(a: pd.Series, b: pd.Series, n: int = 10) -> pd.DataFrame:
 
     A beats B on a common session when its daily total return is higher
     (:func:`outperformance`; a tie beats neither side). Columns: ``side`` (``"a"`` rows first,
-    then ``"b"``), ``rank`` (1 = longest; equal lengths are ranked by date, earlier first),
+    then ``"b"``), ``rank`` (1 = longest; equal lengths share a rank, as on Pairs: 1, 2, 2,
+    4; rows of equal length are listed earlier first),
     ``start``/``end`` (first and last session of the run), ``length`` (sessions),
     ``ratio_change`` (A/B from the close before ``start`` to ``end``: positive for A's runs,
     negative for B's), ``ongoing`` (the run reaches the last common session).
@@ -317,7 +318,7 @@ def streak_records(a: pd.Series, b: pd.Series, n: int = 10) -> pd.DataFrame:
         frames.append(
             top.assign(
                 side=side,
-                rank=np.arange(1, len(top) + 1),
+                rank=top["length"].rank(method="min", ascending=False).astype("int64"),
                 ratio_change=change,
                 ongoing=top["end"] == rel.index[-1] if len(rel) else False,
             )

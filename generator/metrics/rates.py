@@ -27,6 +27,9 @@ BP_PER_POINT = 100.0
 """Basis points in one percentage point of yield."""
 BETA_DISPLAY_BP = 10.0
 """Charts show beta as the ratio's move (in %) per this many bp of yield change."""
+DISCOUNT_BASIS = frozenset({"^IRX"})
+"""Yahoo's yield indexes quoted as a bill's discount rate, not a yield: a slope against one of
+them reads about 10 bp steep (see above). The Rates page says so only for these."""
 
 
 def curve_slope(long: pd.Series, short: pd.Series) -> pd.Series:

@@ -150,6 +150,14 @@ def _rolling_z(values: np.ndarray, n: int, atol: float) -> np.ndarray:
     return out
 
 
+def ratio_bounds(window: int) -> tuple[float, float]:
+    """The range an RS-Ratio (or RS-Momentum) can take over a ``window`` of n weeks: the z-score
+    of the latest of n values with the sample standard deviation is at most (n - 1) / sqrt(n)
+    in size (97.15 to 102.85 for 10 weeks), whatever the prices."""
+    reach = (window - 1) / math.sqrt(window)
+    return CENTRE - reach, CENTRE + reach
+
+
 def quadrant(rs_ratio: float, rs_momentum: float) -> str:
     """The RRG quadrant of a point.
 

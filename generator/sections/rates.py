@@ -1,4 +1,5 @@
-"""Rates: the 10-year and 13-week yields, the curve slope, and how the headline ratio moves with
+"""Rates: a long and a short Treasury yield (the 10-year and the 13-week bill by default), the
+curve slope, and how the headline ratio moves with
 yield changes (``rates:`` in rotation.yml)."""
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from generator.formatting import Metric, json_number
 from generator.metrics import rates
 from generator.report import Report
 from generator.sections import captions
-from generator.sections.base import Figure, MemberPrices, Page, Section, View, charted_colors
+from generator.sections.base import (
+    Figure,
+    MemberPrices,
+    Page,
+    Section,
+    View,
+    charted_colors,
+    names,
+)
 
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
@@ -55,6 +64,7 @@ def present(data: Rates | None, snap: Snapshot) -> View:
     if data is None or cfg is None:
         return View({"rates": None})
     as_of, theme = snap.report.as_of, snap.report.config.theme
+    named = {s: n for s, n in names(snap.report).items() if s in (cfg.long, cfg.short)}
     yields = Figure(
         "rates-yields",
         "Treasury yields and curve slope",
@@ -65,6 +75,7 @@ def present(data: Rates | None, snap: Snapshot) -> View:
             as_of=as_of,
             long=cfg.long,
             short=cfg.short,
+            names=named,
             theme=theme,
             colors=charted_colors(snap, (cfg.long, cfg.short)),
         ),
@@ -76,6 +87,7 @@ def present(data: Rates | None, snap: Snapshot) -> View:
             as_of=as_of,
             long=cfg.long,
             short=cfg.short,
+            names=named,
         ),
     )
     sensitivity = Figure(
@@ -102,6 +114,9 @@ def present(data: Rates | None, snap: Snapshot) -> View:
     context = {
         "long": cfg.long,
         "short": cfg.short,
+        "long_name": named.get(cfg.long, ""),
+        "short_name": named.get(cfg.short, ""),
+        "discount_basis": cfg.short in rates.DISCOUNT_BASIS,
         "long_level": metric("long_level", "level"),
         "short_level": metric("short_level", "level"),
         "slope": metric("slope", "bp"),
@@ -117,21 +132,24 @@ def present(data: Rates | None, snap: Snapshot) -> View:
 
 def yields_summary(doc: Mapping[str, Any]) -> Markup:
     """Where the two yields closed and the curve's slope between them, from the document's
-    ``rates``: inverted when the slope is below 0, flat when it rounds to 0 bp. A yield or a
-    slope the document does not hold is said to be missing."""
+    ``rates``, each yield named as in its ``universe``: inverted when the slope is below 0, flat
+    when it rounds to 0 bp. A yield or a slope the document does not hold is said to be
+    missing."""
     rates_ = doc["rates"]
+    named = {item["symbol"]: item["name"] for item in doc["universe"]}
 
     def metric(key: str, fmt: str) -> Metric:
         return Metric(doc, f"rates.{key}", fmt)
 
     levels: list[Markup] = []
-    for side, name in (("long", "10-year yield"), ("short", "13-week bill")):
+    for side in ("long", "short"):
         if rates_[f"{side}_level"] is not None:
+            symbol = rates_[side]
+            label = f"{named[symbol]} ({symbol})" if named.get(symbol) else symbol
             levels.append(
                 captions.sentence(
-                    "the {} ({}) at {}" if levels else "The {} ({}) closed at {}",
-                    name,
-                    rates_[side],
+                    "the {} at {}" if levels else "The {} closed at {}",
+                    label,
                     metric(f"{side}_level", "level"),
                 )
             )

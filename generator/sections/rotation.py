@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from markupsafe import Markup
 
+from generator import calendar
 from generator.charts import rrg as rrg_charts
 from generator.config import Config, slug
 from generator.formatting import NA, Metric, fmt_date, fmt_pct, fmt_pp, json_date, json_number
@@ -53,6 +54,10 @@ def compute(report: Report, members: MemberPrices) -> tuple[RotationGroup, ...] 
         return None
     p = params(report)
     weekly = rrg.weekly_closes(report.prices)
+    if not weekly.empty and calendar.week_ends(report.as_of, report.as_of).empty:
+        # The week in progress makes no point: a one-session "week" would move symbols between
+        # quadrants and back. The graph stands at the last completed week until this one ends.
+        weekly = weekly.iloc[:-1]
     bench = report.returns.loc[cfg.benchmark] if cfg.benchmark in report.returns.index else None
     out = []
     for group in cfg.groups:
