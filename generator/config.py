@@ -252,6 +252,21 @@ class MemberList(_Model):
     """The index's name, used in headings and chart titles."""
     file: str = Field(min_length=1)
     """A ``ticker,sector`` CSV, relative to the config file."""
+    members_as_of: str | None = None
+    """When the file's membership was taken, as ``YYYY-MM-DD`` or, when only the month is known,
+    ``YYYY-MM``: the page says "members as of" it, so a reader knows how old the list is. Empty
+    when unknown."""
+
+    @field_validator("members_as_of", mode="before")
+    @classmethod
+    def _day(cls, value: object) -> object:
+        """YAML reads an unquoted ``2026-08-03`` as a date: it is the same day written out. A
+        month or a day, nothing else."""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])(-\d{2})?", str(value)):
+            raise ValueError(f"write a month (2026-08) or a day (2026-08-03), not {value!r}")
+        return value
 
 
 class Breadth(_Model):

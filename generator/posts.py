@@ -97,7 +97,7 @@ def post_config(config: Config) -> str:
         **dict.fromkeys(("store", "members_store", "posts"), True),
     }
     if config.breadth is not None:
-        exclude["breadth"] = {"lists": {"__all__": {"file"}}}
+        exclude["breadth"] = {"lists": {"__all__": {"file", "members_as_of"}}}
     return config.model_dump_json(exclude=exclude)
 
 

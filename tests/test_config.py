@@ -36,6 +36,46 @@ def test_the_projects_own_rotation_yml_is_valid():
     assert config.headline_pair.key in {p.key for p in config.pairs}
 
 
+def test_the_shipped_member_lists_are_in_the_repository_and_readable():
+    """A fork has no ../shared folder: the default config's breadth lists are committed files of
+    each index's members (Yahoo spelling), each saying how old it is."""
+    from generator.members import read_members
+
+    config = load_config(REPO / "rotation.yml")
+    assert config.breadth is not None
+    sizes = {"Russell 2000": 1500, "S&P 500": 450, "S&P 400": 350, "Nasdaq-100": 95}
+    assert {item.name for item in config.breadth.lists} == set(sizes)
+    for item in config.breadth.lists:
+        path = (REPO / item.file).resolve()
+        assert path.is_relative_to(REPO), f"{item.file} is outside the repository"
+        members = read_members(path)
+        assert len(members) >= sizes[item.name], item.name
+        assert not [m.ticker for m in members if "." in m.ticker], "Yahoo spells BRK-B"
+        assert item.members_as_of == "2026-08"
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"), [("2026-08", "2026-08"), ("2026-08-03", "2026-08-03"), (None, None)]
+)
+def test_a_lists_date_may_be_a_month_or_a_day(tmp_path, written, kept):
+    data = yaml.safe_load(FIXTURE_CONFIG.read_text())
+    data["breadth"]["lists"][0]["members_as_of"] = written
+    text = yaml.safe_dump(data).replace("'2026-08-03'", "2026-08-03")  # YAML reads it as a date
+    path = tmp_path / "rotation.yml"
+    path.write_text(text)
+    assert load_config(path).breadth.lists[0].members_as_of == kept
+
+
+def test_a_lists_date_in_another_form_is_refused(tmp_path):
+    data = yaml.safe_load(FIXTURE_CONFIG.read_text())
+    data["breadth"]["lists"][0]["members_as_of"] = "August 2026"
+    found = problems(tmp_path, yaml.safe_dump(data))
+    assert found == [
+        "breadth.lists[0].members_as_of: write a month (2026-08) or a day (2026-08-03), "
+        "not 'August 2026'"
+    ]
+
+
 def test_fixture_config_is_valid_and_frozen():
     config = load_config(FIXTURE_CONFIG)
     assert config.headline_pair.a == "IWN"

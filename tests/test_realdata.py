@@ -123,6 +123,12 @@ def test_missing_iws_is_reported_not_fatal(real_site):
     assert "<li><strong>IWS</strong>: no file IWS.csv in the CSV folder</li>" in style
 
 
+def test_breadth_says_how_old_its_member_list_is(real_site):
+    _, root, _ = real_site
+    page = html.unescape((root / "site" / "breadth" / "index.html").read_text())
+    assert "Members as of 2026-08. " in page
+
+
 def test_no_path_of_the_build_machine_is_published(real_site):
     """Pages, feed, data and search index name the provider, never a folder of the machine
     that built them (nor the relative path it was given)."""

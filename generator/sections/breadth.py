@@ -104,6 +104,7 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
     figures: list[Figure] = []
     lists: list[dict[str, Any]] = []
     exported = {(row["list"], row["window"]): i for i, row in enumerate(snap.document["breadth"])}
+    listed = {member_list.name: member_list for member_list in cfg.lists}
     for item in data.lists:
         if item.coverage is None or item.advance_decline is None:
             lists.append({"name": item.name, "problem": item.problem})
@@ -150,6 +151,8 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
                 "problem": "",
                 "key": slug(item.name),
                 "coverage": item.coverage.summary(),
+                # The sample's members are synthetic, whatever the list files say.
+                "members_as_of": "" if report.is_sample else listed[item.name].members_as_of or "",
                 "above": [
                     {
                         "window": str(w),
