@@ -178,6 +178,39 @@ def test_weekly_steps_run_in_order(weekly: dict) -> None:
     assert upload["with"]["path"] == "site"
 
 
+def _pins(path: Path) -> dict[str, str]:
+    """Package -> version of a lock file (``name==version`` lines)."""
+    found = re.findall(r"(?m)^([A-Za-z0-9_.-]+)==([^\s\\]+)", path.read_text())
+    return {name.lower().replace("_", "-"): version for name, version in found}
+
+
+def test_the_weekly_run_installs_the_runtime_lock_with_its_hashes(weekly: dict) -> None:
+    """The job that may push installs only what the generator runs on, each package checked
+    against its hashes: no test tool (pytest, playwright, hypothesis, ruff), and every version
+    the one the tests ran with (requirements.lock)."""
+    build = weekly["jobs"]["build"]
+    install = build["steps"][step_index(build, runs_command("python -m pip install"), "installs")]
+    lines = [line.strip() for line in install["run"].strip().splitlines()]
+    assert lines == [
+        "python -m pip install --quiet --require-hashes -r requirements-runtime.lock",
+        "python -m pip install --quiet --no-deps -e .",
+    ]
+    runtime, full = _pins(REPO / "requirements-runtime.lock"), _pins(REPO / "requirements.lock")
+    assert not {"pytest", "pytest-xdist", "playwright", "hypothesis", "ruff", "zizmor"} & set(
+        runtime
+    )
+    assert {name: full.get(name) for name in runtime} == runtime
+    text = (REPO / "requirements-runtime.lock").read_text()
+    blocks = re.split(r"(?m)^(?=[A-Za-z0-9_.-]+==)", text)[1:]
+    assert len(blocks) == len(runtime)
+    assert all("--hash=sha256:" in block for block in blocks)
+    assert "--index-url" not in text
+    assert "--find-links" not in text
+    project = (REPO / "pyproject.toml").read_text()
+    direct = re.findall(r'^    "([A-Za-z0-9_.-]+)==', project.split("[project.optional")[0], re.M)
+    assert {d.lower().replace("_", "-") for d in direct} <= set(runtime)
+
+
 def test_weekly_fails_closed(weekly: dict) -> None:
     # A failed step ends the job: nothing may continue past it or run regardless of it.
     for job in weekly["jobs"].values():
