@@ -211,6 +211,24 @@ def test_the_weekly_run_installs_the_runtime_lock_with_its_hashes(weekly: dict) 
     assert {d.lower().replace("_", "-") for d in direct} <= set(runtime)
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("data/store", "data: prices through $session"),
+        ("data/posts/market", "posts: the weeks to $session"),
+    ],
+)
+def test_weekly_commits_name_the_session_they_cover(weekly: dict, path: str, message: str) -> None:
+    """A commit says which session its prices or posts reach (from the run report the step
+    before wrote), not the day the job ran."""
+    build = weekly["jobs"]["build"]
+    script = build["steps"][step_index(build, commits(path), f"commits {path}")]["run"]
+    assert f'git commit --quiet -m "{message}"' in script
+    assert '["expected_session"]' in script
+    assert ".build/run-report.json" in script
+    assert "date -u" not in script
+
+
 def test_weekly_fails_closed(weekly: dict) -> None:
     # A failed step ends the job: nothing may continue past it or run regardless of it.
     for job in weekly["jobs"].values():
