@@ -262,6 +262,21 @@ def test_advance_decline_hand_counted_with_gap_zero_and_tie() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def test_coverage_says_from_when_most_members_have_prices() -> None:
+    """One member's file starts two sessions before the other nine's: the history is said to
+    rest on 90 % of the members only from the third session."""
+    early = {"E": [1.0, 1, 1, 1, 1]}
+    late = {f"M{i}": [NAN, NAN, 1, 1, 1] for i in range(9)}
+    prices = frame(early | late)
+    cov = coverage(prices, list(early) + list(late), prices.index[-1])
+    assert cov.first_session == prices.index[0]
+    assert cov.broad_from == prices.index[2]
+    assert cov.summary().endswith("prices from 2024-01-01 (for 90% of them from 2024-01-03)")
+    together = coverage(prices, list(late), prices.index[-1])
+    assert together.broad_from == together.first_session == prices.index[2]
+    assert "(for 90%" not in together.summary()
+
+
 def test_coverage_counts_listed_priced_and_as_of_members() -> None:
     prices = frame(
         {

@@ -127,6 +127,8 @@ def test_breadth_says_how_old_its_member_list_is(real_site):
     _, root, _ = real_site
     page = html.unescape((root / "site" / "breadth" / "index.html").read_text())
     assert "Members as of 2026-08. " in page
+    # The Nasdaq-100 files mostly start on 2023-01-03; the coverage line says so.
+    assert re.search(r"prices from \d{4}-\d\d-\d\d \(for 90% of them from 2023-01-03\)", page)
 
 
 def test_no_path_of_the_build_machine_is_published(real_site):

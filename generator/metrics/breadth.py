@@ -183,6 +183,9 @@ class Coverage:
     """Members with a close on the ``as_of`` session itself."""
     first_session: pd.Timestamp | None
     """The first session on which any member has a close (``None`` if none has)."""
+    broad_from: pd.Timestamp | None
+    """The first session on which :data:`BROAD_SHARE` of the members with prices have a close:
+    where the history stops resting on a few early files (``None`` if no session does)."""
     without_prices: tuple[str, ...]
     """Listed members with no close at all up to ``as_of`` (no file, or not trading yet)."""
     non_positive: tuple[str, ...]
@@ -196,10 +199,17 @@ class Coverage:
         )
         if self.first_session is not None:
             text += f"; prices from {self.first_session:%Y-%m-%d}"
+            if self.broad_from is not None and self.broad_from != self.first_session:
+                text += f" (for {BROAD_SHARE:.0%} of them from {self.broad_from:%Y-%m-%d})"
         if self.non_positive:
             n = len(self.non_positive)
             text += f"; {n} with zero or negative closes (left out on those sessions)"
         return text
+
+
+BROAD_SHARE = 0.9
+"""The share of a list's members with prices that must have a close for a session to count as
+broadly covered (:attr:`Coverage.broad_from`)."""
 
 
 def coverage(prices: pd.DataFrame, members: Sequence[str], as_of: pd.Timestamp) -> Coverage:
@@ -222,12 +232,14 @@ def coverage(prices: pd.DataFrame, members: Sequence[str], as_of: pd.Timestamp) 
     )
     rows_with_close = np.flatnonzero(valid.any(axis=0))
     priced = {t for t, ok in zip(present, has_close, strict=True) if ok}
+    broad = np.flatnonzero(valid.sum(axis=0) >= BROAD_SHARE * len(priced)) if priced else []
     return Coverage(
         as_of=as_of,
         listed=len(tickers),
         priced=len(priced),
         on_as_of=int(on_day.sum()),
         first_session=window.index[rows_with_close[0]] if len(rows_with_close) else None,
+        broad_from=window.index[broad[0]] if len(broad) else None,
         without_prices=tuple(t for t in tickers if t not in priced),
         non_positive=tuple(
             t for t, bad in zip(present, non_positive.any(axis=0), strict=True) if bad
