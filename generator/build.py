@@ -28,7 +28,7 @@ from generator.publish import publish
 from generator.registry import REGISTRY
 from generator.sources import SAMPLE, Source
 from generator.store import PriceStore
-from generator.templating import make_environment
+from generator.templating import check_templates, make_environment
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ def _build(
 ) -> BuildResult:
     config = project.config
     requested = pd.Timestamp(options.as_of) if options.as_of else None
+    env = make_environment(project.templates, project.overrides, project.cache_dir)
+    check_templates(env)  # a broken override stops the build before any data is read
     with timings.stage("load"):
         loaded = load_prices(
             source, config.symbols, store=PriceStore(project.store), policy=config.data
@@ -123,7 +125,6 @@ def _build(
         archive = published_posts(project.archive(source), as_of)
         files = post_site_files(archive)
     with timings.stage("render"):
-        env = make_environment(project.templates, project.overrides, project.cache_dir)
         pages = snap.pages()
         data_files = export.files(snap)
         reader_files = feed.reader_files(env, archive, config, config.site.url)

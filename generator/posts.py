@@ -45,7 +45,7 @@ from generator.sections import pairs, rotation
 from generator.sections.base import ChartRef, Figure
 from generator.sources import SAMPLE, Source
 from generator.store import PriceStore
-from generator.templating import make_environment, render_template
+from generator.templating import check_templates, make_environment, render_template
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +354,8 @@ def _backfill(
     options: BackfillOptions, project: Project, source: Source, started: float
 ) -> BackfillResult:
     config = project.config
+    env = make_environment(project.templates, project.overrides, project.cache_dir)
+    check_templates(env)  # a broken override stops the run before any data is read
     loaded = load_prices(
         source, config.symbols, store=PriceStore(project.store), policy=config.data
     )
@@ -371,7 +373,6 @@ def _backfill(
     members = load_member_prices(
         project, source, start=sessions_[0] - pd.DateOffset(years=MEMBER_YEARS)
     )
-    env = make_environment(project.templates, project.overrides, project.cache_dir)
     templates = _templates_digest(env)
     exports = ExportCache(project.cache_dir)
     existing = {p.session: p for p in archived(folder)}

@@ -99,6 +99,24 @@ def make_environment(
     return env
 
 
+RENDERED = ("pages/", "partials/", "posts/", "email/")
+"""The folders of templates the generator renders (``theme/`` is MkDocs's, rendered by it)."""
+
+
+def check_templates(env: jinja2.Environment) -> None:
+    """Compile every template the generator renders, the project's overrides included, before
+    any data is read: a syntax error or an unknown filter in an override stops the run at once
+    (a build otherwise spends its whole computation first), as one line naming file and line."""
+    assert env.loader is not None
+    for name in env.loader.list_templates():
+        if not name.startswith(RENDERED):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(f"{exc.filename}: line {exc.lineno}: {exc.message}") from None
+
+
 def render_pages(
     env: jinja2.Environment, context: Mapping[str, Any], pages: Sequence[Renderable]
 ) -> dict[str, bytes]:

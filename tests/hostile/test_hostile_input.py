@@ -91,6 +91,22 @@ def test_a_template_that_is_not_utf8_names_its_file(tmp_path, capsys):
     assert not (root / "site").exists()
 
 
+@pytest.mark.parametrize("command", ["build", "backfill"])
+def test_a_broken_override_stops_the_run_before_any_data_is_read(tmp_path, capsys, command):
+    from conftest import project_copy
+
+    root = project_copy(tmp_path / "p")
+    override = root / "overrides" / "posts" / "summary.html.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text("{% if headline %}\n{{ headline.a }\n{% endif %}\n")  # an unclosed }}
+    assert main(["-q", command, "--config", str(root / "rotation.yml")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {override}: line 2: ")
+    assert err.count("\n") == 1
+    assert not (root / ".build" / "run-report.json").exists()  # no price was read
+    assert not (root / "site").exists()
+
+
 def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     tmp_path, capsys, monkeypatch
 ):
