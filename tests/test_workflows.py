@@ -229,6 +229,19 @@ def test_weekly_commits_name_the_session_they_cover(weekly: dict, path: str, mes
     assert "date -u" not in script
 
 
+def test_weekly_carries_the_members_prices_and_chart_exports_between_runs(weekly: dict) -> None:
+    """The members' store and the export cache are restored before the fetch from the newest
+    earlier run and saved under this run's own key (a key never overwritten)."""
+    build = weekly["jobs"]["build"]
+    cache = step_index(build, uses("actions/cache"), "restores the cache")
+    assert cache < step_index(build, runs_command("rotation fetch"), "fetches")
+    settings = build["steps"][cache]["with"]
+    assert set(settings["path"].split()) == {"data/members", ".cache/exports"}
+    assert settings["key"] == "rotation-cache-${{ github.run_id }}"
+    assert settings["restore-keys"].strip() == "rotation-cache-"
+    assert "data/members/" in (REPO / ".gitignore").read_text()  # never committed
+
+
 def test_weekly_fails_closed(weekly: dict) -> None:
     # A failed step ends the job: nothing may continue past it or run regardless of it.
     for job in weekly["jobs"].values():
