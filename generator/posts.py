@@ -214,7 +214,6 @@ class Draft:
 
 
 def draft_post(
-    env: jinja2.Environment,
     config: Config,
     loaded: LoadResult,
     members: Mapping[str, tuple[pd.DataFrame | None, list[str], str]],
@@ -264,19 +263,6 @@ def draft_post(
     ]
     downloads = sorted(n for n in files if "/" not in n)
     return Draft(files, context | {"charts": refs, "downloads": downloads})
-
-
-def render_post(
-    env: jinja2.Environment,
-    config: Config,
-    loaded: LoadResult,
-    members: Mapping[str, tuple[pd.DataFrame | None, list[str], str]],
-    session: pd.Timestamp,
-    *,
-    exports: ExportCache | None = None,
-) -> dict[str, bytes]:
-    """Every file of the post of the week ending at ``session``, as first published."""
-    return draft_post(env, config, loaded, members, session, exports=exports).page(env, [])
 
 
 def _revision(old: Mapping[str, str], new: Mapping[str, str], today: dt.date) -> dict[str, Any]:
@@ -386,7 +372,7 @@ def _backfill(
             unchanged.append(session)
             continue
         revisions = list(old.manifest.get("revisions", [])) if old is not None else []
-        draft = draft_post(env, config, loaded, members, session, exports=exports)
+        draft = draft_post(config, loaded, members, session, exports=exports)
         files = draft.page(env, revisions)
         if old is not None and (lost := _poorer(old.files(), files)):
             log.warning(

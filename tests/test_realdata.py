@@ -247,7 +247,9 @@ def story_posts(shared_prices) -> dict[str, str]:
     loaded = load_prices(Source.parse(f"csv:{shared_prices}"), config.symbols)
     env = make_environment(REPO / "templates")
     return {
-        week: posts.render_post(env, config, loaded, {}, pd.Timestamp(week))["index.md"].decode()
+        week: posts.draft_post(config, loaded, {}, pd.Timestamp(week))
+        .page(env, [])["index.md"]
+        .decode()
         for week in STORY_WEEKS
     }
 

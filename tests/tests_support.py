@@ -151,7 +151,7 @@ def render_sample_post(session: str) -> dict[str, bytes]:
     start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
     members = sample_members(config, start)
     env = make_environment(REPO / "templates")
-    return posts.render_post(env, config, loaded, members, pd.Timestamp(session))
+    return posts.draft_post(config, loaded, members, pd.Timestamp(session)).page(env, [])
 
 
 def unmark(text: str) -> str:
