@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import __version__
-from generator.errors import RotationError
+from generator.errors import ConfigError, RotationError
 from generator.sources import Source
 
 log = logging.getLogger("generator")
@@ -106,6 +106,17 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
     fetch.add_argument(
         "--source", default="yahoo", help="yahoo (default) or csv:DIR to import a CSV folder"
+    )
+    members = sub.add_parser(
+        "members", help="refresh the breadth member lists from the issuers' holdings files"
+    )
+    members.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
+    members.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="LIST=FILE",
+        help="read the list LIST from a holdings file downloaded by hand (repeatable)",
     )
     return parser
 
@@ -199,11 +210,35 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_members(args: argparse.Namespace) -> int:
+    from generator import holdings, workdir
+    from generator.project import Project
+
+    files = {}
+    for given in args.file:
+        name, sep, path = given.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError("--file", [f"{given!r}: write LIST=FILE ('S&P 500=IVV.csv')"])
+        files[name] = Path(path)
+    project = Project.load(args.config)
+    with workdir.exclusive(project, "members"):
+        for done in holdings.refresh(project, files=files):
+            log.info(
+                "%s: %d members as of %s written to %s",
+                done.name,
+                done.members,
+                done.as_of or "an undated file",
+                done.path,
+            )
+    return 0
+
+
 COMMANDS = {
     "build": _cmd_build,
     "fetch": _cmd_fetch,
     "backfill": _cmd_backfill,
     "init": _cmd_init,
+    "members": _cmd_members,
 }
 
 

@@ -245,6 +245,18 @@ class Rotation(_Model):
     """One relative rotation graph per group, on the Sectors page."""
 
 
+class HoldingsSource(_Model):
+    """Where ``rotation members`` refreshes a list: a fund tracking the index, whose issuer
+    publishes its holdings as a CSV download."""
+
+    issuer: Literal["ishares", "invesco"]
+    """The file's format: iShares (IWM, IVV, IJH…) or Invesco (QQQ)."""
+    url: str = Field(pattern=r"^https://")
+    """The holdings CSV download (https)."""
+    min_members: int = Field(50, ge=1)
+    """Fewer stocks than this in a download: refused as truncated, the previous list kept."""
+
+
 class MemberList(_Model):
     """An index's members, whose breadth the Breadth page charts."""
 
@@ -252,6 +264,8 @@ class MemberList(_Model):
     """The index's name, used in headings and chart titles."""
     file: str = Field(min_length=1)
     """A ``ticker,sector`` CSV, relative to the config file."""
+    holdings: HoldingsSource | None = None
+    """Where ``rotation members`` refreshes the file from; without it the file is kept by hand."""
     members_as_of: str | None = None
     """When the file's membership was taken, as ``YYYY-MM-DD`` or, when only the month is known,
     ``YYYY-MM``: the page says "members as of" it, so a reader knows how old the list is. Empty

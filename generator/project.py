@@ -7,7 +7,9 @@ the templates and overrides that come before the package's own, and the site.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,8 @@ class Project:
         if site_url is not None:
             site = config.site.model_copy(update={"url": site_url})
             config = config.model_copy(update={"site": site})
-        return cls(config_path.resolve().parent, config_path, config)
+        root = config_path.resolve().parent
+        return cls(root, config_path, _dated_lists(config, root))
 
     @property
     def store(self) -> Path:
@@ -82,3 +85,23 @@ class Project:
     def locate(self, path: str | Path) -> Path:
         """A path written in the config, relative to the config file."""
         return self.root / path
+
+
+def _dated_lists(config: Config, root: Path) -> Config:
+    """The config with each breadth list dated by the sidecar ``rotation members`` wrote beside
+    its file (``<list>.json``: the holdings' own date), where there is one: a refreshed list is
+    newer than the ``members_as_of`` written in ``rotation.yml``."""
+    if config.breadth is None:
+        return config
+    lists = []
+    for item in config.breadth.lists:
+        sidecar = (root / item.file).with_suffix(".json")
+        try:
+            day = json.loads(sidecar.read_text(encoding="utf-8")).get("holdings_as_of")
+        except (OSError, ValueError, AttributeError):
+            day = None
+        dated = isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day)
+        lists.append(item.model_copy(update={"members_as_of": day}) if dated else item)
+    return config.model_copy(
+        update={"breadth": config.breadth.model_copy(update={"lists": tuple(lists)})}
+    )
