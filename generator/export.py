@@ -103,6 +103,7 @@ def _week(week: Week) -> dict[str, Any]:
                 "return_a": number(p.return_a),
                 "return_b": number(p.return_b),
                 "spread": number(p.spread),
+                "previous_spread": number(p.previous_spread),
                 "ytd_gap": number(p.ytd_gap),
                 "leader": p.leader or None,
                 "streak": _run(p.streak),

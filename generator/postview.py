@@ -51,6 +51,8 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
                 "spread": Metric(doc, f"{at}.spread", "pp"),
                 "gap": Metric(doc, f"{at}.spread", "gap"),
                 "beat": _direction(p["spread"]),
+                "before": Metric(doc, f"{at}.previous_spread", "gap"),
+                "before_beat": _direction(p["previous_spread"]),
                 "ytd_gap": Metric(doc, f"{at}.ytd_gap", "pp"),
                 "ytd_size": Metric(doc, f"{at}.ytd_gap", "gap"),
                 "ytd_lead": _direction(p["ytd_gap"]),

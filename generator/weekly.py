@@ -57,6 +57,8 @@ class PairWeek:
     return_b: float
     spread: float
     """``return_a - return_b``: positive when ``a`` beat ``b`` over the week."""
+    previous_spread: float
+    """The same spread over the week before (NaN without one): what this week compares with."""
     ytd_gap: float
     leader: str
     """The side on a winning run at the session (``""`` after a tie)."""
@@ -196,6 +198,13 @@ def pair_week(
     common = metrics.aligned(prices[pair.a], prices[pair.b])
     ret_a = week_return(common["a"], previous, session)
     ret_b = week_return(common["b"], previous, session)
+    earlier = calendar.week_ends(previous - pd.Timedelta(days=14), previous)
+    before = earlier[-2] if len(earlier) > 1 else None
+    previous_spread = (
+        week_return(common["a"], before, previous) - week_return(common["b"], before, previous)
+        if before is not None
+        else math.nan
+    )
     a_flags = metrics.outperformance(prices[pair.a], prices[pair.b])
     b_flags = metrics.outperformance(prices[pair.b], prices[pair.a])
     if pr.a_beats.current.length:
@@ -217,6 +226,7 @@ def pair_week(
         return_a=ret_a,
         return_b=ret_b,
         spread=ret_a - ret_b,
+        previous_spread=previous_spread,
         ytd_gap=float(ytd),
         leader=leader,
         streak=streak,

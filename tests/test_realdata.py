@@ -300,6 +300,17 @@ def test_real_posts_tell_the_record_the_holiday_and_the_level_week(story_posts, 
         "2000-05-26, beating the 13 sessions to 2008-06-06."
     ) in january
     assert "ratio closed at a one-year high" in january
+    # The week before (to Friday 16 January, from Friday 9 January), from the raw closes.
+    iwn, iwf = raw_closes(shared_prices, "IWN"), raw_closes(shared_prices, "IWF")
+    start, end = dt.date(2026, 1, 9), dt.date(2026, 1, 16)
+    before = (close_on_or_before(iwn, end) / close_on_or_before(iwn, start)) - (
+        close_on_or_before(iwf, end) / close_on_or_before(iwf, start)
+    )
+    verb = "beating it" if before > 0 else "trailing"
+    assert (
+        f"(IWN +0.1%, IWF -0.5%), after {verb} by {abs(before) * 100:.1f} pp the week before."
+        in (january)
+    )
     assert "In a short week of 4 sessions, IWN trailed IWF by" in plain_text(
         story_posts["2026-04-02"]
     )

@@ -32,6 +32,7 @@ def _pair(key: str, a: str, b: str, **changes) -> dict:
         "return_a": 0.01,
         "return_b": 0.0,
         "spread": 0.01,
+        "previous_spread": None,
         "ytd_gap": 0.05,
         "leader": a,
         "streak": _run(1, "2026-07-31", "2026-07-31"),
@@ -180,6 +181,20 @@ def test_signs_read_naturally(spread, words):
     assert text.startswith(words), text
     assert "-0.0" not in text
     assert "by -" not in text
+
+
+@pytest.mark.parametrize(
+    ("before", "words"),
+    [
+        (-0.004, "(IWN +1.0%, IWF 0.0%), after trailing by 0.4 pp the week before."),
+        (0.012, "(IWN +1.0%, IWF 0.0%), after beating it by 1.2 pp the week before."),
+        (0.0002, "(IWN +1.0%, IWF 0.0%), after a level week."),
+        (None, "(IWN +1.0%, IWF 0.0%). Year to date"),
+    ],
+)
+def test_the_week_is_set_against_the_week_before(before, words):
+    text = opening(_doc([_pair("iwn-iwf", "IWN", "IWF", previous_spread=before)]))
+    assert words in text, text
 
 
 def test_the_year_to_date_gap_is_said_with_its_direction():

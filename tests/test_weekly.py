@@ -70,6 +70,8 @@ def test_a_hand_made_week():
     assert week.return_a == pytest.approx(0.99**2 * 1.01**3 - 1)
     assert week.return_b == 0.0
     assert week.spread == pytest.approx(week.return_a)
+    # The week before (to Friday 9 January) IWN rose five sessions in a row and IWF stayed flat.
+    assert week.previous_spread == pytest.approx(1.01**5 - 1)
     # The run of five ahead (5-9 Jan) was broken on Monday 12 Jan: told, though its last
     # session is the previous week's; IWF's two-session run (12-13 Jan) is under min_streak.
     # It is IWN's longest of its two runs so far (the second still going), with none before it.
