@@ -99,17 +99,21 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
     links = {page: {"href": root + path, "title": title} for page, (path, title) in PAGES.items()}
 
     def told(fact: story.Fact) -> dict[str, Any]:
-        """A fact with what its sentence needs (``posts/fact.html.j2`` words it)."""
-        parts = fact.at.split(".")
+        """A fact with what its sentence needs (``posts/fact.html.j2`` words it): the pair, run,
+        breadth row or quadrant move it is about, and, for a fact told with others of its kind,
+        all of them (``pairs``, ``moves``)."""
         out: dict[str, Any] = {"kind": fact.kind, **links[fact.page]}
-        if parts[1] == "pairs":
-            out["pair"] = pairs[int(parts[2])]
-            if len(parts) > 3:
-                out["run"] = out["pair"]["ended"][int(parts[4])]
-        elif parts[1] == "breadth":
-            out["breadth"] = breadth[int(parts[2])]
+        places = [p.split(".") for p in (fact.at, *fact.others)]
+        if places[0][1] == "pairs":
+            out["pairs"] = [pairs[int(p[2])] for p in places]
+            out["pair"] = out["pairs"][0]
+            if len(places[0]) > 3:
+                out["run"] = out["pair"]["ended"][int(places[0][4])]
+        elif places[0][1] == "breadth":
+            out["breadth"] = breadth[int(places[0][2])]
         else:
-            out["move"] = moves[int(parts[2])]
+            out["moves"] = [moves[int(p[2])] for p in places]
+            out["move"] = out["moves"][0]
         return out
 
     told_story = story.story(doc, config.weekly)

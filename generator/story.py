@@ -27,7 +27,7 @@ templates' (``posts/fact.html.j2``); the thresholds are ``weekly:`` in ``rotatio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.config import Weekly
@@ -49,6 +49,9 @@ class Fact:
     score: float
     page: str
     """The site page where a reader follows it up: ``pairs``, ``breadth`` or ``sectors``."""
+    others: tuple[str, ...] = ()
+    """The places of facts of the same kind told in the same sentence (other pairs at a
+    one-year high, other symbols entering Leading on the same graph)."""
 
 
 @dataclass(frozen=True)
@@ -104,12 +107,40 @@ def _quadrant_facts(week: Mapping[str, Any]) -> list[Fact]:
     return facts
 
 
+GROUPED = frozenset({"high", "low", "entered_leading", "left_leading"})
+"""Kinds whose equal-scoring facts make one sentence ("The RSP / SPY and IWD / IWF ratios …")."""
+
+
+def _grouped(facts: list[Fact], week: Mapping[str, Any]) -> list[Fact]:
+    """Facts of a :data:`GROUPED` kind with the same score (and, for quadrant moves, the same
+    rotation graph) joined into the first of them."""
+    out: list[Fact] = []
+    first: dict[tuple[Any, ...], int] = {}
+    for fact in facts:
+        if fact.kind not in GROUPED:
+            out.append(fact)
+            continue
+        graph = ""
+        if fact.at.startswith("week.quadrant_moves."):
+            graph = week["quadrant_moves"][int(fact.at.rsplit(".", 1)[1])]["group"]
+        key = (fact.kind, fact.score, graph)
+        if key in first:
+            lead = out[first[key]]
+            out[first[key]] = replace(lead, others=(*lead.others, fact.at))
+        else:
+            first[key] = len(out)
+            out.append(fact)
+    return out
+
+
 def ranked(doc: Mapping[str, Any], weekly: Weekly) -> list[Fact]:
-    """Every fact of the post's week worth a line, most important first."""
+    """Every fact of the post's week worth a line, most important first; facts of one kind and
+    score told together (:func:`_grouped`)."""
     week = doc["week"]
     facts = [f for i, p in enumerate(week["pairs"]) for f in _pair_facts(i, p, weekly)]
     facts += _breadth_facts(week, weekly) + _quadrant_facts(week)
-    return sorted(facts, key=lambda f: -f.score)  # stable: equal scores keep document order
+    # sorted is stable: equal scores keep the document's order
+    return _grouped(sorted(facts, key=lambda f: -f.score), week)
 
 
 def story(doc: Mapping[str, Any], weekly: Weekly) -> Story:

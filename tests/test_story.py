@@ -242,3 +242,32 @@ def test_a_quiet_week_says_so():
     week = copy.deepcopy(doc)
     week["week"]["quadrant_moves"] = [_move("XLE", "Lagging", "Improving")]
     assert "Nothing else of note" not in also(week)
+
+
+def test_facts_of_one_kind_are_told_in_one_sentence():
+    pairs = [
+        _pair("iwn-iwf", "IWN", "IWF", started=False),
+        _pair("rsp-spy", "RSP", "SPY", started=False, high_52w="2026-07-27"),
+        _pair("iwd-iwf", "IWD", "IWF", started=False, high_52w="2026-07-28"),
+    ]
+    moves = [
+        _move("XLY", "Improving", "Leading"),
+        {**_move("IWN", "Improving", "Leading"), "group": "Size and style"},
+        _move("XLU", "Weakening", "Leading"),
+    ]
+    doc = _doc(pairs, moves=moves)
+    facts = story.ranked(doc, Weekly(lead_items=0))
+    assert [(f.kind, f.at, f.others) for f in facts] == [
+        ("high", "week.pairs.1", ("week.pairs.2",)),
+        ("entered_leading", "week.quadrant_moves.0", ("week.quadrant_moves.2",)),
+        ("entered_leading", "week.quadrant_moves.1", ()),  # another graph: its own sentence
+    ]
+    items = re.findall(r"<li>(.*?)</li>", also(doc, Weekly(lead_items=0)), re.S)
+    assert plain(items[0]) == (
+        "The RSP / SPY ratio (2026-07-27) and the IWD / IWF ratio (2026-07-28) closed at "
+        "one-year highs. Pairs"
+    )
+    assert plain(items[1]) == (
+        "XLY (Consumer Discretionary, from Improving) and XLU (Utilities, from Weakening) "
+        "entered Leading on the Sectors rotation graph. Sectors"
+    )
