@@ -131,6 +131,42 @@ def test_breadth_says_how_old_its_member_list_is(real_site):
     assert re.search(r"prices from \d{4}-\d\d-\d\d \(for 90% of them from 2023-01-03\)", page)
 
 
+def test_a_symbol_ahead_of_the_benchmark_can_sit_below_100_and_the_page_says_why(real_site):
+    """Built on Monday 2026-03-09, the graph stands at the completed week to Friday 03-06. Over
+    its 10 weekly closes IWN beat SPY (worked out here from the raw CSV text), yet its RS-Ratio,
+    a z-score of its relative strength against its own 10-week mean, is under 100: the page says
+    that 100 is that mean, not "level with the benchmark"."""
+    import json
+    import statistics
+
+    folder, root, _ = real_site
+
+    def fridays(symbol: str) -> dict[dt.date, float]:
+        weeks: dict[dt.date, float] = {}
+        for day, close in raw_closes(folder, symbol):
+            if day <= dt.date(2026, 3, 9):
+                weeks[day + dt.timedelta(days=(4 - day.weekday()) % 7)] = close  # last wins
+        return weeks
+
+    iwn, spy = fridays("IWN"), fridays("SPY")
+    weeks = sorted(set(iwn) & set(spy) & {d for d in iwn if d <= dt.date(2026, 3, 6)})[-10:]
+    rs = [100 * iwn[w] / spy[w] for w in weeks]
+    assert rs[-1] / rs[0] - 1 > 0.05  # IWN ahead of SPY by more than 5 % over the window
+    expected = 100 + (rs[-1] - statistics.mean(rs)) / statistics.stdev(rs)
+    doc = json.loads((root / "site" / "metrics.json").read_text())
+    (point,) = [s for g in doc["rotation"] for s in g["symbols"] if s["symbol"] == "IWN"]
+    assert point["week"] == "2026-03-06"
+    assert point["rs_ratio"] == pytest.approx(expected, abs=1e-3)
+    assert point["rs_ratio"] < 100
+    assert point["quadrant"] in ("Lagging", "Improving")
+    page = html.unescape((root / "site" / "sectors" / "index.html").read_text())
+    assert 'not "level with the benchmark"' in page
+    assert (
+        "latest completed week 2026-03-06"
+        in (root / "site" / "charts" / "rrg-size-and-style.vl.json").read_text()
+    )
+
+
 def test_no_path_of_the_build_machine_is_published(real_site):
     """Pages, feed, data and search index name the provider, never a folder of the machine
     that built them (nor the relative path it was given)."""
