@@ -164,21 +164,69 @@ def test_a_new_post_format_revises_every_post_and_says_so(capsys, project, monke
     assert "0 written, 2 unchanged" in backfill(capsys, root, "--weeks", "2")
 
 
+def tiny_members_project(project, csv_dir, *, min_members: int = 20):
+    """A project whose breadth list has three members, and a CSV folder of the universe's and
+    the members' sample prices to 2026-07-31 (each member a scaled copy of SPY plus its own
+    drift, so members differ)."""
+    lists = [{"name": "Tiny index", "file": "members.csv"}]
+    root = project({"breadth": {"lists": lists, "min_members": min_members}})
+    (root / "members.csv").write_text("ticker,sector\nAAA,Energy\nBBB,Energy\nCCC,Utilities\n")
+    config = load_config(root / "rotation.yml")
+    prices = sample_prices(config.symbols).loc[:"2026-07-31"]
+    universe = {s: prices[s].dropna() for s in config.symbols}
+    members = {
+        m: prices[other].dropna() * (1 + i / 10)
+        for i, (m, other) in enumerate((("AAA", "SPY"), ("BBB", "IWN"), ("CCC", "XLU")))
+    }
+    return root, csv_dir(universe | members), members
+
+
+@pytest.mark.slow
+def test_a_dividend_on_a_member_leaves_the_weeks_before_it_as_published(capsys, project, csv_dir):
+    """AAA goes ex-dividend on 2026-07-28: every earlier close of it is scaled by one factor. The
+    week to 24 July saw only scaled closes (the same shares above each average, the same
+    advances and declines): its post stays byte for byte."""
+    root, folder, members = tiny_members_project(project, csv_dir, min_members=2)
+    backfill(capsys, root, "--source", f"csv:{folder}", "--since", "2026-07-20")
+    archive = root / "data" / "posts" / "market"
+    before = post_files(archive / "2026-07-24")
+    assert json.loads(before["metrics.json"])["breadth"], "the post has breadth"
+    scaled = members["AAA"].copy()
+    scaled.loc[:"2026-07-27"] *= 0.99
+    csv_dir({"AAA": scaled})
+    backfill(capsys, root, "--source", f"csv:{folder}", "--since", "2026-07-20")
+    after = post_files(archive / "2026-07-24")
+    assert {k: v for k, v in after.items() if k != "post.json"} == {
+        k: v for k, v in before.items() if k != "post.json"
+    }
+    assert "revisions" not in json.loads(after["post.json"])
+    inputs = [json.loads(files["post.json"])["inputs"]["members"] for files in (before, after)]
+    assert inputs[0] != inputs[1]  # the member's data did change: the post was drawn again
+
+
+@pytest.mark.slow
+def test_editing_a_dashboard_page_template_leaves_every_post_as_published(capsys, project):
+    """Templates outside posts/ and partials/ are not part of a post's format."""
+    root = project(LEAN)
+    backfill(capsys, root, "--weeks", "2")
+    archive = root / "data" / "posts" / "sample"
+    published = {p.session: p.files() for p in archived(archive)}
+    override = root / "overrides" / "pages" / "home.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        '{% extends "default:pages/home.md.j2" %}\n{% block intro %}Hi{% endblock %}\n'
+    )
+    assert "0 written, 2 unchanged" in backfill(capsys, root, "--weeks", "2")
+    assert {p.session: p.files() for p in archived(archive)} == published
+
+
 @pytest.mark.slow
 def test_a_run_without_member_prices_never_replaces_a_post_that_had_breadth(
     capsys, project, csv_dir
 ):
     """A local run that lacks the members' prices would publish the weeks without breadth: the
     posts that had it stay as published, and the run says so."""
-    root = project({"breadth": {"lists": [{"name": "Tiny index", "file": "members.csv"}]}})
-    (root / "members.csv").write_text("ticker,sector\nAAA,Energy\nBBB,Energy\nCCC,Utilities\n")
-    config = load_config(root / "rotation.yml")
-    prices = sample_prices(config.symbols).loc[:"2026-07-31"]
-    universe = {s: prices[s].dropna() for s in config.symbols}
-    members = {
-        m: prices["SPY"].dropna() * (1 + i / 10) for i, m in enumerate(("AAA", "BBB", "CCC"))
-    }
-    folder = csv_dir(universe | members)
+    root, folder, members = tiny_members_project(project, csv_dir)
     backfill(capsys, root, "--source", f"csv:{folder}", "--since", "2026-07-20")
     archive = root / "data" / "posts" / "market"
     published = {p.session: p.files() for p in archived(archive)}
