@@ -58,6 +58,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_START = dt.date(1990, 1, 2)
+MEMBER_HISTORY_YEARS = 5
+"""Years of history fetched for a new member of a breadth list: the Breadth page uses four
+(``build.BREADTH_YEARS``), a post two before its session; a year to spare. A fork's first
+members fetch asks for about 1,250 sessions per stock, not up to 36 years."""
 
 Action = Literal["current", "updated", "refetched", "new", "failed"]
 
@@ -149,17 +153,21 @@ def refresh(
     source: str,
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    history_start: dt.date = HISTORY_START,
 ) -> list[Outcome]:
-    """Bring ``symbols`` in ``store`` up to ``target``; return what happened to each.
+    """Bring ``symbols`` in ``store`` up to ``target``; return what happened to each. A symbol
+    the store lacks (or whose history was re-scaled) is fetched from ``history_start``.
 
     Raises :class:`SourceError` when the provider cannot be reached at all, or keeps refusing
     every request (HTTP 429) past the retry time budget; in the latter case what was fetched
     before is stored first, and nothing else is touched. Whatever happens, what was fetched is
     flushed to the store (the members' store writes its dataset once, here).
     """
+    first = pd.Timestamp(history_start)
     with _flushed(store):
         outcomes: dict[str, Outcome] = {}
         starts: dict[str, pd.Timestamp] = {}
+        new: set[str] = set()  # symbols the store lacks: fetched whole from ``first``
         metas: dict[str, StoredMeta] = {}
         for symbol in symbols:
             try:
@@ -171,7 +179,8 @@ def refresh(
                 log.warning("%s; fetching its whole history again", exc)
                 meta = None
             if meta is None:
-                starts[symbol] = pd.Timestamp(HISTORY_START)
+                starts[symbol] = first
+                new.add(symbol)
                 continue
             metas[symbol] = meta
             if pd.Timestamp(meta.last_session) >= target:
@@ -213,9 +222,7 @@ def refresh(
                 failures[symbol] = Failure(changed, "permanent")
                 continue
             try:
-                stored = (
-                    store.read(symbol) if starts[symbol] != pd.Timestamp(HISTORY_START) else None
-                )
+                stored = store.read(symbol) if starts[symbol] != first else None
             except StoreIdentityError as exc:
                 failures[symbol] = Failure(str(exc), "permanent")
                 continue
@@ -241,9 +248,7 @@ def refresh(
                 outcomes[symbol] = Outcome(symbol, "updated", f"{added} new sessions")
         if rescaled and stop is None:
             log.info("history re-scaled for %s: fetching it whole", ", ".join(rescaled))
-            whole, refailed, stop = fetch_all(
-                dict.fromkeys(rescaled, pd.Timestamp(HISTORY_START)), None
-            )
+            whole, refailed, stop = fetch_all(dict.fromkeys(rescaled, first), None)
             failures.update(refailed)
             for symbol, (got, listing) in whole.items():
                 series = _usable(got, target)
@@ -547,8 +552,11 @@ def update_store(
     session=None,
     now: pd.Timestamp | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    history_years: int | None = None,
 ) -> tuple[LoadResult, list[Outcome]]:
-    """Refresh the store from ``yahoo`` or import ``csv:DIR`` into it; then read it back.
+    """Refresh the store from ``yahoo`` or import ``csv:DIR`` into it; then read it back. With
+    ``history_years``, a new symbol's history is fetched for that many years only (the members
+    of the breadth lists: breadth uses a few years, not each stock's whole history).
 
     Yahoo is brought up to the last completed NYSE session; a CSV folder up to the newest session
     found in its files. Either way the data goes through the same refresh path (overlap check,
@@ -570,6 +578,9 @@ def update_store(
         download, label = series_download(files.series, files.missing), files.source
         policy = policy.model_copy(update={"retries": 0})  # a missing file stays missing
     clock = now.to_pydatetime if now is not None else (lambda: dt.datetime.now(dt.UTC))
+    history_start = (
+        (target - pd.DateOffset(years=history_years)).date() if history_years else HISTORY_START
+    )
     outcomes = refresh(
         store,
         symbols,
@@ -579,6 +590,7 @@ def update_store(
         source=source.label,
         sleep=sleep,
         now=clock,
+        history_start=history_start,
     )
     loaded = store.load(symbols)
     failures = {o.symbol: o.detail for o in outcomes if o.action == "failed"}
@@ -687,7 +699,14 @@ def fetch_members(
     store = MemberStore(project.members_store)
     try:
         _, outcomes = update_store(
-            store, list(tickers), source, policy=config.data, session=session, now=now, sleep=sleep
+            store,
+            list(tickers),
+            source,
+            policy=config.data,
+            session=session,
+            now=now,
+            sleep=sleep,
+            history_years=MEMBER_HISTORY_YEARS,
         )
     except (SourceError, DataError) as exc:
         log.warning("members not refreshed (the breadth pages keep the stored prices): %s", exc)

@@ -814,3 +814,44 @@ def test_a_failed_refresh_over_stored_data_is_kept_as_an_issue(
     assert qqq.issues == (f"refresh failed: {RATE_LIMITED}",)
     actions = [o.action for o in result.outcomes]
     assert actions == ["updated", "updated", "updated", "failed", "updated"]
+
+
+def test_a_new_member_is_fetched_for_the_years_breadth_uses_only(
+    yahoo_env: YahooEnv, tmp_path: Path
+) -> None:
+    """A breadth list's new member is asked for five years before the target session (the
+    Breadth page uses four), a universe symbol for its whole history; a stored member only for
+    the overlap."""
+    from generator.fetch import MEMBER_HISTORY_YEARS
+    from generator.memberstore import MemberStore
+
+    members = MemberStore(tmp_path / "members")
+    session = yahoo_env.session({"AAA": payload("AAA", HISTORY)})
+    sleeps = Sleeps(session)
+    update_store(
+        members,
+        ["AAA"],
+        "yahoo",
+        policy=POLICY,
+        session=session,
+        now=NOW,
+        sleep=sleeps,
+        history_years=MEMBER_HISTORY_YEARS,
+    )
+    assert MEMBER_HISTORY_YEARS == 5
+    assert [r.params["period1"] for r in session.data_requests("AAA")] == [
+        at_midnight("2021-11-20")  # the target session, 2026-11-20, less five years
+    ]
+    assert members.load(["AAA"]).series["AAA"].index[0] == pd.Timestamp("2026-11-02")
+    later = yahoo_env.session({"AAA": payload("AAA", HISTORY + NEXT_WEEK)})
+    update_store(
+        members,
+        ["AAA"],
+        "yahoo",
+        policy=POLICY,
+        session=later,
+        now=LATER,
+        sleep=Sleeps(later),
+        history_years=MEMBER_HISTORY_YEARS,
+    )
+    assert [r.params["period1"] for r in later.data_requests("AAA")] == [at_midnight("2026-11-09")]
