@@ -665,6 +665,9 @@ def _fetch(
     report.write(project.run_report)
     report.log(log, project.run_report)
     enforce_policy(config, report)
+    removed = store.prune(config.symbols)
+    if removed:
+        log.info("removed from the price store (no longer in the universe): %s", ", ".join(removed))
     members = fetch_members(project, source, session=session, now=now, sleep=sleep)
     return FetchResult(outcomes, report, time.perf_counter() - started, members)
 

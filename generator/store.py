@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -205,6 +205,17 @@ class PriceStore:
         return sorted(
             decode_symbol(p.name) for p in self.root.iterdir() if p.name.startswith(PREFIX)
         )
+
+    def prune(self, keep: Iterable[str]) -> list[str]:
+        """Remove the files of the stored symbols not in ``keep`` (symbols taken out of the
+        universe); return them. The store's history is in git, so nothing is lost for good."""
+        wanted = set(keep)
+        removed = [symbol for symbol in self.symbols() if symbol not in wanted]
+        for symbol in removed:
+            self.path(symbol).unlink(missing_ok=True)
+        if removed:
+            _fsync_dir(self.root)
+        return removed
 
     def meta(self, symbol: str) -> StoredMeta | None:
         """The metadata of ``symbol``'s file, or ``None`` if it was never stored.

@@ -7,10 +7,12 @@ import sys
 
 import pandas as pd
 import pytest
+import yaml
 
 from generator.cli import main
 from generator.frame import Failure
 from generator.memberstore import MemberStore
+from generator.store import PriceStore
 from tests_support import REPO, error_line, run
 
 SMALL = ["SPY", "IWN", "IWF"]
@@ -184,6 +186,33 @@ def test_fetch_csv_then_offline_build(capsys, project, csv_dir):
     assert code == 0, err
     assert "3 symbols from CSV files of adjusted closes" in err
     assert (root / "site" / "index.html").is_file()
+
+
+def test_a_symbol_taken_out_of_the_universe_leaves_the_store_at_the_next_fetch(
+    capsys, project, csv_dir
+):
+    """The committed store keeps only the universe's files (git keeps the history); the fetch
+    says which it removed. A fetch that fails its policy removes nothing."""
+    universe = [*SMALL, "RSP"]
+    root = project(small_config(universe))
+    folder = csv_dir({s: closes(300, level=40 + i) for i, s in enumerate(universe)})
+    config = str(root / "rotation.yml")
+    assert run(capsys, "fetch", "--config", config, "--source", f"csv:{folder}")[0] == 0
+    store = PriceStore(root / "data" / "store")
+    assert store.symbols() == sorted(universe)
+
+    def universe_of(symbols: list[str]) -> None:
+        data = yaml.safe_load((root / "rotation.yml").read_text()) | small_config(symbols)
+        (root / "rotation.yml").write_text(yaml.safe_dump(data))
+
+    universe_of([*SMALL, "ZZZ1", "ZZZ2"])  # two symbols without files: the policy fails
+    assert run(capsys, "fetch", "--config", config, "--source", f"csv:{folder}")[0] == 1
+    assert store.symbols() == sorted(universe)
+    universe_of(SMALL)
+    code, _, err = run(capsys, "fetch", "--config", config, "--source", f"csv:{folder}")
+    assert code == 0, err
+    assert "removed from the price store (no longer in the universe): RSP" in err
+    assert store.symbols() == sorted(SMALL)
 
 
 @pytest.mark.slow
