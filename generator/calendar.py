@@ -61,3 +61,11 @@ def week_ends(start: dt.date | pd.Timestamp, end: dt.date | pd.Timestamp) -> pd.
     last = days.to_series().groupby(days.to_period("W-FRI")).max()
     out = pd.DatetimeIndex(last.to_numpy(), name="date", dtype="datetime64[ns]")
     return out[(out >= start) & (out <= end)]
+
+
+def previous_week_end(session: dt.date | pd.Timestamp) -> pd.Timestamp | None:
+    """The last session of the week before the one ending at ``session`` (a week end itself):
+    where that week's returns start. ``None`` before the calendar's second week."""
+    session = pd.Timestamp(session)
+    ends = week_ends(session - pd.Timedelta(days=14), session)
+    return ends[-2] if len(ends) > 1 else None

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from generator import inert
 from generator.errors import DataError
-from generator.members import HEADER, read_members
+from generator.members import HEADER, LIST_DATE, read_members
 from generator.store import atomic_write
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def write_list(path: Path, holdings: Holdings, *, url: str, fetched_at: dt.datet
     atomic_write(path, lambda handle: handle.write(data), store="member list", kept=kept)
     sidecar = {
         "fund": holdings.fund,
-        "holdings_as_of": holdings.as_of.isoformat() if holdings.as_of else None,
+        LIST_DATE: holdings.as_of.isoformat() if holdings.as_of else None,
         "source": url,
         "fetched_at": fetched_at.isoformat(timespec="seconds"),
         "members": len(holdings.stocks),

@@ -13,6 +13,8 @@ name that would leave its folder.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from generator.config import Breadth
 
 HEADER = ["ticker", "sector"]
+LIST_DATE = "holdings_as_of"
+"""The key of a list's sidecar (``<list>.json``, written by ``rotation members``) giving the
+day its holdings were taken."""
 _FORBIDDEN = frozenset(" \t/\\")
 
 
@@ -190,3 +195,13 @@ def frame_of_arrays(
     filled = ~np.isnan(out).all(axis=1)  # the price-frame shape: no row without any close
     index = pd.DatetimeIndex(dates[filled].astype("datetime64[ns]"), name="date")
     return pd.DataFrame(out[filled], index=index, columns=list(present))
+
+
+def list_date(path: Path) -> str | None:
+    """The day the list at ``path`` was taken, from its sidecar ``path.json``: ``None`` without
+    one, or when it gives no day (the config's ``members_as_of`` then dates the list)."""
+    try:
+        day = json.loads(path.with_suffix(".json").read_text(encoding="utf-8")).get(LIST_DATE)
+        return dt.date.fromisoformat(day).isoformat()
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None

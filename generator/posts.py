@@ -248,7 +248,8 @@ def draft_post(
         only=POST_SECTIONS,
     )
     breadth = snap.data["breadth"]
-    previous = calendar.week_ends(session - pd.Timedelta(days=14), session)[-2]
+    previous = calendar.previous_week_end(session)
+    assert previous is not None  # a post's week is never the calendar's first
     week = weekly.week_facts(
         snap.report, snap.data["rotation"] or (), breadth.lists if breadth else (), previous
     )

@@ -7,14 +7,13 @@ the templates and overrides that come before the package's own, and the site.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import layout
 from generator.config import Config, load_config
+from generator.members import list_date
 from generator.sources import Source
 
 
@@ -95,13 +94,8 @@ def _dated_lists(config: Config, root: Path) -> Config:
         return config
     lists = []
     for item in config.breadth.lists:
-        sidecar = (root / item.file).with_suffix(".json")
-        try:
-            day = json.loads(sidecar.read_text(encoding="utf-8")).get("holdings_as_of")
-        except (OSError, ValueError, AttributeError):
-            day = None
-        dated = isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day)
-        lists.append(item.model_copy(update={"members_as_of": day}) if dated else item)
+        day = list_date(root / item.file)
+        lists.append(item.model_copy(update={"members_as_of": day}) if day else item)
     return config.model_copy(
         update={"breadth": config.breadth.model_copy(update={"lists": tuple(lists)})}
     )

@@ -198,8 +198,7 @@ def pair_week(
     common = metrics.aligned(prices[pair.a], prices[pair.b])
     ret_a = week_return(common["a"], previous, session)
     ret_b = week_return(common["b"], previous, session)
-    earlier = calendar.week_ends(previous - pd.Timedelta(days=14), previous)
-    before = earlier[-2] if len(earlier) > 1 else None
+    before = calendar.previous_week_end(previous)
     previous_spread = (
         week_return(common["a"], before, previous) - week_return(common["b"], before, previous)
         if before is not None
