@@ -7,6 +7,7 @@ they state is a value of the document, tied to its place in it
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,7 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
     """Formatted values for the post template, every number taken from ``doc``; links to the
     site's pages start at ``root`` (relative on the post's page, the site's URL in the feed and
     the e-mail)."""
+    doc = with_format_2_fields(doc)
     names = {inst.symbol: inst.name for inst in config.universe}
     week = doc["week"]
     pairs = []
@@ -129,7 +131,7 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
         "is_sample": doc["sample"],
         "basis": doc["basis"],
         "sessions": Metric(doc, "week.sessions", "sessions"),
-        "short_week": week["sessions"] < FULL_WEEK,
+        "short_week": week["sessions"] is not None and week["sessions"] < FULL_WEEK,
         "headline": pairs[0],
         "pairs": pairs,
         "quadrant_moves": moves,
@@ -146,6 +148,24 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
             "top_runs": config.weekly.top_runs,
         },
     }
+
+
+def with_format_2_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with the week's fields that posts of format 1 lack (the build still reads an
+    archived post's document for the feed and the e-mail) set to ``null``: nothing is said of
+    what such a post never held (no short week, no week before, no rank of an ended run)."""
+    out = copy.deepcopy(doc)
+    week = out["week"]
+    week.setdefault("sessions", None)
+    for pair in week["pairs"]:
+        for key in ("previous_spread", "rank", "ma_cross"):
+            pair.setdefault(key, None)
+        pair.setdefault("runs", 0)
+        for run in pair["ended"]:
+            run.setdefault("rank", None)
+            run.setdefault("runs", None)
+            run.setdefault("best_before", {"length": 0, "start": None, "end": None})
+    return out
 
 
 def _direction(value: float | None) -> str:

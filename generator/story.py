@@ -71,7 +71,7 @@ def _pair_facts(i: int, pair: Mapping[str, Any], weekly: Weekly) -> list[Fact]:
     elif pair["leader"] and pair["started"] and length >= weekly.min_streak:
         facts.append(Fact("run_began", at, 30.0 + length, "pairs"))
     for j, run in enumerate(pair["ended"]):
-        if run["rank"] <= weekly.top_runs:
+        if run["rank"] is not None and run["rank"] <= weekly.top_runs:
             score = (95.0 if headline else 85.0) - 5.0 * (run["rank"] - 1)
         else:
             score = 20.0 + run["length"] / 10

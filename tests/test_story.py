@@ -271,3 +271,23 @@ def test_facts_of_one_kind_are_told_in_one_sentence():
         "XLY (Consumer Discretionary, from Improving) and XLU (Utilities, from Weakening) "
         "entered Leading on the Sectors rotation graph. Sectors"
     )
+
+
+def test_a_post_of_format_1_still_reads_in_the_feed_and_the_e_mail():
+    """The build reads archived posts' documents for the feed and the digest; one written before
+    format 2 lacks the week's sessions, the week before and the ranks of ended runs: it reads
+    without them, and says nothing of them."""
+    doc = _doc([_pair("iwn-iwf", "IWN", "IWF", ended=[_ended("IWN", 9, 3)])])
+    del doc["week"]["sessions"]
+    for pair in doc["week"]["pairs"]:
+        for key in ("previous_spread", "rank", "runs", "ma_cross"):
+            del pair[key]
+        for run in pair["ended"]:
+            for key in ("rank", "runs", "best_before"):
+                del run[key]
+    text = opening(doc)
+    assert text.startswith("IWN beat IWF by 1.0 pp this week (IWN +1.0%, IWF 0.0%). Year to date")
+    assert "IWN's run of 9 sessions ahead of IWF ended after 2026-07-27." in plain(also(doc))
+    assert "longest" not in plain(also(doc))
+    assert "week" in doc  # the caller's document is left as it was
+    assert "sessions" not in doc["week"]
