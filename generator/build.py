@@ -22,7 +22,7 @@ from generator import export, feed, pipeline, render, snapshot, validate, workdi
 from generator.archive import latest_link, post_site_files, published_posts, social_image
 from generator.chartfiles import ExportCache
 from generator.charts import theme as chart_theme
-from generator.pipeline import load_member_prices, load_prices
+from generator.pipeline import BREADTH_YEARS, load_member_prices, load_prices
 from generator.project import Project
 from generator.publish import publish
 from generator.registry import REGISTRY
@@ -31,9 +31,6 @@ from generator.store import PriceStore
 from generator.templating import check_templates, make_environment
 
 log = logging.getLogger(__name__)
-
-BREADTH_YEARS = 4
-"""Years of member history loaded for breadth (enough for a 200-session average and 3 years)."""
 
 
 @dataclass(frozen=True)

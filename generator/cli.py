@@ -118,6 +118,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LIST=FILE",
         help="read the list LIST from a holdings file downloaded by hand (repeatable)",
     )
+    check = sub.add_parser(
+        "check-claims",
+        help="measure the story's claims against the data and print the verdicts",
+    )
+    check.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="a draft's claims (a YAML file with a claims: list); default: rotation.yml's",
+    )
+    check.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
+    _source_options(check)
+    check.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the data as of this session (default: latest); later claims cannot be checked",
+    )
     return parser
 
 
@@ -233,12 +253,29 @@ def _cmd_members(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check_claims(args: argparse.Namespace) -> int:
+    """Exit 0 whatever the verdicts: a claim that does not hold is news, not an error."""
+    from generator.claimcheck import CheckOptions, check_claims, table
+
+    checked = check_claims(
+        CheckOptions(
+            config_path=args.config,
+            source=Source.parse(args.source),
+            file=args.file,
+            as_of=args.as_of,
+        )
+    )
+    print(table(checked))
+    return 0
+
+
 COMMANDS = {
     "build": _cmd_build,
     "fetch": _cmd_fetch,
     "backfill": _cmd_backfill,
     "init": _cmd_init,
     "members": _cmd_members,
+    "check-claims": _cmd_check_claims,
 }
 
 

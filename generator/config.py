@@ -24,11 +24,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from generator.claims import ClaimSyntaxError, Measure, parse, parse_measure
 from generator.errors import ConfigError
 
 Period = Literal["1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y"]
@@ -358,6 +360,54 @@ class Weekly(_Model):
     5 percentage points)."""
 
 
+class ClaimEntry(_Model):
+    """A claim of the story, checked against the data on the Claims page (and by ``rotation
+    check-claims``)."""
+
+    claim: str = Field(min_length=1, max_length=200)
+    """The claim in the claims grammar (Customise, "Claims"): what is measured, ``on`` a date,
+    a comparison and a value, e.g. ``IWN YTD on 2026-03-09 = +8.9 %``, ``IWN - IWF YTD on
+    2026-03-09 = +14 pp ± 0.5``, ``IWM over SPY streak on 2026-01-22 = 14 sessions``."""
+    source: str = Field("", max_length=300)
+    """Who said it, or the words as they were published: shown beside the verdict, as text."""
+    alternatives: tuple[str, ...] = Field((), max_length=10)
+    """Other measures to hold to the same comparison, e.g. ``VUG YTD`` beside ``IWF YTD``
+    (another fund of the same index style). Funds of the same style-box cell in the other
+    presets are added by themselves when they are in the universe."""
+
+    @field_validator("claim")
+    @classmethod
+    def _grammar(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ClaimSyntaxError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _same_unit(self) -> ClaimEntry:
+        kind = parse(self.claim).measure.kind
+        problems = []
+        for i, text in enumerate(self.alternatives):
+            try:
+                other = parse_measure(text)
+            except ClaimSyntaxError as exc:
+                problems.append(f"alternatives[{i}]: {exc}")
+                continue
+            if other.kind != kind:
+                problems.append(
+                    f"alternatives[{i}]: {text!r} is a {other.kind}, not a {kind} like the claim"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        """The alternatives, read."""
+        return tuple(parse_measure(text) for text in self.alternatives)
+
+
 class DataPolicy(_Model):
     """How data is checked, refreshed, and when a build refuses to publish (fails closed)."""
 
@@ -517,6 +567,8 @@ class Config(_Model):
     """Rules of the History page."""
     watchlist: tuple[SymbolGroup, ...] = ()
     """Groups of the Watchlist page, one panel each; empty: no page."""
+    claims: tuple[ClaimEntry, ...] = Field((), max_length=100)
+    """The story's claims the Claims page checks against the data; empty: no page."""
     weekly: Weekly = Weekly()
     """The weekly posts."""
     data: DataPolicy = DataPolicy()
@@ -582,10 +634,32 @@ class Config(_Model):
         problems = [
             f"{key}: {sym} is not in the universe" for key, sym in uses if sym not in universe
         ]
+        problems += self._claims_use_universe(universe, yields)
         for key in ("long", "short") if self.rates else ():
             sym = getattr(self.rates, key)
             if sym in universe and sym not in yields:
                 problems.append(f"rates.{key}: {sym} must be a yield (kind: yield in the universe)")
+        return problems
+
+    def _claims_use_universe(self, universe: set[str], yields: set[str]) -> list[str]:
+        """A claim measures prices of the universe, or a breadth list of ``breadth.lists``."""
+        problems = []
+        lists = {item.name for item in self.breadth.lists} if self.breadth else set()
+        for i, entry in enumerate(self.claims):
+            measures = [("claim", parse(entry.claim).measure)]
+            measures += [(f"alternatives[{j}]", m) for j, m in enumerate(entry.measures)]
+            for key, measure in measures:
+                where = f"claims[{i}].{key}"
+                if measure.kind == "breadth" and measure.list_name not in lists:
+                    known = ", ".join(sorted(lists)) or "none: breadth is not configured"
+                    problems.append(
+                        f"{where}: {measure.list_name!r} is not a breadth list ({known})"
+                    )
+                for sym in measure.symbols:
+                    if sym not in universe:
+                        problems.append(f"{where}: {sym} is not in the universe")
+                    elif sym in yields and measure.kind != "valuation":
+                        problems.append(f"{where}: {sym} is a yield; claims measure prices")
         return problems
 
     @property
@@ -718,13 +792,40 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(str(path), _describe(exc)) from None
 
 
-def _describe(exc: ValidationError) -> list[str]:
-    """Turn pydantic's errors into ``key: reason`` lines, with a did-you-mean for unknown keys."""
+def load_claims(path: str | Path, config: Config) -> Config:
+    """``config`` with the claims of ``path`` (a draft: a YAML file whose ``claims:`` key is a
+    list like rotation.yml's) in place of its own, validated as rotation.yml's are: every
+    problem reported with the file and the claim's key, its symbols checked against the
+    universe."""
+    path = Path(path)
+    raw = read_yaml(path)
+    if not isinstance(raw, dict) or set(raw) != {"claims"} or not isinstance(raw["claims"], list):
+        raise ConfigError(str(path), ["write one key, claims:, holding a list of claims"])
+    try:
+        entries = _ENTRIES.validate_python(raw["claims"])
+    except ValidationError as exc:
+        problems = _describe(exc, ClaimEntry)
+        raise ConfigError(str(path), [f"claims{p}" for p in problems]) from None
+    with_claims = config.model_copy(update={"claims": entries})
+    universe = set(config.symbols)
+    yields = {inst.symbol for inst in config.universe if inst.kind == "yield"}
+    problems = with_claims._claims_use_universe(universe, yields)
+    if problems:
+        raise ConfigError(str(path), problems)
+    return with_claims
+
+
+_ENTRIES = TypeAdapter(tuple[ClaimEntry, ...])
+
+
+def _describe(exc: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
+    """Turn pydantic's errors into ``key: reason`` lines, with a did-you-mean for unknown keys
+    (among the keys of ``model``, the config's by default, where the error's path starts)."""
     problems = []
     for err in exc.errors():
         loc = _dotted(err["loc"])
         if err["type"] == "extra_forbidden":
-            problems.append(f"{loc}: unknown key{_suggest(err['loc'])}")
+            problems.append(f"{loc}: unknown key{_suggest(err['loc'], model or Config)}")
         elif err["type"] == "value_error" and not err["loc"]:
             # Cross-reference checks already carry their key in each line.
             problems.extend(str(err["ctx"]["error"]).splitlines())
@@ -741,9 +842,8 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _suggest(loc: tuple[Any, ...]) -> str:
-    """`` (did you mean 'x'?)`` when an unknown key is close to a valid one."""
-    model: Any = Config
+def _suggest(loc: tuple[Any, ...], model: Any) -> str:
+    """`` (did you mean 'x'?)`` when an unknown key is close to a valid one of ``model``'s."""
     for part in loc[:-1]:
         if isinstance(part, int):
             continue

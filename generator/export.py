@@ -262,6 +262,10 @@ def _section_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             for g in watchlist
             for period, v in g["averages"].items()
         ]
+    if claims := doc.get("claims"):
+        fields = ("claim", "source", "kind", "date", "session", "claimed", "tolerance")
+        fields += ("unit", "value", "verdict", "reason")
+        out["claims"] = [{k: c[k] for k in fields} for c in claims]
     if history := doc.get("history"):
         for table in ("episodes", "records"):
             out[f"history-{table}"] = [

@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 HISTORY_START = dt.date(1990, 1, 2)
 MEMBER_HISTORY_YEARS = 5
 """Years of history fetched for a new member of a breadth list: the Breadth page uses four
-(``build.BREADTH_YEARS``), a post two before its session; a year to spare. A fork's first
+(``pipeline.BREADTH_YEARS``), a post two before its session; a year to spare. A fork's first
 members fetch asks for about 1,250 sessions per stock, not up to 36 years."""
 
 Action = Literal["current", "updated", "refetched", "new", "failed"]

@@ -111,7 +111,9 @@ def _per_10bp(beta: float | None) -> str:
 
 FORMATS: dict[str, Callable[[Any], str]] = {
     "pct": fmt_pct,
+    "pct2": functools.partial(fmt_pct, digits=2),
     "pp": fmt_pp,
+    "pp2": functools.partial(fmt_pp, digits=2),
     "gap": fmt_gap,
     "ordinal": fmt_ordinal,
     "bp": fmt_bp,
@@ -127,7 +129,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 """How each kind of number reads; the names appear in ``data-format``."""
 
-SIGNED = frozenset({"pct", "pp", "bp"})
+SIGNED = frozenset({"pct", "pct2", "pp", "pp2", "bp"})
 """The formats of a change (a return, a spread, a move in a yield), whose sign the page colours;
 not correlations or sensitivities, whose sign is no gain or loss."""
 

@@ -34,6 +34,10 @@ class CheckedPrices:
     as_of: pd.Timestamp
 
 
+BREADTH_YEARS = 4
+"""Years of member history a build loads for breadth (a 200-session average and 3 years)."""
+
+
 def check_prices(
     loaded: LoadResult,
     config: Config,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from generator.sections import (
     about,
     breadth,
+    claims,
     data_status,
     history,
     home,
@@ -29,6 +30,7 @@ REGISTRY: tuple[Section, ...] = (
     risk.SECTION,
     watchlist.SECTION,
     history.SECTION,
+    claims.SECTION,
     data_status.SECTION,
     about.METHODOLOGY,
     about.DOWNLOADS,

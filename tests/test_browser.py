@@ -641,6 +641,7 @@ AXE_PAGES = (
     "sectors/",
     "breadth/",
     "history/",
+    "claims/",
     "data-status/",
     "methodology/",
     "downloads/",

@@ -126,6 +126,8 @@ def test_every_number_on_the_pages_is_the_number_in_the_published_metrics_json(b
         f"pairs.{i}.returns.{p}.spread" for i, x in enumerate(doc["pairs"]) for p in x["returns"]
     }
     assert pairs <= found["pairs/index.html"]
+    claims = {f"claims.{i}.value" for i in range(len(doc["claims"]))}
+    assert claims <= found["claims/index.html"]
     rrg = {
         f"rotation.{g}.symbols.{j}.rs_momentum"
         for g, x in enumerate(doc["rotation"])

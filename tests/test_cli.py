@@ -27,6 +27,7 @@ def small_config(universe: list[str], **changes) -> dict:
         "pairs": [{"a": "IWN", "b": "IWF"}],
         **dict.fromkeys(("style_box", "rotation", "breadth", "rates")),
         "watchlist": [],
+        "claims": [],
         **changes,
     }
 

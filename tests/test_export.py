@@ -101,7 +101,11 @@ def test_csv_tables_hold_the_documents_numbers(dashboard):
         "watchlist.csv",
         "history-episodes.csv",
         "history-records.csv",
+        "claims.csv",
     }
+    claims = list(csv.DictReader(io.StringIO(table["claims.csv"].decode())))
+    assert [c["claim"] for c in claims] == [c["claim"] for c in dashboard["claims"]]
+    assert [c["verdict"] for c in claims] == [c["verdict"] for c in dashboard["claims"]]
     pairs = list(csv.DictReader(io.StringIO(table["pairs.csv"].decode())))
     head = next(p for p in dashboard["pairs"] if p["key"] == "iwn-vs-iwf")
     ytd = next(r for r in pairs if r["pair"] == "iwn-vs-iwf" and r["period"] == "YTD")

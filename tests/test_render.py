@@ -63,6 +63,7 @@ def golden_pages() -> dict[str, str]:
         "risk.md",
         "watchlist.md",
         "history.md",
+        "claims.md",
         "data-status.md",
         "methodology.md",
         "downloads.md",

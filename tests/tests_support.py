@@ -16,6 +16,7 @@ SECTION_PAGES = (
     "risk/index.html",
     "watchlist/index.html",
     "history/index.html",
+    "claims/index.html",
 )
 """The built pages of the site's sections (Home first), in navigation order: each states numbers."""
 

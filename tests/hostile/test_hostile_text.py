@@ -61,6 +61,10 @@ def hostile_site(tmp_path_factory) -> Path:
     config["breadth"]["lists"][0]["name"] = PAYLOADS["formula"]
     config["watchlist"][0]["name"] = PAYLOADS["vega"]
     config["watchlist"][1]["name"] = PAYLOADS["html"]
+    for claim, attack in zip(config["claims"], ("heading", "link", "html", "jinja"), strict=False):
+        claim["source"] = PAYLOADS[attack]
+    breadth_claim = f"{PAYLOADS['formula']} above 200-day on 2026-07-01 >= 50 %"
+    config["claims"].append({"claim": breadth_claim, "source": PAYLOADS["image"]})
     (root / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     backfill(BackfillOptions(config_path=root / "rotation.yml", weeks=1))
     build(BuildOptions(config_path=root / "rotation.yml", site_url="https://example.org/rm/"))
@@ -128,6 +132,9 @@ def test_the_attacks_read_as_text_where_they_are_shown(hostile_site):
     watchlist = " ".join(parse(hostile_site / "watchlist" / "index.html").text)
     assert PAYLOADS["vega"] in watchlist
     assert PAYLOADS["html"] in watchlist
+    claims = " ".join(parse(hostile_site / "claims" / "index.html").text)
+    for key in ("link", "html", "jinja", "image", "formula"):
+        assert PAYLOADS[key] in claims, key
 
 
 def test_charts_with_hostile_names_are_valid_vega_lite(hostile_site):
