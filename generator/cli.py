@@ -118,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LIST=FILE",
         help="read the list LIST from a holdings file downloaded by hand (repeatable)",
     )
+    valuation = sub.add_parser(
+        "valuation",
+        help="add today's snapshot of the funds' valuation (Yahoo) to the valuation history",
+    )
+    valuation.add_argument("--config", type=Path, default=Path("rotation.yml"), help="rotation.yml")
     check = sub.add_parser(
         "check-claims",
         help="measure the story's claims against the data and print the verdicts",
@@ -253,6 +258,28 @@ def _cmd_members(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_valuation(args: argparse.Namespace) -> int:
+    """Exit 0 when Yahoo answered for no fund (the warnings say which and why): a missing
+    snapshot is a gap in the history, not a reason to stop the weekly run."""
+    from generator import workdir
+    from generator.project import Project
+    from generator.sources.yahoo import fund_valuations
+    from generator.valuation import take_snapshot
+
+    project = Project.load(args.config)
+    with workdir.exclusive(project, "valuation"):
+        result = take_snapshot(project, fund_valuations)
+    log.info(
+        "valuation %s: %d values added to %s (%d already there), %d funds failed",
+        result.day,
+        result.written,
+        result.path,
+        result.kept,
+        len(result.failed),
+    )
+    return 0
+
+
 def _cmd_check_claims(args: argparse.Namespace) -> int:
     """Exit 0 whatever the verdicts: a claim that does not hold is news, not an error."""
     from generator.claimcheck import CheckOptions, check_claims, table
@@ -275,6 +302,7 @@ COMMANDS = {
     "backfill": _cmd_backfill,
     "init": _cmd_init,
     "members": _cmd_members,
+    "valuation": _cmd_valuation,
     "check-claims": _cmd_check_claims,
 }
 

@@ -360,6 +360,21 @@ class Weekly(_Model):
     5 percentage points)."""
 
 
+class Valuation(_Model):
+    """The funds whose holdings averages (P/E, P/B, P/S, P/CF, median market cap, 3-year
+    earnings growth) ``rotation valuation`` snapshots each week into a committed history."""
+
+    funds: tuple[Symbol, ...] = Field(
+        ("IWM", "IWN", "IWO", "IWB", "IWD", "IWF", "IWR", "IWS", "IWP", "SPY", "IJR", "MDY"),
+        min_length=1,
+        max_length=100,
+    )
+    """The funds asked for; they need not be in the universe (no prices are read for them)."""
+    file: str = "data/valuation.csv"
+    """The history, relative to the config file: one row per day, fund and field, only ever
+    added to (commit it: fundamentals cannot be fetched for a past date)."""
+
+
 class ClaimEntry(_Model):
     """A claim of the story, checked against the data on the Claims page (and by ``rotation
     check-claims``)."""
@@ -567,6 +582,8 @@ class Config(_Model):
     """Rules of the History page."""
     watchlist: tuple[SymbolGroup, ...] = ()
     """Groups of the Watchlist page, one panel each; empty: no page."""
+    valuation: Valuation | None = None
+    """Weekly snapshots of the funds' valuation (``rotation valuation``); absent: none."""
     claims: tuple[ClaimEntry, ...] = Field((), max_length=100)
     """The story's claims the Claims page checks against the data; empty: no page."""
     weekly: Weekly = Weekly()

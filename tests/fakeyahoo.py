@@ -298,9 +298,12 @@ class FakeYahooSession(requests.Session):
         faults: Mapping[str, Fault] | None = None,
         crumb: str = "fake-crumb",
         crumb_fault: Fault | None = None,
+        funds: Mapping[str, Mapping[str, Any] | bytes] | None = None,
     ) -> None:
         super().__init__()
         self.payloads: dict[str, Mapping[str, Any]] = dict(payloads or {})
+        self.funds: dict[str, Mapping[str, Any] | bytes] = dict(funds or {})
+        """A fund's quoteSummary result (``fund_summary``), or raw bytes for a broken answer."""
         self.faults: dict[str, Fault] = dict(faults or {})
         self.crumb = crumb
         self.crumb_fault = crumb_fault
@@ -384,7 +387,19 @@ class FakeYahooSession(requests.Session):
             return _faulty(full_url, fault)
         if endpoint == "chart":
             return self._chart(full_url, symbol, query)
+        if endpoint == "quoteSummary" and "topHoldings" in query.get("modules", ""):
+            return self._fund(full_url, symbol)
         return self._info(full_url, endpoint, symbol)
+
+    def _fund(self, url: str, symbol: str) -> requests.Response:
+        """``Ticker.funds_data``: the fund's canned quoteSummary result, or Yahoo's 404."""
+        answer = self.funds.get(symbol)
+        if answer is None:
+            error = {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}
+            return _response(url, 404, {"quoteSummary": {"result": None, "error": error}})
+        if isinstance(answer, bytes):
+            return _response(url, 200, answer)
+        return _response(url, 200, {"quoteSummary": {"result": [answer], "error": None}})
 
     def _active_fault(self, key: str, fault: Fault | None) -> Fault | None:
         """``fault`` unless it has already been used up (``times``); counts this use."""
@@ -442,6 +457,27 @@ class FakeYahooSession(requests.Session):
             ]
         )
         return _response(url, 200, {"quoteResponse": {"result": found, "error": None}})
+
+
+def fund_summary(
+    symbol: str, equity: Mapping[str, float] | None, *, quote_type: str = "ETF"
+) -> dict[str, Any]:
+    """A fund's quoteSummary result with the modules ``funds_data`` asks for, its
+    ``equityHoldings`` from ``equity`` (Yahoo's keys: ``priceToEarnings``, ``priceToEarningsCat``,
+    ...; each as Yahoo writes numbers, ``{"raw": x, "fmt": ...}``); without ``equity``, no
+    ``topHoldings`` module at all (a fund Yahoo has no holdings for)."""
+    result: dict[str, Any] = {
+        "quoteType": {"symbol": symbol, "quoteType": quote_type},
+        "summaryProfile": {"longBusinessSummary": f"{symbol} fund"},
+        "fundProfile": {"family": "iShares", "categoryName": "Small Blend", "legalType": "ETF"},
+    }
+    if equity is not None:
+        result["topHoldings"] = {
+            "stockPosition": {"raw": 0.99, "fmt": "99%"},
+            "holdings": [],
+            "equityHoldings": {k: {"raw": v, "fmt": str(v)} for k, v in equity.items()},
+        }
+    return result
 
 
 def _route(host: str, path: str, query: Mapping[str, str]) -> tuple[str, str | None]:

@@ -139,6 +139,7 @@ def test_sections_follow_the_top_level_keys(page):
         "risk",
         "history",
         "watchlist",
+        "valuation",
         "claims",
         "weekly",
         "data",

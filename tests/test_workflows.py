@@ -166,6 +166,8 @@ def test_weekly_steps_run_in_order(weekly: dict) -> None:
         step_index(build, runs_command("python -m pip install"), "installs"),
         step_index(build, runs_command("rotation fetch"), "fetches"),
         step_index(build, commits("data/store"), "commits the store"),
+        step_index(build, runs_command("rotation valuation"), "snapshots the valuation"),
+        step_index(build, commits("data/valuation.csv"), "commits the valuation history"),
         step_index(build, runs_command("rotation backfill"), "writes the posts"),
         step_index(build, runs_command("rotation build"), "builds the site"),
         step_index(build, commits("data/posts/market"), "commits the posts"),
@@ -276,7 +278,7 @@ def test_weekly_backfill_date_is_validated_and_passed_through_env(weekly: dict) 
     assert '--since "$SINCE"' in backfill["run"]
 
 
-@pytest.mark.parametrize("path", ["data/store", "data/posts/market"])
+@pytest.mark.parametrize("path", ["data/store", "data/valuation.csv", "data/posts/market"])
 def test_weekly_commits_back_only_what_changed(weekly: dict, path: str) -> None:
     build = weekly["jobs"]["build"]
     script = build["steps"][step_index(build, commits(path), f"commits {path}")]["run"]

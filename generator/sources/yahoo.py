@@ -635,3 +635,52 @@ def _chart_meta(answers: Sequence[_Answer]) -> Mapping[str, Any]:
         if answer.endpoint == "chart" and answer.kind is None and answer.meta:
             return answer.meta
     return {}
+
+
+# ----------------------------------------------------------------------------- fund valuation
+
+FUND_FIELDS = {
+    "Price/Earnings": "price_earnings",
+    "Price/Book": "price_book",
+    "Price/Sales": "price_sales",
+    "Price/Cashflow": "price_cashflow",
+    "Median Market Cap": "median_market_cap",
+    "3 Year Earnings Growth": "earnings_growth_3y",
+}
+"""The rows of yfinance's ``funds_data.equity_holdings`` (Yahoo's quoteSummary ``topHoldings
+.equityHoldings``), by the field names the valuation history keeps; the category averages are
+kept as ``<field>_category``."""
+
+
+def fund_valuations(
+    symbols: Sequence[str], *, session: requests.Session | None = None
+) -> dict[str, dict[str, float] | str]:
+    """Each fund's holdings averages as Yahoo reports them (``FUND_FIELDS``, the fund's and its
+    category's), or one line saying why there are none: a failed request, an answer without
+    fund data, or one whose averages are all empty. Values are Yahoo's raw numbers, not
+    reinterpreted here (its P/E of a fund is sometimes the reciprocal, see
+    :mod:`generator.valuation`)."""
+    out: dict[str, dict[str, float] | str] = {}
+    for symbol in symbols:
+        wanted = normalise_symbol(symbol)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Pandas4Warning)
+                frame = yf.Ticker(wanted, session=session).funds_data.equity_holdings
+        except Exception as exc:  # yfinance raises HTTP, JSON and its own errors alike
+            out[symbol] = _readable(_describe(exc))
+            continue
+        if frame is None or wanted not in getattr(frame, "columns", ()):
+            out[symbol] = "Yahoo's answer holds no fund data"
+            continue
+        values: dict[str, float] = {}
+        for row, name in FUND_FIELDS.items():
+            if row not in frame.index:
+                continue
+            for column, key in ((wanted, name), ("Category Average", f"{name}_category")):
+                value = frame.at[row, column] if column in frame.columns else None
+                number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+                if pd.notna(number) and abs(float(number)) != float("inf"):
+                    values[key] = float(number)
+        out[symbol] = values or "Yahoo's answer holds no equity averages for this fund"
+    return out
