@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import export, feed, pipeline, render, snapshot, validate, workdir
+from generator import export, feed, pipeline, render, snapshot, validate, valuation, workdir
 from generator.archive import latest_link, post_site_files, published_posts, social_image
 from generator.chartfiles import ExportCache
 from generator.charts import theme as chart_theme
@@ -108,6 +108,7 @@ def _build(
             project, source, start=as_of - pd.DateOffset(years=BREADTH_YEARS)
         )
     with timings.stage("snapshot"):
+        history, status = valuation.history_for(project, loaded.is_sample, as_of)
         snap = snapshot.take(
             config,
             checked.prices,
@@ -117,6 +118,8 @@ def _build(
             is_sample=loaded.is_sample,
             status=checked.status,
             registry=REGISTRY,
+            valuation=history,
+            valuation_status=status,
         )
     with timings.stage("posts"):
         archive = published_posts(project.archive(source), as_of)

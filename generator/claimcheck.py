@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import pipeline
+from generator import pipeline, valuation
 from generator.config import load_claims
 from generator.errors import ConfigError
 from generator.metrics.claims import Verdict
@@ -61,6 +61,7 @@ def check_claims(options: CheckOptions) -> Checked:
     if section.needs_members(config):
         start = checked.as_of - pd.DateOffset(years=pipeline.BREADTH_YEARS)
         members = pipeline.load_member_prices(project, source, start=start)
+    history, _ = valuation.history_for(project, loaded.is_sample, checked.as_of)
     report = build_report(
         config,
         checked.prices,
@@ -68,6 +69,7 @@ def check_claims(options: CheckOptions) -> Checked:
         source=loaded.source,
         is_sample=loaded.is_sample,
         status=checked.status,
+        valuation=history,
     )
     verdicts = section.compute(report, members) or ()
     return Checked(checked.as_of, loaded.source, verdicts)

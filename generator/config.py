@@ -360,6 +360,28 @@ class Weekly(_Model):
     5 percentage points)."""
 
 
+class Discount(_Model):
+    """Two funds whose P/E the Valuation page compares: ``a`` against ``b``."""
+
+    label: str = Field(min_length=1, max_length=80)
+    """What the comparison is, with the indexes' names (conventions differ: the Russell 2000
+    keeps loss-making companies, the S&P SmallCap 600 admits only profitable ones)."""
+    a: Symbol
+    """The fund whose discount (or premium) is shown."""
+    b: Symbol
+    """The fund it is compared with."""
+
+
+DISCOUNTS = (
+    Discount(label="Small vs large: Russell 2000 vs Russell 1000", a="IWM", b="IWB"),
+    Discount(label="Small vs large: Russell 2000 vs S&P 500", a="IWM", b="SPY"),
+    Discount(label="Small vs large: S&P SmallCap 600 vs S&P 500", a="IJR", b="SPY"),
+    Discount(label="Mid vs large: S&P MidCap 400 vs S&P 500", a="MDY", b="SPY"),
+    Discount(label="Value vs growth: Russell 1000", a="IWD", b="IWF"),
+    Discount(label="Value vs growth: Russell 2000", a="IWN", b="IWO"),
+)
+
+
 class Valuation(_Model):
     """The funds whose holdings averages (P/E, P/B, P/S, P/CF, median market cap, 3-year
     earnings growth) ``rotation valuation`` snapshots each week into a committed history."""
@@ -370,9 +392,23 @@ class Valuation(_Model):
         max_length=100,
     )
     """The funds asked for; they need not be in the universe (no prices are read for them)."""
+    discounts: tuple[Discount, ...] = DISCOUNTS
+    """The comparisons of the Valuation page, each fund among ``funds``."""
     file: str = "data/valuation.csv"
     """The history, relative to the config file: one row per day, fund and field, only ever
     added to (commit it: fundamentals cannot be fetched for a past date)."""
+
+    @model_validator(mode="after")
+    def _compared_funds_are_asked_for(self) -> Valuation:
+        problems = [
+            f"discounts[{i}].{side}: {getattr(d, side)} is not in valuation.funds"
+            for i, d in enumerate(self.discounts)
+            for side in ("a", "b")
+            if getattr(d, side) not in self.funds
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class ClaimEntry(_Model):

@@ -112,6 +112,7 @@ def _per_10bp(beta: float | None) -> str:
 FORMATS: dict[str, Callable[[Any], str]] = {
     "pct": fmt_pct,
     "pct2": functools.partial(fmt_pct, digits=2),
+    "gap_pct": fmt_pct,
     "pp": fmt_pp,
     "pp2": functools.partial(fmt_pp, digits=2),
     "gap": fmt_gap,
@@ -131,7 +132,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 
 SIGNED = frozenset({"pct", "pct2", "pp", "pp2", "bp"})
 """The formats of a change (a return, a spread, a move in a yield), whose sign the page colours;
-not correlations or sensitivities, whose sign is no gain or loss."""
+not correlations or sensitivities, whose sign is no gain or loss, nor a valuation gap
+(``gap_pct``: cheaper is neither good nor bad news)."""
 
 
 def lookup(doc: Mapping[str, Any], path: str) -> Any:

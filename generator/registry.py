@@ -16,6 +16,7 @@ from generator.sections import (
     risk,
     rotation,
     stylebox,
+    valuation,
     watchlist,
 )
 from generator.sections.base import Section
@@ -24,6 +25,7 @@ REGISTRY: tuple[Section, ...] = (
     home.SECTION,
     pairs.SECTION,
     stylebox.SECTION,
+    valuation.SECTION,
     rotation.SECTION,
     breadth.SECTION,
     rates.SECTION,

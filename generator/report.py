@@ -7,7 +7,9 @@ price frame already cut at the as-of session, so nothing in it can look ahead.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -49,6 +51,11 @@ class Report:
     status: RunReport
     """What validation said of every symbol: ok, stale (how far behind) or failed (why)."""
     skipped_pairs: tuple[Pair, ...] = ()
+    valuation: pd.DataFrame | None = None
+    """The valuation snapshots taken on or before ``as_of`` (:mod:`generator.valuation`);
+    ``None`` when none are kept."""
+    valuation_status: Mapping[str, Any] = field(default_factory=dict)
+    """What the last snapshot taken by ``as_of`` said: its day and the funds that failed."""
 
     @property
     def headline(self) -> PairReport:
@@ -64,8 +71,11 @@ def build_report(
     source: str,
     is_sample: bool,
     status: RunReport,
+    valuation: pd.DataFrame | None = None,
+    valuation_status: Mapping[str, Any] | None = None,
 ) -> Report:
-    """Compute every metric the pages show from ``prices`` cut at ``as_of``.
+    """Compute every metric the pages show from ``prices`` cut at ``as_of`` (and the valuation
+    snapshots taken by then).
 
     A pair with a symbol lacking prices is skipped (and listed), never computed on a gap; the
     fail-closed policy has already made sure the headline pair is there.
@@ -108,6 +118,8 @@ def build_report(
         pairs=pair_reports,
         status=status,
         skipped_pairs=tuple(p for p in config.pairs if p.a not in has or p.b not in has),
+        valuation=None if valuation is None else valuation[valuation["date"] <= as_of],
+        valuation_status=valuation_status or {},
     )
 
 

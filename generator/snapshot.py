@@ -92,11 +92,22 @@ def take(
     status: RunReport,
     registry: tuple[Section, ...],
     only: Collection[str] | None = None,
+    valuation: pd.DataFrame | None = None,
+    valuation_status: Mapping[str, Any] | None = None,
 ) -> Snapshot:
     """The snapshot as of ``as_of`` with the sections of ``registry`` (the site's are
     :data:`generator.registry.REGISTRY`); ``only`` limits the sections computed (a weekly post
     needs the rotation graphs and breadth, not the 25-year history)."""
-    report = build_report(config, prices, as_of, source=source, is_sample=is_sample, status=status)
+    report = build_report(
+        config,
+        prices,
+        as_of,
+        source=source,
+        is_sample=is_sample,
+        status=status,
+        valuation=valuation,
+        valuation_status=valuation_status,
+    )
     chosen = tuple(s for s in registry if only is None or s.name in only)
     data = {s.name: s.compute(report, members) for s in chosen}
     return Snapshot(report, data, chosen, symbol_colors(config, registry))

@@ -19,11 +19,13 @@ import datetime as dt
 import io
 import json
 import logging
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from generator.errors import DataError
@@ -51,13 +53,18 @@ class SnapshotResult:
     """Fund -> why Yahoo gave nothing for it."""
 
 
+def empty_history() -> pd.DataFrame:
+    """A history with no snapshot yet."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in HEADER}).astype(
+        {"date": "datetime64[ns]", "value": "float64"}
+    )
+
+
 def read_history(path: Path) -> pd.DataFrame:
     """The history as a frame (``date`` as timestamps), empty with the columns when there is no
     file yet. A file that is not this history is a :class:`DataError` naming it and the line."""
     if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in HEADER}).astype(
-            {"date": "datetime64[ns]", "value": "float64"}
-        )
+        return empty_history()
     rows = []
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -74,6 +81,58 @@ def read_history(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(HEADER))
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+SAMPLE = "synthetic valuation (sample data)"
+"""The provider the sample's made-up history names."""
+_SAMPLE_PE = {
+    "IWM": 26.0,
+    "IWN": 15.0,
+    "IWO": 38.0,
+    "IWB": 25.0,
+    "IWD": 18.0,
+    "IWF": 34.0,
+    "IWR": 21.0,
+    "IWS": 17.0,
+    "IWP": 30.0,
+    "SPY": 25.5,
+    "IJR": 16.5,
+    "MDY": 18.5,
+}
+
+
+def sample_history(funds: Sequence[str], as_of: pd.Timestamp) -> pd.DataFrame:
+    """A made-up weekly history for the sample site (each Friday of the year to ``as_of``),
+    deterministic per fund (seeded by its name), labelled :data:`SAMPLE`: the Valuation page
+    can be seen without a fetch, and no reader takes it for Yahoo's."""
+    days = pd.date_range(pd.Timestamp(as_of.year, 1, 2), as_of, freq="W-FRI")
+    rows = []
+    for symbol in funds:
+        rng = np.random.default_rng(zlib.crc32(symbol.encode()))
+        base = _SAMPLE_PE.get(symbol, 15 + 20 * rng.random())
+        walk = base * np.exp(np.cumsum(rng.normal(0, 0.015, len(days))))
+        for day, value in zip(days, walk, strict=True):
+            rows.append((day, symbol, "price_earnings", round(float(value), 2), SAMPLE))
+    return pd.DataFrame(rows, columns=list(HEADER)).astype({"value": "float64"})
+
+
+def history_for(
+    project: Project, is_sample: bool, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, dict]:
+    """The history a report as of ``as_of`` may show, and the last snapshot's status if it was
+    taken by then: the sample's made-up one for the sample source, the committed file
+    otherwise (empty where there is none yet)."""
+    cfg = project.config.valuation
+    if cfg is None:
+        return empty_history(), {}
+    if is_sample:
+        return sample_history(cfg.funds, as_of), {}
+    path = project.locate(cfg.file)
+    status = read_status(path)
+    taken = status.get("taken")
+    if not taken or pd.Timestamp(taken) > as_of:
+        status = {}
+    return known_by(read_history(path), as_of), status
 
 
 def known_by(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -152,14 +211,3 @@ def take_snapshot(project: Project, fetch: Fetch, today: dt.date | None = None) 
     for symbol, reason in failed.items():
         log.warning("valuation: %s: %s (left out of %s)", symbol, reason, day)
     return SnapshotResult(day, path, written, kept, failed)
-
-
-def pe(raw: float | None) -> float | None:
-    """A fund's price/earnings from Yahoo's number: Yahoo gives some funds' P/E as its
-    reciprocal, the earnings yield (0.0569 for a P/E of 17.6), and others' as the P/E itself
-    (20.6). No diversified fund has a P/E under 1 or an earnings yield of 100 % or more, so a
-    number under 1 is read as the yield and inverted; zero or a negative number (earnings
-    losses) gives none."""
-    if raw is None or pd.isna(raw) or raw <= 0:
-        return None
-    return raw if raw >= 1 else 1.0 / raw

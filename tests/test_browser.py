@@ -639,6 +639,7 @@ AXE_PAGES = (
     "",
     "pairs/",
     "sectors/",
+    "valuation/",
     "breadth/",
     "history/",
     "claims/",

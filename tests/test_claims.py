@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from generator.claims import ClaimSyntaxError, Measure, parse, parse_measure
 from generator.config import load_config
 from generator.errors import ConfigError
-from generator.metrics.claims import NO_VALUATION, Data, check, holds, measure_at, series
+from generator.metrics.claims import (
+    NO_VALUATION,
+    UNSTATED_BASIS,
+    Data,
+    check,
+    holds,
+    measure_at,
+    series,
+)
 from generator.sections.claims import equivalents
 from tests_support import FIXTURE_CONFIG, REPO, error_line, run
 
@@ -333,7 +341,7 @@ def test_check_claims_prints_a_verdict_per_claim_and_exits_0(project, capsys):
     claims = yaml.safe_load(FIXTURE_CONFIG.read_text())["claims"]
     assert [line.split("  ")[0] for line in lines[2:]] == [parse(c["claim"]).text for c in claims]
     assert "cannot be checked" in lines[-1]
-    assert NO_VALUATION in lines[-1]
+    assert UNSTATED_BASIS in lines[-1]
 
 
 def test_a_draft_the_grammar_cannot_read_is_one_error_line(project, capsys):

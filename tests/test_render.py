@@ -57,6 +57,7 @@ def golden_pages() -> dict[str, str]:
         "index.md",
         "pairs.md",
         "style-box.md",
+        "valuation.md",
         "sectors.md",
         "breadth.md",
         "rates.md",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from fakeyahoo import fund_summary
 from generator.errors import DataError
+from generator.metrics.valuation import pe
 from generator.project import Project
 from generator.sources import yahoo
 from generator.sources.yahoo import fund_valuations
@@ -21,7 +22,6 @@ from generator.valuation import (
     YAHOO,
     append,
     known_by,
-    pe,
     read_history,
     read_status,
     take_snapshot,
@@ -81,7 +81,7 @@ def test_a_funds_pe_is_read_whether_yahoo_gives_it_or_its_reciprocal(raw, expect
 
 
 def _project(project, **valuation) -> Project:
-    root = project({"valuation": {"funds": ["IWM", "SPY"], **valuation}})
+    root = project({"valuation": {"funds": ["IWM", "SPY"], "discounts": [], **valuation}})
     return Project.load(root / "rotation.yml")
 
 
@@ -191,7 +191,7 @@ def test_a_file_that_is_not_the_history_is_refused_by_name(tmp_path):
 def test_rotation_valuation_takes_the_snapshot_through_yfinance(
     project, yahoo_env, monkeypatch, capsys
 ):
-    root = project({"valuation": {"funds": ["IWM", "IWO"]}})
+    root = project({"valuation": {"funds": ["IWM", "IWO"], "discounts": []}})
     session = yahoo_env.session(funds={"IWM": fund_summary("IWM", COMPLETE)})
     monkeypatch.setattr(
         yahoo, "fund_valuations", functools.partial(fund_valuations, session=session)
@@ -208,9 +208,103 @@ def test_rotation_valuation_takes_the_snapshot_through_yfinance(
 
 
 def test_rotation_valuation_without_the_key_is_one_error_line(project, capsys):
-    root = project()
+    root = project({"valuation": None})
     code, _, err = run(capsys, "valuation", "--config", str(root / "rotation.yml"))
     assert code == 1
     assert error_line(err) == (
         f"Error: {root / 'rotation.yml'}: valuation: not configured, nothing to snapshot"
     )
+
+
+# ------------------------------------------------------------------------ P/E and the discounts
+
+
+def _history(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(HEADER))
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.astype({"value": "float64"})
+
+
+HISTORY = _history(
+    [
+        ("2026-11-06", "IWM", "price_earnings", 0.04, YAHOO),  # a yield: P/E 25
+        ("2026-11-06", "SPY", "price_earnings", 0.05, YAHOO),  # P/E 20
+        ("2026-11-13", "IWM", "price_earnings", 18.0, YAHOO),
+        ("2026-11-13", "SPY", "price_earnings", 24.0, YAHOO),
+        ("2026-11-13", "IWM", "price_book", 0.5, YAHOO),
+        ("2026-11-20", "IWM", "price_earnings", 15.0, YAHOO),  # SPY missed this week
+        ("2026-11-27", "IWM", "price_earnings", -3.0, YAHOO),  # losses: no P/E
+        ("2026-11-27", "SPY", "price_earnings", 30.0, YAHOO),
+    ]
+)
+
+
+def test_a_discount_is_read_from_the_snapshots_taken_by_the_session_only():
+    from generator.metrics import valuation as values
+
+    friday = pd.Timestamp("2026-11-20")
+    gaps = values.discount_history(HISTORY, "IWM", "SPY", friday)
+    assert gaps["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-06", "2026-11-13"]
+    assert gaps["discount"].tolist() == pytest.approx([25 / 20 - 1, 18 / 24 - 1])
+    assert values.latest_pe(HISTORY, "IWM", friday) == values.Reading(friday, 15.0, YAHOO)
+    # The 27th's snapshot exists but is later than the session: never used for it.
+    assert values.latest_pe(HISTORY, "SPY", friday).value == 24.0
+    # A reading older than two weeks stands for nothing.
+    assert values.latest_pe(HISTORY, "SPY", pd.Timestamp("2026-11-26")).value == 24.0
+    assert values.latest_pe(HISTORY, "SPY", pd.Timestamp("2026-11-28")).value == 30.0
+    late = pd.Timestamp("2026-12-12")
+    assert values.latest_pe(HISTORY, "IWM", late) is None  # the 20th is 22 days old; 27th: loss
+    assert values.latest(values.discount_history(HISTORY, "IWM", "SPY", late), late) is None
+
+
+def test_a_claimed_discount_is_measured_from_the_snapshots():
+    from generator.claims import parse
+    from generator.metrics.claims import ONLY_PE, UNSTATED_BASIS, Data, check
+
+    prices = pd.DataFrame(
+        {"IWM": 1.0, "SPY": 1.0}, index=pd.bdate_range("2026-11-02", "2026-11-27")
+    )
+    data = Data(prices, {}, valuation=HISTORY)
+    as_of = pd.Timestamp("2026-11-27")
+    verdict = check(parse("IWM vs SPY P/E discount on 2026-11-18 = 25 %"), data, as_of)
+    assert (verdict.status, verdict.value) == ("holds", pytest.approx(1 - 18 / 24))
+    premium = check(parse("IWM vs SPY P/E discount on 2026-11-09 = 25 %"), data, as_of)
+    assert premium.value == pytest.approx(1 - 25 / 20)  # a premium is a negative discount
+    forward = check(parse("IWM vs SPY forward P/E discount on 2026-11-18 = 25 %"), data, as_of)
+    assert (forward.status, forward.reason) == ("cannot be checked", UNSTATED_BASIS)
+    book = check(parse("IWM vs SPY P/B discount on 2026-11-18 = 25 %"), data, as_of)
+    assert book.reason == ONLY_PE
+    early = check(parse("IWM vs SPY P/E discount on 2026-11-03 = 25 %"), data, as_of)
+    assert early.reason == "no snapshot of both IWM and SPY in the 14 days to 2026-11-03"
+
+
+def test_the_page_names_each_pe_its_day_and_the_funds_the_last_snapshot_missed():
+    import dataclasses
+
+    from test_render import pages as render_pages
+
+    from generator.config import load_config
+    from tests_support import FIXTURE_CONFIG, sample_report, snapshot_of
+
+    config = load_config(FIXTURE_CONFIG)
+    cfg = config.valuation.model_copy(
+        update={"discounts": config.valuation.discounts[1:2]}  # IWM vs SPY
+    )
+    config = config.model_copy(update={"valuation": cfg})
+    report = dataclasses.replace(
+        sample_report(config, as_of=pd.Timestamp("2026-11-20")),
+        valuation=HISTORY[HISTORY["date"] <= "2026-11-20"],
+        valuation_status={"taken": "2026-11-20", "failed": {"SPY": "HTTP Error 429"}},
+    )
+    page = render_pages(report)["valuation.md"]
+    doc = snapshot_of(report).document["valuation"]
+    iwm = next(c for c in doc["cells"] if c["symbol"] == "IWM")
+    assert (iwm["pe"], iwm["date"], iwm["source"]) == (15.0, "2026-11-20", YAHOO)
+    assert next(c for c in doc["cells"] if c["symbol"] == "IWD")["pe"] is None
+    (gap,) = doc["discounts"]
+    assert (gap["date"], gap["pe_a"], gap["pe_b"]) == ("2026-11-13", 18.0, 24.0)
+    assert gap["discount"] == pytest.approx(-0.25)
+    assert [h["date"] for h in gap["history"]] == ["2026-11-06", "2026-11-13"]
+    assert '!!! warning "The last snapshot (2026-11-20) missed 1 fund"' in page
+    assert "SPY: HTTP Error 429." in page
+    assert "Snapshot of 2026-11-20" in page

@@ -10,6 +10,7 @@ SECTION_PAGES = (
     "index.html",
     "pairs/index.html",
     "style-box/index.html",
+    "valuation/index.html",
     "sectors/index.html",
     "breadth/index.html",
     "rates/index.html",
@@ -63,10 +64,12 @@ def sample_report(config=None, as_of=None):
     from generator.report import build_report
     from generator.sources.sample import sample_prices
     from generator.validate import as_of_session
+    from generator.valuation import sample_history
 
     config = config or load_config(FIXTURE_CONFIG)
     prices = sample_prices(config.symbols)
     session = as_of_session(prices[config.benchmark], config.benchmark, as_of)
+    funds = config.valuation.funds if config.valuation else ()
     return build_report(
         config,
         prices,
@@ -74,6 +77,7 @@ def sample_report(config=None, as_of=None):
         source="sample data",
         is_sample=True,
         status=run_report(config.symbols, stale={"FSBC": "last session 2026-07-30, 1 behind"}),
+        valuation=sample_history(funds, session) if config.valuation else None,
     )
 
 
@@ -105,6 +109,8 @@ def snapshot_of(report, members=None, only=None):
         status=report.status,
         registry=REGISTRY,
         only=only,
+        valuation=report.valuation,
+        valuation_status=report.valuation_status,
     )
 
 

@@ -22,7 +22,13 @@ import numpy as np
 import pandas as pd
 
 from generator.claims import Claim, Measure
-from generator.metrics import outperformance, period_anchor, period_returns, streak_summary
+from generator.metrics import (
+    outperformance,
+    period_anchor,
+    period_returns,
+    streak_summary,
+    valuation,
+)
 from generator.metrics.breadth import percent_above_ma
 
 NEAR_SESSIONS = 63
@@ -31,10 +37,13 @@ CLOSE = 1e-9
 """Float noise allowed at the edge of a tolerance (0.089 - 0.0005 is not exactly 0.0885)."""
 
 Status = Literal["holds", "does not hold", "cannot be checked"]
-NO_VALUATION = (
-    "no valuation data: this site keeps no snapshots of the funds' valuation yet, so a "
-    "discount cannot be measured"
+NO_VALUATION = "no valuation snapshots: valuation is not configured in rotation.yml"
+UNSTATED_BASIS = (
+    "the snapshots hold Yahoo's fund P/E, which does not say whether its earnings are trailing "
+    "or forward: claim a P/E discount"
 )
+ONLY_PE = "the snapshots keep a readable P/E only (Yahoo's other ratios cannot be told from "
+ONLY_PE += "their reciprocals)"
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,8 @@ class Data:
     prices: pd.DataFrame
     members: Mapping[str, pd.DataFrame | str]
     min_members: int = 1
+    valuation: pd.DataFrame | None = None
+    """The valuation snapshots (:mod:`generator.valuation`), or ``None`` when none are kept."""
 
 
 def holds(claim: Claim, value: float | None) -> bool:
@@ -106,7 +117,7 @@ def holds(claim: Claim, value: float | None) -> bool:
 def measure_at(measure: Measure, data: Data, session: pd.Timestamp) -> tuple[float | None, str]:
     """The measure's value as of ``session`` from data cut there, or ``None`` and why not."""
     if measure.kind == "valuation":
-        return None, NO_VALUATION
+        return _discount_at(measure, data, session)
     if measure.kind == "breadth":
         return _breadth_at(measure, data, session)
     missing = [s for s in measure.symbols if s not in data.prices or _first(data, s) is None]
@@ -137,6 +148,26 @@ def measure_at(measure: Measure, data: Data, session: pd.Timestamp) -> tuple[flo
             "no run was going on to rank"
         )
     return float(summary.rank), ""
+
+
+def _discount_at(measure: Measure, data: Data, session: pd.Timestamp) -> tuple[float | None, str]:
+    """``a``'s P/E discount to ``b`` as a claim states it (0.31: a P/E 31 % lower; a premium is
+    negative), from the last snapshot of both on or before ``session`` (at most
+    :data:`~generator.metrics.valuation.STALE_DAYS` old)."""
+    if data.valuation is None:
+        return None, NO_VALUATION
+    if measure.basis in ("forward P/E", "trailing P/E"):
+        return None, UNSTATED_BASIS
+    if measure.basis != "P/E":
+        return None, ONLY_PE
+    a, b = measure.symbols
+    row = valuation.latest(valuation.discount_history(data.valuation, a, b, session), session)
+    if row is None:
+        return None, (
+            f"no snapshot of both {a} and {b} in the {valuation.STALE_DAYS} days to "
+            f"{session:%Y-%m-%d}"
+        )
+    return -float(row["discount"]), ""
 
 
 def _first(data: Data, symbol: str) -> pd.Timestamp | None:
@@ -244,7 +275,8 @@ def series(measure: Measure, data: Data, sessions: pd.DatetimeIndex) -> np.ndarr
     :func:`measure_at` session by session but computed in one pass: each definition is causal,
     so the value at a session uses no price after it."""
     if measure.kind == "valuation":
-        return np.full(len(sessions), np.nan)
+        out = [measure_at(measure, data, s)[0] for s in sessions]
+        return np.asarray([np.nan if v is None else v for v in out], dtype=float)
     end = sessions[-1]
     if measure.kind == "breadth":
         prices = data.members.get(measure.list_name)

@@ -92,6 +92,7 @@ def compute(report: Report, members: MemberPrices) -> tuple[checks.Verdict, ...]
         report.prices,
         _member_frames(config, members),
         config.breadth.min_members if config.breadth else 1,
+        report.valuation,
     )
     return tuple(
         checks.check(

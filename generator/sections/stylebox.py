@@ -14,6 +14,7 @@ from markupsafe import Markup
 from generator.charts import stylebox as stylebox_charts
 from generator.formatting import Metric, json_number
 from generator.metrics import stylebox
+from generator.metrics.stylebox import SIZES, STYLES
 from generator.report import Report
 from generator.sections import captions
 from generator.sections.base import Figure, MemberPrices, Page, Section, View, reasons
@@ -21,8 +22,6 @@ from generator.sections.base import Figure, MemberPrices, Page, Section, View, r
 if TYPE_CHECKING:
     from generator.snapshot import Snapshot
 
-SIZES = ("Large", "Mid", "Small")
-STYLES = ("Value", "Core", "Growth")
 TITLES = {"russell": "Russell", "sp": "S&P", "vanguard": "Vanguard", "custom": "Custom"}
 
 
