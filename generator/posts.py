@@ -31,7 +31,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from generator import calendar, export, pipeline, snapshot, weekly, workdir
+from generator import calendar, export, pipeline, snapshot, valuation, weekly, workdir
 from generator.archive import MANIFEST, archived, write_post
 from generator.chartfiles import ExportCache, figure_files
 from generator.config import Config
@@ -124,11 +124,13 @@ def post_inputs(
     loaded: LoadResult,
     members: Mapping[str, tuple[pd.DataFrame | None, list[str], str]],
     session: pd.Timestamp,
+    *,
+    history: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """Digests of what the post as of ``session`` shows, by part, and nothing after it: the
     format (:data:`POST_FORMAT` and the templates), the configuration it uses, the prices cut at
-    the session, and the members with a close in its window (a listing that begins later, or a
-    list's later additions, change nothing)."""
+    the session, the members with a close in its window (a listing that begins later, or a
+    list's later additions, change nothing) and the valuation snapshots taken by then."""
 
     def digest(*chunks: bytes) -> str:
         return hashlib.sha256(b"\0".join(chunks)).hexdigest()
@@ -151,12 +153,17 @@ def post_inputs(
             listed.update("\0".join(cut.columns[priced]).encode() + b"\0")
             listed.update(pd.DatetimeIndex(cut.index).asi8.tobytes())
             listed.update(np.ascontiguousarray(values[:, priced]).tobytes())
-    return {
+    inputs = {
         "format": digest(str(POST_FORMAT).encode(), templates.encode()),
         "config": digest(post_config(config).encode()),
         "prices": prices.hexdigest(),
         "members": listed.hexdigest(),
     }
+    known = None if history is None else valuation.known_by(history, session)
+    if known is not None and not known.empty:
+        # A post written before the first snapshot has no such part, as before there was one.
+        inputs["valuation"] = digest(known.to_csv(index=False).encode())
+    return inputs
 
 
 def _shown(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -186,8 +193,9 @@ def _member_window(frame: pd.DataFrame, session: pd.Timestamp) -> pd.DataFrame:
 # --- one post
 
 
-POST_SECTIONS = ("rotation", "breadth")
-"""What a post computes besides the pairs: its second chart and quadrant moves, its breadth."""
+POST_SECTIONS = ("rotation", "breadth", "valuation")
+"""What a post computes besides the pairs: its second chart and quadrant moves, its breadth,
+the valuation gaps of the snapshots taken by its session."""
 
 
 def post_figures(snap: snapshot.Snapshot) -> list[Figure]:
@@ -220,6 +228,7 @@ def draft_post(
     session: pd.Timestamp,
     *,
     exports: ExportCache | None = None,
+    history: pd.DataFrame | None = None,
 ) -> Draft:
     """The post of the week ending at ``session``, from prices up to it alone (``exports``
     re-uses static chart exports made before)."""
@@ -246,6 +255,7 @@ def draft_post(
         status=checked.status,
         registry=REGISTRY,
         only=POST_SECTIONS,
+        valuation=history,
     )
     breadth = snap.data["breadth"]
     previous = calendar.previous_week_end(session)
@@ -254,6 +264,9 @@ def draft_post(
         snap.report, snap.data["rotation"] or (), breadth.lists if breadth else (), previous
     )
     doc = export.document(snap, week)
+    if doc.get("valuation") is None or not doc["valuation"]["snapshots"]:
+        # Only from snapshots taken by the session: a week before the first has no such part.
+        doc.pop("valuation", None)
     files = {"metrics.json": export.to_json(doc), **export.tables(doc)}
     context = post_context(doc, config)
     head = context["headline"]
@@ -362,18 +375,19 @@ def _backfill(
     )
     templates = _templates_digest(env)
     exports = ExportCache(project.cache_dir)
+    history, _ = valuation.history_for(project, loaded.is_sample, latest)
     existing = {p.session: p for p in archived(folder)}
     today = options.today or dt.datetime.now(dt.UTC).date()
     written, unchanged, revised, kept = [], [], [], []
     for session in _progress(sessions_):
         day = f"{session:%Y-%m-%d}"
-        inputs = post_inputs(templates, config, loaded, members, session)
+        inputs = post_inputs(templates, config, loaded, members, session, history=history)
         old = existing.get(session)
         if old is not None and old.manifest.get("inputs") == inputs:
             unchanged.append(session)
             continue
         revisions = list(old.manifest.get("revisions", [])) if old is not None else []
-        draft = draft_post(config, loaded, members, session, exports=exports)
+        draft = draft_post(config, loaded, members, session, exports=exports, history=history)
         files = draft.page(env, revisions)
         if old is not None and (lost := _poorer(old.files(), files)):
             log.warning(

@@ -136,6 +136,8 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
         "pairs": pairs,
         "quadrant_moves": moves,
         "breadth": list(breadth.values()),
+        "valuation": _valuation(doc),
+        "as_of_metric": Metric(doc, "as_of", "date"),
         "lead": [told(f) for f in told_story.lead],
         "also": [told(f) for f in told_story.also],
         "more": told_story.more,
@@ -148,6 +150,25 @@ def post_context(doc: dict[str, Any], config: Config, root: str = POST_TO_ROOT) 
             "top_runs": config.weekly.top_runs,
         },
     }
+
+
+def _valuation(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The discounts the post's document holds (only from snapshots taken by its session; none
+    in a post written before the first snapshot)."""
+    found = doc.get("valuation") or {"discounts": []}
+    return [
+        {
+            "label": d["label"],
+            "a": d["a"],
+            "b": d["b"],
+            "date": Metric(doc, f"valuation.discounts.{i}.date", "date"),
+            "pe_a": Metric(doc, f"valuation.discounts.{i}.pe_a", "decimal"),
+            "pe_b": Metric(doc, f"valuation.discounts.{i}.pe_b", "decimal"),
+            "gap": Metric(doc, f"valuation.discounts.{i}.discount", "gap_pct"),
+        }
+        for i, d in enumerate(found["discounts"])
+        if d["date"] is not None
+    ]
 
 
 def with_format_2_fields(doc: dict[str, Any]) -> dict[str, Any]:

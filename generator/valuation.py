@@ -101,11 +101,16 @@ _SAMPLE_PE = {
 }
 
 
+SAMPLE_START = pd.Timestamp("2026-01-02")
+"""The sample's first snapshot: each later one's value is the same whatever the session asked
+about, so a sample post and the sample site agree."""
+
+
 def sample_history(funds: Sequence[str], as_of: pd.Timestamp) -> pd.DataFrame:
-    """A made-up weekly history for the sample site (each Friday of the year to ``as_of``),
-    deterministic per fund (seeded by its name), labelled :data:`SAMPLE`: the Valuation page
-    can be seen without a fetch, and no reader takes it for Yahoo's."""
-    days = pd.date_range(pd.Timestamp(as_of.year, 1, 2), as_of, freq="W-FRI")
+    """A made-up weekly history for the sample site (each Friday from :data:`SAMPLE_START` to
+    ``as_of``), deterministic per fund (seeded by its name), labelled :data:`SAMPLE`: the
+    Valuation page can be seen without a fetch, and no reader takes it for Yahoo's."""
+    days = pd.date_range(SAMPLE_START, as_of, freq="W-FRI")
     rows = []
     for symbol in funds:
         rng = np.random.default_rng(zlib.crc32(symbol.encode()))

@@ -62,7 +62,7 @@ def test_backfill_writes_the_last_weeks_and_rerunning_changes_nothing(capsys, pr
     assert after == before
     manifest = json.loads((archive / "2026-11-20" / "post.json").read_text())
     assert manifest["session"] == "2026-11-20"
-    assert set(manifest["inputs"]) == {"format", "config", "prices", "members"}
+    assert set(manifest["inputs"]) == {"format", "config", "prices", "members", "valuation"}
     assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in manifest["inputs"].values())
 
 
@@ -294,6 +294,7 @@ def test_every_number_in_the_text_is_the_number_in_metrics_json(post_2026_07_31)
     config = load_config(FIXTURE_CONFIG)
     names = [i.name for i in config.universe] + [p.label for p in config.pairs]
     names += [g.name for g in config.rotation.groups] + [b.name for b in config.breadth.lists]
+    names += [d.label for d in config.valuation.discounts]
     for block in narrative(text):
         rest = SPAN.sub("", block)
         for name in sorted(names, key=len, reverse=True):

@@ -308,3 +308,43 @@ def test_the_page_names_each_pe_its_day_and_the_funds_the_last_snapshot_missed()
     assert '!!! warning "The last snapshot (2026-11-20) missed 1 fund"' in page
     assert "SPY: HTTP Error 429." in page
     assert "Snapshot of 2026-11-20" in page
+
+
+def test_a_post_shows_only_the_snapshots_taken_by_its_session():
+    """A week before the first snapshot has no valuation part (its post reads as it did before
+    snapshots existed); a later week shows the gaps of the snapshots up to its session, and a
+    snapshot taken after it changes nothing in it."""
+    import json
+
+    from generator import posts
+    from generator.config import load_config
+    from generator.pipeline import load_prices
+    from generator.sources import SAMPLE
+    from generator.valuation import sample_history
+    from tests_support import FIXTURE_CONFIG
+
+    config = load_config(FIXTURE_CONFIG)
+    loaded = load_prices(SAMPLE, config.symbols)
+    full = sample_history(config.valuation.funds, pd.Timestamp("2026-08-14"))
+    history = full[full["date"] >= "2026-07-24"]
+    before, after = pd.Timestamp("2026-07-17"), pd.Timestamp("2026-07-31")
+
+    early = posts.draft_post(config, loaded, {}, before, history=history)
+    assert "valuation" not in json.loads(early.files["metrics.json"])
+    assert "valuation" not in posts.post_inputs("t", config, loaded, {}, before, history=history)
+
+    def post(history: pd.DataFrame) -> dict:
+        return json.loads(
+            posts.draft_post(config, loaded, {}, after, history=history).files["metrics.json"]
+        )
+
+    doc = post(history)
+    gap = doc["valuation"]["discounts"][0]
+    assert [h["date"] for h in gap["history"]] == ["2026-07-24", "2026-07-31"]
+    iwm = history[(history["symbol"] == "IWM") & (history["date"] == after)]["value"].item()
+    iwb = history[(history["symbol"] == "IWB") & (history["date"] == after)]["value"].item()
+    assert gap["discount"] == pytest.approx(iwm / iwb - 1)
+    later = pd.concat([history, _history([("2026-08-03", "IWM", "price_earnings", 99.0, YAHOO)])])
+    assert post(later) == doc
+    inputs = posts.post_inputs("t", config, loaded, {}, after, history=history)
+    assert posts.post_inputs("t", config, loaded, {}, after, history=later) == inputs

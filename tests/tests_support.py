@@ -152,13 +152,16 @@ def render_sample_post(session: str) -> dict[str, bytes]:
     from generator.pipeline import load_prices
     from generator.sources import SAMPLE
     from generator.templating import make_environment
+    from generator.valuation import sample_history
 
     config = load_config(FIXTURE_CONFIG)
     loaded = load_prices(SAMPLE, config.symbols)
     start = pd.Timestamp(session) - pd.DateOffset(years=posts.MEMBER_YEARS)
     members = sample_members(config, start)
     env = make_environment(REPO / "templates")
-    return posts.draft_post(config, loaded, members, pd.Timestamp(session)).page(env, [])
+    history = sample_history(config.valuation.funds, pd.Timestamp(session))
+    draft = posts.draft_post(config, loaded, members, pd.Timestamp(session), history=history)
+    return draft.page(env, [])
 
 
 def unmark(text: str) -> str:
