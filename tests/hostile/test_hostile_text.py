@@ -63,6 +63,10 @@ def hostile_site(tmp_path_factory) -> Path:
     config["watchlist"][1]["name"] = PAYLOADS["html"]
     for claim, attack in zip(config["claims"], ("heading", "link", "html", "jinja"), strict=False):
         claim["source"] = PAYLOADS[attack]
+    config["valuation"]["discounts"] = [
+        {"label": PAYLOADS["link"], "a": "IWM", "b": "IWB"},
+        {"label": PAYLOADS["formula"], "a": "IJR", "b": "SPY"},
+    ]
     breadth_claim = f"{PAYLOADS['formula']} above 200-day on 2026-07-01 >= 50 %"
     config["claims"].append({"claim": breadth_claim, "source": PAYLOADS["image"]})
     (root / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
@@ -135,6 +139,9 @@ def test_the_attacks_read_as_text_where_they_are_shown(hostile_site):
     claims = " ".join(parse(hostile_site / "claims" / "index.html").text)
     for key in ("link", "html", "jinja", "image", "formula"):
         assert PAYLOADS[key] in claims, key
+    valuation = " ".join(parse(hostile_site / "valuation" / "index.html").text)
+    for key in ("link", "formula"):
+        assert PAYLOADS[key] in valuation, key
 
 
 def test_charts_with_hostile_names_are_valid_vega_lite(hostile_site):
