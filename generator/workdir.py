@@ -75,8 +75,8 @@ class Leftover:
     """A kind of temporary a killed run may leave: where it is and what its name looks like."""
 
     where: str
-    """``stores`` (prices and members), ``work folder`` (``.build/``), ``site folder's parent``
-    or ``archive`` (the posts' folders, sample and market)."""
+    """``stores`` (prices and members), ``work folder`` (``.build/``), ``site folder's parent``,
+    ``archive`` (the posts' folders, sample and market) or ``valuation history's folder``."""
     pattern: str
     """The whole name (a regular expression; ``{site}`` stands for the site folder's name)."""
     folder: bool
@@ -98,6 +98,12 @@ LEFTOVERS = (
         rf"{re.escape(STORE_TMP_PREFIX)}{_RANDOM}\.json",
         folder=False,
         made_by="memberstore.MemberStore.flush: the members store's manifest being written",
+    ),
+    Leftover(
+        "valuation history's folder",
+        rf"{re.escape(STORE_TMP_PREFIX)}{_RANDOM}\.(csv|json)",
+        folder=False,
+        made_by="valuation.append and take_snapshot: the history or its status being written",
     ),
     Leftover(
         "work folder",
@@ -134,6 +140,11 @@ def _folders(project: Project, site_dir: Path) -> dict[str, list[Path]]:
         "work folder": [project.root / layout.BUILD],
         "site folder's parent": [site_dir.parent],
         "archive": [posts / "sample", posts / "market"],
+        "valuation history's folder": (
+            [project.locate(project.config.valuation.file).parent]
+            if project.config.valuation
+            else []
+        ),
     }
 
 

@@ -164,9 +164,9 @@ def _mkdtemp(folder: Path, prefix: str) -> Path:
     return path
 
 
-def _mkstemp(folder: Path) -> Path:
+def _mkstemp(folder: Path, suffix: str = ".parquet") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, prefix=workdir.STORE_TMP_PREFIX, suffix=".parquet")
+    fd, name = tempfile.mkstemp(dir=folder, prefix=workdir.STORE_TMP_PREFIX, suffix=suffix)
     os.write(fd, b"PAR1 half written")
     os.close(fd)
     return Path(name)
@@ -190,6 +190,8 @@ def test_leftovers_of_a_killed_run_go_and_look_alikes_stay(tmp_path, caplog):
         _mkdtemp(market, workdir.new_name("2024-06-07")),
         _mkdtemp(market, workdir.old_name("2024-06-07")),
         _mkdtemp(sample, workdir.new_name("2024-06-14")),
+        _mkstemp(root / "data", ".csv"),  # the valuation history being written
+        _mkstemp(root / "data", ".json"),  # and its status
     ]
     user_dir = root / "mine"
     user_dir.mkdir()
@@ -210,6 +212,7 @@ def test_leftovers_of_a_killed_run_go_and_look_alikes_stay(tmp_path, caplog):
         market / ".week-new-abcdefgh",
         root / ".2024-06-07-new-abcdefgh",
         members / ".tmp-abcdefgh.parquet",  # a store outside the project: not ours to clean
+        root / "data" / ".tmp-notes.csv",
     ]
     for path in kept:
         path.parent.mkdir(parents=True, exist_ok=True)
