@@ -48,6 +48,8 @@ SCALE = {"%": 100, "pp": 100, "sessions": 1, "": 1}
 VALUATION_BASES = ("forward P/E", "trailing P/E", "P/E", "P/B", "P/S")
 OPERATORS = {"=": "=", "≈": "=", ">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<"}
 EXAMPLE = "IWN YTD on 2026-03-09 = +8.9 %"
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""The years a claim's date may have (pandas' timestamps end in 2262)."""
 
 _SYMBOL = r"[A-Za-z0-9^][A-Za-z0-9^.=\-]{0,20}"
 _PERIOD = "|".join(PERIODS)
@@ -187,6 +189,11 @@ def parse(text: str) -> Claim:
         raise ClaimSyntaxError(
             f"{found['date']!r} is not a date: write it as YYYY-MM-DD (2026-03-09)"
         ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise ClaimSyntaxError(
+            f"{found['date']!r} is not a date of market data: write one from {FIRST_YEAR} to "
+            f"{LAST_YEAR}"
+        )
     unit = measure.unit
     for given in (found["unit"], found["tol_unit"]):
         if given is not None and given.rstrip("s") != unit.rstrip("s"):

@@ -111,6 +111,10 @@ def test_the_grammar_reads_each_kind(text, measure, op, value, tolerance):
             "'IWM over SPY streak' is a whole number of sessions, not 14.5",
         ),
         ("IWN YTD on 2026-03-09 > 8 ± 1", "a tolerance (± 1) goes with '=', not with '>'"),
+        (
+            "IWN YTD on 0001-01-01 = 1 %",
+            "'0001-01-01' is not a date of market data: write one from 1900 to 2199",
+        ),
         ("IWN over IWN streak on 2026-01-22 = 3", "'IWN over IWN streak' compares IWN with itself"),
     ],
 )
@@ -424,3 +428,22 @@ def test_the_storys_claims_on_real_data(shared_prices, tmp_path, capsys):
     nearest = min(held, key=lambda d: abs(sessions.index(d) - at))
     assert nearest == "2026-02-23"
     assert "held 2026-02-23" in rows["IWN YTD on 2026-03-09 = +8.9 %"]
+
+
+FRAGMENTS = ["IWN", "-", "\u2212", "YTD", "1W", "over", "SPY", "streak", "rank", "on", "above"]
+FRAGMENTS += ["200-day", "vs", "P/E", "discount", "2026-03-09", "9999-99-99", "=", ">=", "≈"]
+FRAGMENTS += ["+8.9", "14", "%", "pp", "sessions", "±", "0.5", "1e9", "\u0000", "<b>"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.text(max_size=80), st.lists(st.sampled_from(FRAGMENTS), max_size=12).map(" ".join))
+)
+def test_any_text_is_a_claim_or_says_what_to_write(text):
+    """Whatever a writer types, the grammar reads a claim (whose text reads back the same) or
+    raises its own error, never another exception."""
+    try:
+        claim = parse(text)
+    except ClaimSyntaxError:
+        return
+    assert parse(claim.text) == claim
