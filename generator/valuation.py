@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import json
 import logging
+import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +74,10 @@ def read_history(path: Path) -> pd.DataFrame:
         for line, row in enumerate(reader, start=2):
             try:
                 day, symbol, name, value, source = row
-                rows.append((dt.date.fromisoformat(day), symbol, name, float(value), source))
+                number = float(value)
+                if not math.isfinite(number):
+                    raise ValueError(value)
+                rows.append((dt.date.fromisoformat(day), symbol, name, number, source))
             except ValueError:
                 raise DataError(
                     f"{path}: line {line} is not date,symbol,field,value,source"
@@ -188,11 +192,17 @@ def status_path(path: Path) -> Path:
 
 
 def read_status(path: Path) -> dict:
-    """What the last snapshot said (``{}`` before the first): its day and the failed funds."""
+    """What the last snapshot said: its day and the failed funds; ``{}`` before the first, or
+    when the file is not what ``take_snapshot`` writes (the page then says nothing of it)."""
     try:
-        return json.loads(status_path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        status = json.loads(status_path(path).read_text(encoding="utf-8"))
+        dt.date.fromisoformat(status["taken"])
+        failed = status.get("failed", {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in failed.items()):
+            return {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}
+    return status
 
 
 def take_snapshot(project: Project, fetch: Fetch, today: dt.date | None = None) -> SnapshotResult:

@@ -186,6 +186,26 @@ def test_a_file_that_is_not_the_history_is_refused_by_name(tmp_path):
         append(path, dt.date(2026, 1, 9), {"IWM": {"price_earnings": 1.0}})
     assert str(caught.value) == f"{path}: line 2 is not date,symbol,field,value,source"
     assert path.read_text().endswith("lots,Yahoo\n")  # untouched
+    path.write_text(",".join(HEADER) + "\n2026-01-02,IWM,price_earnings,inf,Yahoo\n")
+    with pytest.raises(DataError) as caught:
+        read_history(path)
+    assert str(caught.value) == f"{path}: line 2 is not date,symbol,field,value,source"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1]",
+        '{"taken": "someday"}',
+        '{"taken": "2026-01-02", "failed": 5}',
+        '{"taken": "2026-01-02", "failed": {"IWM": 5}}',
+        "not json",
+    ],
+)
+def test_a_status_file_that_is_not_ours_says_nothing(tmp_path, text):
+    path = tmp_path / "valuation.csv"
+    path.with_suffix(".json").write_text(text)
+    assert read_status(path) == {}
 
 
 def test_rotation_valuation_takes_the_snapshot_through_yfinance(
