@@ -108,7 +108,7 @@ def table(checked: Checked) -> str:
         ]
         if alternatives:
             note = "; ".join([note, *alternatives] if note else alternatives)
-        rows.append((v.claim.text, _value(v, v.value), v.status, _plain(note)))
+        rows.append((_plain(v.claim.text), _value(v, v.value), v.status, _plain(note)))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [
         "  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].ljust(widths[2]), r[3]])

@@ -447,3 +447,19 @@ def test_any_text_is_a_claim_or_says_what_to_write(text):
     except ClaimSyntaxError:
         return
     assert parse(claim.text) == claim
+
+
+def test_the_terminal_table_prints_no_escape_sequence_from_the_config(tmp_path, capsys):
+    """A breadth list named with a terminal escape (a config from a pull request) is printed
+    with the escape made visible, never sent to the terminal."""
+    config = yaml.safe_load(FIXTURE_CONFIG.read_text())
+    for item in config["breadth"]["lists"]:
+        item["file"] = str((REPO / item["file"]).resolve())
+    config["breadth"]["lists"][0]["name"] = "\x1b[2J\x1b[31mRed"
+    config["claims"] = [{"claim": "\x1b[2J\x1b[31mRed above 50-day on 2026-07-31 >= 10 %"}]
+    path = tmp_path / "rotation.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    code, out, err = run(capsys, "check-claims", "--config", str(path))
+    assert code == 0, err
+    assert "\x1b" not in out
+    assert "?[2J?[31mRed above 50-day on 2026-07-31 >= 10 %" in out
