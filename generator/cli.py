@@ -259,14 +259,18 @@ def _cmd_members(args: argparse.Namespace) -> int:
 
 
 def _cmd_valuation(args: argparse.Namespace) -> int:
-    """Exit 0 when Yahoo answered for no fund (the warnings say which and why): a missing
-    snapshot is a gap in the history, not a reason to stop the weekly run."""
+    """Exit 0 when Yahoo answered for no fund (the warnings say which and why), or when
+    rotation.yml has no ``valuation:`` (a fork that dropped the page): a missing snapshot is a
+    gap in the history, not a reason to stop the weekly run."""
     from generator import workdir
     from generator.project import Project
     from generator.sources.yahoo import fund_valuations
     from generator.valuation import take_snapshot
 
     project = Project.load(args.config)
+    if project.config.valuation is None:
+        log.info("valuation: not configured in %s, no snapshot taken", args.config)
+        return 0
     with workdir.exclusive(project, "valuation"):
         result = take_snapshot(project, fund_valuations)
     log.info(

@@ -396,7 +396,8 @@ class Valuation(_Model):
     """The comparisons of the Valuation page, each fund among ``funds``."""
     file: str = "data/valuation.csv"
     """The history, relative to the config file: one row per day, fund and field, only ever
-    added to (commit it: fundamentals cannot be fetched for a past date)."""
+    added to (commit it: fundamentals cannot be fetched for a past date). The weekly workflow
+    commits ``data/valuation.csv``: change it there too if you change it here."""
 
     @model_validator(mode="after")
     def _compared_funds_are_asked_for(self) -> Valuation:

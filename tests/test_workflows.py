@@ -167,7 +167,7 @@ def test_weekly_steps_run_in_order(weekly: dict) -> None:
         step_index(build, runs_command("rotation fetch"), "fetches"),
         step_index(build, commits("data/store"), "commits the store"),
         step_index(build, runs_command("rotation valuation"), "snapshots the valuation"),
-        step_index(build, commits("data/valuation.csv"), "commits the valuation history"),
+        step_index(build, commits('"$file"'), "commits the valuation history"),
         step_index(build, runs_command("rotation backfill"), "writes the posts"),
         step_index(build, runs_command("rotation build"), "builds the site"),
         step_index(build, commits("data/posts/market"), "commits the posts"),
@@ -278,7 +278,17 @@ def test_weekly_backfill_date_is_validated_and_passed_through_env(weekly: dict) 
     assert '--since "$SINCE"' in backfill["run"]
 
 
-@pytest.mark.parametrize("path", ["data/store", "data/valuation.csv", "data/posts/market"])
+def test_weekly_commits_the_valuation_files_only_where_they_exist(weekly: dict) -> None:
+    """A run where no fund answered yet (or a config without ``valuation:``) has no history
+    file: ``git add`` of a missing path would stop the run, so each file is added if present."""
+    build = weekly["jobs"]["build"]
+    script = build["steps"][step_index(build, commits('"$file"'), "commits the valuation")]["run"]
+    assert "for file in data/valuation.csv data/valuation.json; do" in script
+    assert 'if [ -e "$file" ]; then git add --all -- "$file"; fi' in script
+    assert 'git commit --quiet -m "data: valuation snapshot of $day"' in script
+
+
+@pytest.mark.parametrize("path", ["data/store", '"$file"', "data/posts/market"])
 def test_weekly_commits_back_only_what_changed(weekly: dict, path: str) -> None:
     build = weekly["jobs"]["build"]
     script = build["steps"][step_index(build, commits(path), f"commits {path}")]["run"]
