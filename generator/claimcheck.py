@@ -9,13 +9,12 @@ the output, not failures: only a claim the grammar or the config refuses is an e
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from generator import pipeline, valuation
+from generator import inert, pipeline, valuation
 from generator.config import load_claims
 from generator.errors import ConfigError
 from generator.metrics.claims import Verdict
@@ -75,14 +74,6 @@ def check_claims(options: CheckOptions) -> Checked:
     return Checked(checked.as_of, loaded.source, verdicts)
 
 
-_UNPRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\u2fff]")
-
-
-def _plain(text: str) -> str:
-    """Text fit for a terminal: no escape sequence or control character from a config."""
-    return _UNPRINTABLE.sub("?", text)
-
-
 def _value(verdict: Verdict, value: float | None) -> str:
     return section.display(verdict.claim.measure.kind, value)
 
@@ -108,11 +99,13 @@ def table(checked: Checked) -> str:
         ]
         if alternatives:
             note = "; ".join([note, *alternatives] if note else alternatives)
-        rows.append((_plain(v.claim.text), _value(v, v.value), v.status, _plain(note)))
+        rows.append(
+            (inert.terminal(v.claim.text), _value(v, v.value), v.status, inert.terminal(note))
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [
         "  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].ljust(widths[2]), r[3]])
         for r in rows
     ]
     head = f"Claims as of {checked.as_of:%Y-%m-%d}, {checked.source}:"
-    return "\n".join([_plain(head), *(line.rstrip() for line in lines)])
+    return "\n".join([inert.terminal(head), *(line.rstrip() for line in lines)])

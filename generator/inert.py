@@ -10,7 +10,8 @@ has its own function here, and the writers of that output call it for every outs
   applies it to every ``{{ ... }}``, so no template can forget it);
 * :func:`markupsafe.escape` for HTML and XML (the feed and the e-mail digest are Jinja with
   autoescape, and their Markdown-free text needs nothing more);
-* :func:`csv_cell` for the CSV downloads.
+* :func:`csv_cell` for the CSV downloads;
+* :func:`terminal` for what a command prints (``rotation check-claims``).
 
 Charts never use outside text as a Vega field name or in an expression's code: their data
 columns have fixed or neutral keys (``c0``, ``c1``... in the watchlist chart), and names reach a
@@ -63,3 +64,12 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA):
         return "'" + value
     return value
+
+
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\u2fff]")
+
+
+def terminal(text: str) -> str:
+    """Text a terminal shows as it is: control characters (an escape sequence that would clear
+    or recolour the screen) and anything beyond common scripts and symbols become ``?``."""
+    return _UNPRINTABLE.sub("?", text)

@@ -128,9 +128,9 @@ def sample_history(funds: Sequence[str], as_of: pd.Timestamp) -> pd.DataFrame:
 def history_for(
     project: Project, is_sample: bool, as_of: pd.Timestamp
 ) -> tuple[pd.DataFrame, dict]:
-    """The history a report as of ``as_of`` may show, and the last snapshot's status if it was
-    taken by then: the sample's made-up one for the sample source, the committed file
-    otherwise (empty where there is none yet)."""
+    """The history for a report as of ``as_of`` (the report keeps only the snapshots taken by
+    its session), and the last snapshot's status if it was taken by then: the sample's made-up
+    one for the sample source, the committed file otherwise (empty where there is none yet)."""
     cfg = project.config.valuation
     if cfg is None:
         return empty_history(), {}
@@ -141,7 +141,7 @@ def history_for(
     taken = status.get("taken")
     if not taken or pd.Timestamp(taken) > as_of:
         status = {}
-    return known_by(read_history(path), as_of), status
+    return read_history(path), status
 
 
 def known_by(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -209,8 +209,7 @@ def take_snapshot(project: Project, fetch: Fetch, today: dt.date | None = None) 
     """Ask for every configured fund's averages and add what came back to the history; the
     funds that failed are logged and named in the status file, never written as values."""
     cfg = project.config.valuation
-    if cfg is None:
-        raise DataError(f"{project.config_path}: valuation: not configured, nothing to snapshot")
+    assert cfg is not None, "the caller checks that valuation is configured"
     path = project.locate(cfg.file)
     day = today or dt.datetime.now(dt.UTC).date()
     answers = fetch(list(cfg.funds))

@@ -42,8 +42,10 @@ UNSTATED_BASIS = (
     "the snapshots hold Yahoo's fund P/E, which does not say whether its earnings are trailing "
     "or forward: claim a P/E discount"
 )
-ONLY_PE = "the snapshots keep a readable P/E only (Yahoo's other ratios cannot be told from "
-ONLY_PE += "their reciprocals)"
+ONLY_PE = (
+    "the snapshots keep a readable P/E only (Yahoo's other ratios cannot be told from their "
+    "reciprocals)"
+)
 
 
 @dataclass(frozen=True)
@@ -120,21 +122,22 @@ def measure_at(measure: Measure, data: Data, session: pd.Timestamp) -> tuple[flo
         return _discount_at(measure, data, session)
     if measure.kind == "breadth":
         return _breadth_at(measure, data, session)
-    missing = [s for s in measure.symbols if s not in data.prices or _first(data, s) is None]
+    first = {s: _first(data, s) if s in data.prices else None for s in measure.symbols}
+    missing = [s for s, day in first.items() if day is None]
     if missing:
         return None, f"{missing[0]} has no prices in this run"
     cut = data.prices.loc[:session, list(measure.symbols)]
-    late = [s for s in measure.symbols if _first(data, s) > session]
+    late = [s for s, day in first.items() if day > session]
     if late:
         return None, f"{late[0]} has no close on or before {session:%Y-%m-%d}"
     if measure.kind in ("return", "spread"):
         returns = period_returns(cut, session, [measure.period])[measure.period]
         values = [returns[s] for s in measure.symbols]
         if any(np.isnan(v) for v in values):
-            first = measure.symbols[int(np.argmax([np.isnan(v) for v in values]))]
+            short = measure.symbols[int(np.argmax([np.isnan(v) for v in values]))]
             return None, (
-                f"{first} has no close before the start of {measure.period} as of "
-                f"{session:%Y-%m-%d} (its prices start {_first(data, first):%Y-%m-%d})"
+                f"{short} has no close before the start of {measure.period} as of "
+                f"{session:%Y-%m-%d} (its prices start {first[short]:%Y-%m-%d})"
             )
         value = values[0] - values[1] if measure.kind == "spread" else values[0]
         return float(value), ""

@@ -57,11 +57,8 @@ def pe_series(history: pd.DataFrame, symbol: str, as_of: pd.Timestamp) -> pd.Dat
 def latest_pe(history: pd.DataFrame, symbol: str, as_of: pd.Timestamp) -> Reading | None:
     """The fund's P/E from its last snapshot on or before ``as_of``, if one is at most
     :data:`STALE_DAYS` old."""
-    series = pe_series(history, symbol, as_of)
-    if series.empty:
-        return None
-    last = series.iloc[-1]
-    if as_of - last["date"] > pd.Timedelta(days=STALE_DAYS):
+    last = latest(pe_series(history, symbol, as_of), as_of)
+    if last is None:
         return None
     return Reading(pd.Timestamp(last["date"]), float(last["pe"]), str(last["source"]))
 

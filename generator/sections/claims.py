@@ -37,11 +37,8 @@ FORMATS = {
 are often written to a tenth."""
 
 
-def equivalents(measure: Measure, config: Config) -> list[Measure]:
-    """The measure said of the funds that fill the same style-box cell in the other presets
-    (IWF: IVW and VUG), one side at a time, where they are in the universe: "large-cap growth"
-    is several funds, and a claim may have been measured on another."""
-    universe = set(config.symbols)
+def _same_cell() -> dict[str, list[str]]:
+    """Each preset fund -> the funds that fill its cell in the other presets (IWF: IVW, VUG)."""
     cells: dict[str, list[str]] = {}
     for grid in PRESETS.values():
         for r, row in enumerate(grid):
@@ -49,9 +46,20 @@ def equivalents(measure: Measure, config: Config) -> list[Measure]:
                 cells.setdefault(symbol, []).extend(
                     g[r][c] for g in PRESETS.values() if g[r][c] != symbol
                 )
+    return cells
+
+
+SAME_CELL = _same_cell()
+
+
+def equivalents(measure: Measure, config: Config) -> list[Measure]:
+    """The measure said of the funds that fill the same style-box cell in the other presets
+    (IWF: IVW and VUG), one side at a time, where they are in the universe: "large-cap growth"
+    is several funds, and a claim may have been measured on another."""
+    universe = set(config.symbols)
     out = []
     for i, symbol in enumerate(measure.symbols):
-        for other in cells.get(symbol, []):
+        for other in SAME_CELL.get(symbol, []):
             if other in universe and other not in measure.symbols:
                 symbols = (*measure.symbols[:i], other, *measure.symbols[i + 1 :])
                 out.append(replace(measure, symbols=symbols))
