@@ -703,6 +703,7 @@ def _every_page(
     axe: bool = True,
     charted_only: bool = False,
     weigh: bool = False,
+    visit: Callable[[Tab], None] | None = None,
 ) -> None:
     """Every page (and the 404 page) at ``width`` CSS pixels in the ``scheme`` the reader's
     system prefers: one Content-Security-Policy meta tag with the site's policy, no sideways
@@ -712,7 +713,8 @@ def _every_page(
     ``charted_only``, only the pages with charts (another site's data changes nothing else).
     With ``weigh``, each page is loaded as on a first visit (no cache) and what it transferred,
     gzipped, is written to :data:`REPORTS` ``/page-weights.json`` and the page's own part held
-    to :data:`PAGE_BUDGET`."""
+    to :data:`PAGE_BUDGET`. ``visit`` does more on each page once it has passed (another check
+    then shares the walk instead of loading every page again)."""
     axe = axe and (AXE.is_file() or bool(os.environ.get("CI")))
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     context.set_default_timeout(TIMEOUT_MS)
@@ -750,6 +752,8 @@ def _every_page(
             tab.screenshot(f"{width}-{scheme}-{name}")
             if weigh:
                 weights[path or "/"] = _weight(journal.transferred[start:], site.home)
+            if visit is not None:
+                visit(tab)
         tab.page.goto(site.home + "404.html")  # what GitHub Pages serves for a missing page
         assert tab.page.evaluate(CSP_METAS) == [site.policy]
     finally:
