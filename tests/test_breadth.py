@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.chartfiles import chart_files
-from generator.charts import BASIS, MAX_POINTS
+from generator.charts import BASIS, PLOT_WIDTH
 from generator.charts.breadth import MINUS, advance_decline_chart, percent_above_chart
 from generator.config import slug
 from generator.errors import DataError
@@ -483,14 +483,22 @@ def test_percent_above_chart_spec() -> None:
     assert b"NaN" not in files["charts/breadth-pct.vl.json"]
 
 
-def test_percent_above_chart_thins_long_history_to_weekly_points() -> None:
+def test_percent_above_chart_draws_a_long_history_at_the_plots_width() -> None:
     prices = trending_members(3200, n_members=20, seed=2)
     frames = {50: percent_above_ma(prices, 50), 200: percent_above_ma(prices, 200)}
     as_of = prices.index[-1]
     spec = percent_above_chart(frames, list_name="X", as_of=as_of, members=20).to_dict()
     rows = layer_rows(spec)
-    assert len(rows) <= MAX_POINTS
-    assert "weekly points" in " ".join(spec["title"]["subtitle"])
+    assert len(rows) <= PLOT_WIDTH + 10
+    shares = pd.DataFrame({w: frames[w]["share"] for w in (50, 200)}).dropna(how="all")
+    said = f"daily, {len(rows):,} of {len(shares):,} sessions drawn (highs and lows kept)"
+    assert said in " ".join(spec["title"]["subtitle"])
+    # Each window's highest and lowest share is drawn, on its session.
+    for window in (50, 200):
+        share = shares[window] * 100
+        drawn = {row["date"][:10]: row[f"p{window}"] for row in rows}
+        for session in (share.idxmax(), share.idxmin()):
+            assert drawn[f"{session:%Y-%m-%d}"] == pytest.approx(round(share[session], 1))
     assert rows[-1]["date"] == f"{as_of:%Y-%m-%d}T00:00:00"
     assert "50- and 200-day" in spec["title"]["text"]
 

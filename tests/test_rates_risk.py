@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from generator import metrics
 from generator.chartfiles import chart_files, chart_spec
-from generator.charts import BASIS, MAX_POINTS, TIME_LABELS
+from generator.charts import BASIS, MAX_POINTS, PLOT_WIDTH, TIME_LABELS
 from generator.charts.rates import (
     MINUS,
     RATES_BASIS,
@@ -436,7 +437,9 @@ def test_yields_chart_has_levels_and_slope_panels_with_rates_basis(sample: pd.Da
     assert last["slope"] == pytest.approx((last["long"] - last["short"]) * 100, abs=2e-2)
     assert lines(bottom)["encoding"]["y"]["title"] == "Slope (bp)"
     assert "in basis points" in subtitle
-    assert len(rows) > 1200  # five years of daily sessions (fewer than MAX_POINTS: not thinned)
+    # Five years of daily sessions (1,255), drawn from about one per pixel column of the plot.
+    assert len(rows) <= PLOT_WIDTH
+    assert re.search(r"daily, [\d,]+ of 1,2\d\d sessions drawn \(highs and lows kept\)", subtitle)
 
 
 def test_a_forks_yields_are_named_by_its_universe_and_only_a_discount_rate_is_flagged(
@@ -462,10 +465,10 @@ def test_a_forks_yields_are_named_by_its_universe_and_only_a_discount_rate_is_fl
     assert list(table.columns) == ["date", "^TYX, %", "^FVX, %", f"Slope ^TYX {MINUS} ^FVX (bp)"]
 
 
-def test_yields_chart_thins_a_long_history_to_weekly(sample: pd.DataFrame) -> None:
+def test_yields_chart_draws_a_long_history_at_the_plots_width(sample: pd.DataFrame) -> None:
     spec = yields_chart(sample, slope_of(sample), as_of=AS_OF, years=30).to_dict()
-    assert "weekly points" in spec["title"]["subtitle"][0]
-    assert all(len(rows) <= MAX_POINTS for rows in spec["datasets"].values())
+    assert "sessions drawn (highs and lows kept)" in spec["title"]["subtitle"][0]
+    assert all(len(rows) <= PLOT_WIDTH + 10 for rows in spec["datasets"].values())
 
 
 def test_sensitivity_chart_shows_beta_in_percent_per_ten_bp(sample: pd.DataFrame) -> None:

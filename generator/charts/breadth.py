@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from generator.charts import BASIS, MAX_POINTS, SESSION_DAY, crosshair, table, thin, time_x
+from generator.charts import BASIS, SESSION_DAY, crosshair, daily_rows, table, time_x
 from generator.charts.theme import DEFAULT
 from generator.config import Theme
 from generator.metrics.breadth import MIN_ELIGIBLE
@@ -26,10 +26,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     data = frame.rename_axis("date").reset_index()
     data["date"] = data["date"].dt.strftime(SESSION_DAY)
     return data.astype(object).where(data.notna(), None).to_dict(orient="records")
-
-
-def _frequency(shown: pd.DataFrame, full: pd.DataFrame) -> str:
-    return "daily" if len(shown) == len(full) else "weekly points"
 
 
 def _windows_title(windows: list[int]) -> str:
@@ -95,7 +91,7 @@ def percent_above_chart(
     windows = sorted(frames, key=int)
     keys = {w: f"p{w}" for w in windows}
     wide = _above_wide(frames, as_of, digits=1)
-    shown = thin(wide, MAX_POINTS)
+    shown, frequency = daily_rows(wide, list(keys.values()))
     labels = {keys[w]: f"Above {w}-day average" for w in windows}
     domain = list(labels.values())
     line_colors = [theme.accent, theme.primary, *theme.series]
@@ -153,7 +149,7 @@ def percent_above_chart(
         title=alt.Title(
             title,
             subtitle=[
-                f"{BASIS} · as of {pd.Timestamp(as_of):%Y-%m-%d} · {_frequency(shown, wide)} "
+                f"{BASIS} · as of {pd.Timestamp(as_of):%Y-%m-%d} · {frequency} "
                 f"from {start:%Y-%m-%d}",
                 f"Share of members closing above the simple average of their own last "
                 f"{windows_text} closes · dashed: 50 %",
@@ -214,7 +210,7 @@ def advance_decline_chart(
     advances, declines and unchanged members.
     """
     frame = _ad_frame(ad, as_of, min_counted)
-    shown = thin(frame, MAX_POINTS)
+    shown, frequency = daily_rows(frame, ["line"])
     start = frame.index[0] if len(frame) else pd.Timestamp(as_of)
     return (
         alt.Chart(pd.DataFrame(_records(shown)))
@@ -240,7 +236,7 @@ def advance_decline_chart(
                 f"{list_name}: advance-decline line",
                 subtitle=[
                     f"{BASIS} · as of {pd.Timestamp(as_of):%Y-%m-%d} · "
-                    f"{_frequency(shown, frame)} · summed from {start:%Y-%m-%d}",
+                    f"{frequency} · summed from {start:%Y-%m-%d}",
                     f"Advances {MINUS} declines per session, among members with a close "
                     "that session and the one before",
                     "Trend matters, not level: the level depends on the start date",

@@ -3,7 +3,7 @@
 All three take the metric series already computed (:mod:`generator.metrics.risk`,
 :func:`generator.metrics.drawdown`) over the whole history and show the last ``years`` of them up to
 ``as_of``. Data is one row per session with one column per line (folded into series by
-Vega-Lite), thinned to weekly closes when there are more than :data:`MAX_POINTS` rows.
+Vega-Lite), fitted to the plot's width (:func:`~generator.charts.daily_rows`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ import pandas as pd
 from generator.charts import (
     BASIS,
     HOVER_DATE,
-    MAX_POINTS,
     SESSION_DAY,
     crosshair,
+    daily_rows,
     table,
-    thin,
     time_x,
 )
 from generator.charts.theme import DEFAULT, colors_of
@@ -39,9 +38,9 @@ def windowed(frame: pd.DataFrame, as_of: pd.Timestamp, years: int) -> pd.DataFra
 
 
 def wide_data(frame: pd.DataFrame, digits: int = 4) -> tuple[pd.DataFrame, str]:
-    """A wide frame as chart rows (``date`` as ``YYYY-MM-DD``), thinned, and its frequency label."""
-    thinned = thin(frame, MAX_POINTS)
-    frequency = "daily" if len(thinned) == len(frame) else "weekly points"
+    """A wide frame as chart rows (``date`` as ``YYYY-MM-DD``), fitted to the plot's width, and
+    its frequency label (:func:`~generator.charts.daily_rows`)."""
+    thinned, frequency = daily_rows(frame)
     data = thinned.round(digits).rename_axis("date").reset_index()
     data["date"] = data["date"].dt.strftime(SESSION_DAY)
     return data, frequency
