@@ -37,6 +37,7 @@ from generator.chartfiles import ExportCache, figure_files
 from generator.config import Config
 from generator.errors import DataError
 from generator.frame import LoadResult
+from generator.metrics.valuation import known_by
 from generator.pipeline import load_member_prices, load_prices
 from generator.postview import chart_alt, post_context
 from generator.project import Project
@@ -159,7 +160,7 @@ def post_inputs(
         "prices": prices.hexdigest(),
         "members": listed.hexdigest(),
     }
-    known = None if history is None else valuation.known_by(history, session)
+    known = None if history is None else known_by(history, session)
     if known is not None and not known.empty:
         # A post written before the first snapshot has no such part, as before there was one.
         inputs["valuation"] = digest(known.to_csv(index=False).encode())

@@ -16,6 +16,7 @@ import pandas as pd
 from generator import metrics
 from generator.config import Config, Pair
 from generator.errors import DataError
+from generator.metrics.valuation import known_by
 from generator.validate import RunReport
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def build_report(
         pairs=pair_reports,
         status=status,
         skipped_pairs=tuple(p for p in config.pairs if p.a not in has or p.b not in has),
-        valuation=None if valuation is None else valuation[valuation["date"] <= as_of],
+        valuation=None if valuation is None else known_by(valuation, as_of),
         valuation_status=valuation_status or {},
     )
 

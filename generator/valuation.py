@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from generator.errors import DataError
+from generator.metrics.valuation import PE
 from generator.project import Project
 from generator.store import atomic_write
 
@@ -121,7 +122,7 @@ def sample_history(funds: Sequence[str], as_of: pd.Timestamp) -> pd.DataFrame:
         base = _SAMPLE_PE.get(symbol, 15 + 20 * rng.random())
         walk = base * np.exp(np.cumsum(rng.normal(0, 0.015, len(days))))
         for day, value in zip(days, walk, strict=True):
-            rows.append((day, symbol, "price_earnings", round(float(value), 2), SAMPLE))
+            rows.append((day, symbol, PE, round(float(value), 2), SAMPLE))
     return pd.DataFrame(rows, columns=list(HEADER)).astype({"value": "float64"})
 
 
@@ -142,11 +143,6 @@ def history_for(
     if not taken or pd.Timestamp(taken) > as_of:
         status = {}
     return read_history(path), status
-
-
-def known_by(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The snapshots taken on or before ``as_of``: what a report of that session may show."""
-    return history[history["date"] <= as_of]
 
 
 def _rows_text(rows: Sequence[tuple[str, str, str, float, str]]) -> bytes:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fakeyahoo import fund_summary
 from generator.errors import DataError
-from generator.metrics.valuation import pe
+from generator.metrics.valuation import known_by, pe
 from generator.project import Project
 from generator.sources import yahoo
 from generator.sources.yahoo import fund_valuations
@@ -21,7 +21,6 @@ from generator.valuation import (
     HEADER,
     YAHOO,
     append,
-    known_by,
     read_history,
     read_status,
     take_snapshot,

@@ -173,8 +173,9 @@ def fit_width(
     keep[[0, -1]] = True
     for name in names:
         values = frame[name].to_numpy(dtype=float)
-        present = np.flatnonzero(~np.isnan(values))
-        edges = np.flatnonzero(np.diff(np.isnan(values)))
+        missing = np.isnan(values)
+        present = np.flatnonzero(~missing)
+        edges = np.flatnonzero(np.diff(missing))
         keep[edges] = keep[edges + 1] = True
         if len(present) <= share:
             keep[present] = True

@@ -63,6 +63,11 @@ def latest_pe(history: pd.DataFrame, symbol: str, as_of: pd.Timestamp) -> Readin
     return Reading(pd.Timestamp(last["date"]), float(last["pe"]), str(last["source"]))
 
 
+def known_by(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The snapshots taken on or before ``as_of``: what a report of that session may show."""
+    return history[history["date"] <= as_of]
+
+
 def discount(pe_a: float, pe_b: float) -> float:
     """How much cheaper ``a`` is than ``b`` on P/E, as a fraction: ``pe_a / pe_b - 1``
     (-0.31 is a 31 % discount, +0.10 a 10 % premium)."""
@@ -80,7 +85,7 @@ def discount_history(history: pd.DataFrame, a: str, b: str, as_of: pd.Timestamp)
             "date": both["date"],
             "pe_a": both["pe_a"],
             "pe_b": both["pe_b"],
-            "discount": both["pe_a"] / both["pe_b"] - 1.0,
+            "discount": discount(both["pe_a"], both["pe_b"]),
         }
     )
 
