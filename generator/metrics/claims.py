@@ -298,17 +298,13 @@ def series(measure: Measure, data: Data, sessions: pd.DatetimeIndex) -> np.ndarr
         ]
         return returns[0] - returns[1] if measure.kind == "spread" else returns[0]
     flags = outperformance(*closes)
+    common = max(pd.Timestamp(c.index[0]) for c in closes)  # the first session both trade
     out = []
     for session in sessions:
         summary = streak_summary(flags.loc[:session])
         value = summary.current.length if measure.kind == "streak" else summary.rank
-        out.append(np.nan if value is None or session < _first_common(closes) else value)
+        out.append(np.nan if value is None or session < common else value)
     return np.asarray(out, dtype=float)
-
-
-def _first_common(closes: Sequence[pd.Series]) -> pd.Timestamp:
-    """The first session on which every series has a close."""
-    return max(pd.Timestamp(c.index[0]) for c in closes)
 
 
 def _runs(sessions: pd.DatetimeIndex, flags: Sequence[bool], at: int) -> tuple[Held, ...]:
