@@ -690,6 +690,29 @@ READABLE = """(el) => {
 }"""
 """Per chart: the texts drawn smaller than 11 CSS pixels (font size times the SVG's scale)."""
 
+LAID_OUT = """(el) => {
+  const svg = el.querySelector(".rm-chart__live svg.marks");
+  const width = svg.width.baseVal.value;
+  const problems = [...svg.querySelectorAll("text")]
+    .filter((t) => t.textContent.trim() && t.getBBox().width > 0)
+    .filter((t) => t.getBBox().x + t.getBBox().width + t.getCTM().e > width + 1)
+    .map((t) => "runs off the chart: " + t.textContent.slice(0, 40));
+  const year = /\\b\\d{4}\\b/;
+  for (const axis of svg.querySelectorAll("g.role-axis")) {
+    if (!/time scale/.test(axis.getAttribute("aria-label") || "")) continue;
+    const labels = [...axis.querySelectorAll(".role-axis-label text")];
+    const shown = labels.filter((t) => t.getAttribute("opacity") !== "0");
+    const years = (texts) => texts.filter((t) => year.test(t.textContent)).length;
+    if (years(shown) < Math.min(2, years(labels))) {
+      problems.push("time axis without its years: " + shown.map((t) => t.textContent).join(", "));
+    }
+  }
+  return problems;
+}"""
+"""Per chart: text that runs past the SVG's right edge (cut off), and time axes that span
+more than one year yet show one year label or none (Vega hides overlapping labels, and with
+them, where the first tick is not a January, every label that carries a year)."""
+
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
@@ -707,8 +730,9 @@ def _every_page(
 ) -> None:
     """Every page (and the 404 page) at ``width`` CSS pixels in the ``scheme`` the reader's
     system prefers: one Content-Security-Policy meta tag with the site's policy, no sideways
-    scrolling of the page, its charts all live with no text under 11 px, no violation, no
-    error, no request elsewhere; with ``axe``, no serious or critical accessibility violation
+    scrolling of the page, its charts all live with no text under 11 px and none cut off at
+    the chart's edge, years on their time axes (:data:`LAID_OUT`), no violation, no error, no
+    request elsewhere; with ``axe``, no serious or critical accessibility violation
     on :data:`AXE_PAGES` and the first post (axe-core, installed by ``.ci/run``). With
     ``charted_only``, only the pages with charts (another site's data changes nothing else).
     With ``weigh``, each page is loaded as on a first visit (no cache) and what it transferred,
@@ -742,6 +766,8 @@ def _every_page(
                 assert all(s["imagesShown"] == 0 for s in states), (url, states)
                 small = tab.page.locator(".rm-chart").evaluate_all(f"els => els.map({READABLE})")
                 assert not any(small), (url, width, small)
+                laid_out = tab.page.locator(".rm-chart").evaluate_all(f"els => els.map({LAID_OUT})")
+                assert not any(laid_out), (url, width, laid_out)
             wanted = "slate" if scheme == "dark" else "default"
             assert tab.page.locator("body").get_attribute("data-md-color-scheme") == wanted
             assert tab.page.evaluate(OVERFLOW) <= 0, (url, width, "the page scrolls sideways")

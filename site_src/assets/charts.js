@@ -27,8 +27,9 @@
  * render, and a change of width re-renders. Side-by-side panels wrap into as many columns as fit
  * (one on a phone, each panel then as wide as the column), fixed widths shrink to the container,
  * a chart marked square in its usermeta (the rotation graph) gets a height equal to its plot
- * width, subtitle lines wrap at their " · " separators and horizontal legends wrap into columns.
- * Text sizes come from the chart theme (11 px or more), so they stay readable. A chart is drawn
+ * width, a title wraps at its spaces and subtitle lines at their " · " separators, horizontal
+ * legends wrap into columns, and quarterly time ticks too close to label (a phone showing four
+ * years) become half-yearly or yearly, so that the years stay on the axis. Text sizes come from the chart theme (11 px or more), so they stay readable. A chart is drawn
  * when it comes near the screen (IntersectionObserver), one at a time.
  */
 (function () {
@@ -55,6 +56,10 @@
   const AXIS_ROOM = 64; // what a y axis with labels and a title takes beside a plot
   const CHAR_WIDTH = 0.6; // a generous average glyph width of the chart font, in em
   const LEGEND_ITEM = 180; // the width of a legend entry such as "200-session average"
+  const TITLE_SIZE = 15; // the chart theme's title and subtitle font sizes, in px
+  const SUBTITLE_SIZE = 12;
+  const TICK_ROOM = 36; // the least room a time-axis label needs beside the next, in px
+  const MONTH_MS = 30.44 * 864e5;
 
   /* Words joined into lines of at most `fits` characters. */
   function wrapWords(text, fits) {
@@ -69,11 +74,18 @@
     return current ? [...lines, current] : lines;
   }
 
-  /* Subtitle lines longer than `width` wrapped: at their " · " separators first, then a part
-   * still too long at its spaces. */
+  /* A title wider than `width` wrapped at its spaces (an unwrapped one runs off the chart, and
+   * Vega narrows the plot to make room for it); subtitle lines wrapped at their " · "
+   * separators first, then a part still too long at its spaces. */
   function wrapTitle(title, width) {
-    if (!title || typeof title !== "object" || !title.subtitle) return title;
-    const fits = Math.max(24, Math.floor(width / (12 * CHAR_WIDTH)));
+    if (!title || typeof title !== "object") return title;
+    const out = { ...title };
+    const titleFits = Math.max(16, Math.floor(width / (TITLE_SIZE * CHAR_WIDTH)));
+    if (typeof title.text === "string" && title.text.length > titleFits) {
+      out.text = wrapWords(title.text, titleFits);
+    }
+    if (!title.subtitle) return out;
+    const fits = Math.max(24, Math.floor(width / (SUBTITLE_SIZE * CHAR_WIDTH)));
     const lines = [];
     for (const line of [].concat(title.subtitle)) {
       let current = "";
@@ -90,7 +102,40 @@
       }
       if (current) lines.push(current);
     }
-    return { ...title, subtitle: lines };
+    return { ...out, subtitle: lines };
+  }
+
+  /* Months from the first to the last date in the spec's data (charts write each session's
+   * date as an ISO string in a `date` field), or 0. */
+  function monthsSpanned(spec) {
+    let first = null;
+    let last = null;
+    for (const rows of Object.values(spec.datasets || {})) {
+      for (const row of rows) {
+        const date = row && row.date;
+        if (typeof date !== "string") continue;
+        if (first === null || date < first) first = date;
+        if (last === null || date > last) last = date;
+      }
+    }
+    return first === null ? 0 : (Date.parse(last) - Date.parse(first)) / MONTH_MS;
+  }
+
+  /* Quarterly time-axis ticks (generator/charts time_x) made half-yearly, or yearly, where a
+   * plot `room` pixels wide cannot label every quarter: Vega would hide every other label,
+   * and when the first tick is not a January, every label that carries a year. */
+  function retick(node, months, room) {
+    if (Array.isArray(node)) return node.map((n) => retick(n, months, room));
+    if (!node || typeof node !== "object") return node;
+    const out = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "data" || key === "datasets" || key === "values") out[key] = value;
+      else if (key === "tickCount" && value && value.interval === "month" && value.step === 3) {
+        const fits = (step) => room / Math.max(1, months / step) >= TICK_ROOM;
+        out[key] = fits(3) ? value : fits(6) ? { ...value, step: 6 } : { interval: "year", step: 1 };
+      } else out[key] = retick(value, months, room);
+    }
+    return out;
   }
 
   /* Horizontal legends wrapped into as many columns as `width` holds (a legend does not wrap by
@@ -137,6 +182,8 @@
       }
     }
     if (out.vconcat || widthOf(out)) Object.assign(out, shrink(out));
+    const months = monthsSpanned(spec);
+    if (months) Object.assign(out, retick(out, months, room));
     const square = (out.usermeta || {}).square;
     if (square && out.width === "container") {
       out.height = Math.min(out.height || room, Math.max(240, width - AXIS_ROOM));
