@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests_support import FIXTURE_CONFIG
+from tests_support import FIXTURE_CONFIG, StandInExporter
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
@@ -112,6 +112,18 @@ def _quiet_mkdocs_banner(monkeypatch: pytest.MonkeyPatch) -> None:
     os.environ.setdefault("ROTATION_CACHE_DIR", str(REPO / ".cache"))
     # Every chart spec a test draws is checked against the Vega-Lite schema (builds skip it).
     os.environ.setdefault("ROTATION_VALIDATE_SPECS", "1")
+
+
+@pytest.fixture(scope="module")
+def stand_in_exports() -> Iterator[None]:
+    """Static chart images made by :class:`tests_support.StandInExporter` for a whole module
+    (``pytestmark = pytest.mark.usefixtures("stand_in_exports")``), its module-scoped builds
+    included."""
+    from generator import chartfiles
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chartfiles, "vlc", StandInExporter(chartfiles.vlc))
+        yield
 
 
 from fakeyahoo import yahoo_env  # noqa: E402, F401  (fixture)

@@ -25,7 +25,11 @@ from generator.formatting import FORMATS, lookup
 from generator.sources.sample import SAMPLE_END
 from tests_support import SECTION_PAGES, SPAN, data_rows, latest_date
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("build")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("build"),
+    pytest.mark.usefixtures("stand_in_exports"),
+]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

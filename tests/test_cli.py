@@ -15,6 +15,8 @@ from generator.memberstore import MemberStore
 from generator.store import PriceStore
 from tests_support import REPO, error_line, run
 
+pytestmark = pytest.mark.usefixtures("stand_in_exports")
+
 SMALL = ["SPY", "IWN", "IWF"]
 """The smallest universe a build takes: the benchmark and the headline pair."""
 

@@ -15,6 +15,8 @@ from generator import export, inert, schema
 from generator.formatting import json_number
 from tests_support import REPO, render_sample_post, sample_members, sample_report, snapshot_of
 
+pytestmark = pytest.mark.usefixtures("stand_in_exports")
+
 VALIDATOR = jsonschema.Draft202012Validator(schema.load())
 
 

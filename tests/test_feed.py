@@ -19,7 +19,7 @@ from generator.project import Project
 from generator.sources import SAMPLE
 from tests_support import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("stand_in_exports")]
 
 URL = "https://rm.example.org/site/"
 SESSIONS = ["2026-11-06", "2026-11-13", "2026-11-20"]

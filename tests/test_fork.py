@@ -18,7 +18,7 @@ from conftest import project_copy
 from generator.build import BuildOptions, build
 from tests_support import SECTION_PAGES
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("stand_in_exports")]
 
 TITLE = "Energy Rotation Desk"
 MARKER = "FORK-MARKER: our own reading of the rotation."

@@ -18,6 +18,8 @@ from generator.frame import LoadResult, columns
 from generator.sources.sample import sample_prices
 from tests_support import FIXTURE_CONFIG, REPO, SPAN, error_line, render_sample_post, run
 
+pytestmark = pytest.mark.usefixtures("stand_in_exports")
+
 T = pd.Timestamp
 TODAY = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
 """The day a revision note gives when the CLI writes it."""

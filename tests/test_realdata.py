@@ -17,7 +17,11 @@ import pytest
 
 from generator.build import BuildOptions, build
 
-pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("realdata")]
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.xdist_group("realdata"),
+    pytest.mark.usefixtures("stand_in_exports"),
+]
 
 
 def raw_closes(folder: Path, symbol: str) -> list[tuple[dt.date, float]]:

@@ -27,6 +27,8 @@ from generator.valuation import (
 )
 from tests_support import run
 
+pytestmark = pytest.mark.usefixtures("stand_in_exports")
+
 COMPLETE = {
     "priceToEarnings": 0.0569,
     "priceToEarningsCat": 20.63,

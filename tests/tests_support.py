@@ -220,3 +220,47 @@ def plain(summary: str) -> str:
     """A chart summary as plain text (its spans' text, references decoded): what a screen
     reader reads."""
     return Markup(summary).striptags()
+
+
+class StandInExporter:
+    """vl-convert for test modules that never look at a chart's static image (the SVG fallback,
+    the e-mail PNG) but build whole sites and posts, where rendering them took about a third of
+    a cold build (~0.2 s an SVG, ~0.6 s a PNG).
+
+    Each image is a tiny one that is a function of everything vl-convert would be given, so an
+    unchanged chart gives the same bytes and a changed chart other bytes, as the archive's
+    byte-for-byte checks need. Its version differs from the real one's, so the export cache
+    never serves a stand-in to a real build. Real images are checked where they matter: the chart
+    modules' tests, ``test_chartfiles``, ``test_theme``, the hostile-text site and the browser
+    tests (static fallbacks, e-mail PNGs), whose builds all use vl-convert itself."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+        self.__version__ = f"{real.__version__}+stand-in"
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+    @staticmethod
+    def _digest(kind: str, spec: dict, options: dict) -> str:
+        import hashlib
+        import json
+
+        material = json.dumps([kind, spec, options], sort_keys=True, default=str)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def vegalite_to_svg(self, spec: dict, **options) -> str:
+        digest = self._digest("svg", spec, options)
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1">'
+        return f"{svg}<desc>{digest}</desc></svg>"
+
+    def vegalite_to_png(self, spec: dict, **options) -> bytes:
+        import io
+
+        from PIL import Image
+
+        digest = bytes.fromhex(self._digest("png", spec, options))
+        image = Image.frombytes("RGB", (8, 1), digest[:24])
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()

@@ -17,6 +17,8 @@ from generator.config import DataPolicy
 from generator.errors import DataError
 from generator.members import read_members
 
+pytestmark = pytest.mark.usefixtures("stand_in_exports")
+
 LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
 )
