@@ -51,10 +51,11 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import REPO, project_copy
+from generator import chartfiles
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
-from tests_support import FIXTURE_CONFIG
+from tests_support import FIXTURE_CONFIG, StandInExporter
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -230,10 +231,17 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 @contextlib.contextmanager
 def _served_build(
-    root: Path, source: str = "sample", edit: Callable[[dict], None] | None = None
+    root: Path,
+    source: str = "sample",
+    edit: Callable[[dict], None] | None = None,
+    *,
+    stand_in_images: bool = False,
 ) -> Iterator[Site]:
     """Build into ``root`` from ``source``; serve it at the path of the configured site URL.
-    ``edit`` changes the project's config (read from and written back to rotation.yml) first."""
+    ``edit`` changes the project's config (read from and written back to rotation.yml) first.
+    With ``stand_in_images``, the charts' static images are made by
+    :class:`tests_support.StandInExporter` (for a site whose live charts are all drawn, so that
+    no static image is ever fetched: the walks check it)."""
     www = root / "www"
     www.mkdir()
     server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www)))
@@ -248,6 +256,8 @@ def _served_build(
             edit(config)
             (project / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         with pytest.MonkeyPatch.context() as mp:
+            if stand_in_images:
+                mp.setattr(chartfiles, "vlc", StandInExporter(chartfiles.vlc))
             mp.setenv("NO_MKDOCS_2_WARNING", "1")
             mp.setenv(
                 "ROTATION_CACHE_DIR", os.environ.get("ROTATION_CACHE_DIR", str(REPO / ".cache"))

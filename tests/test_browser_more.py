@@ -47,7 +47,9 @@ def _hostile(config: dict) -> None:
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The site built from ../shared/market-data's prices (from the sample data in a fork
     without them) with injection payloads in its names, labels and site fields. One build and
-    one walk serve both checks: the payloads are text, and what real prices change is charts."""
+    one walk serve both checks: the payloads are text, and what real prices change is charts.
+    Its live charts are all drawn, so its static images are stand-ins (vl-convert's are checked
+    on the sample site's, which the fallback test shows)."""
     real = SHARED_PRICES.is_dir()
 
     def edit(config: dict) -> None:
@@ -56,7 +58,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             config.update(one_list_breadth())
 
     source = f"csv:{SHARED_PRICES}" if real else "sample"
-    with _served_build(tmp_path_factory.mktemp("browser-hostile"), source, edit) as served:
+    folder = tmp_path_factory.mktemp("browser-hostile")
+    with _served_build(folder, source, edit, stand_in_images=True) as served:
         yield served
 
 

@@ -231,8 +231,9 @@ class StandInExporter:
     unchanged chart gives the same bytes and a changed chart other bytes, as the archive's
     byte-for-byte checks need. Its version differs from the real one's, so the export cache
     never serves a stand-in to a real build. Real images are checked where they matter: the chart
-    modules' tests, ``test_chartfiles``, ``test_theme``, the hostile-text site and the browser
-    tests (static fallbacks, e-mail PNGs), whose builds all use vl-convert itself."""
+    modules' tests, ``test_chartfiles``, ``test_theme``, ``hostile/test_hostile_text`` and the
+    browser tests' sample site (static fallbacks, e-mail PNGs), whose builds use vl-convert
+    itself; every spec of the real-data site is drawn by Vega in the browser tests."""
 
     def __init__(self, real) -> None:
         self._real = real
