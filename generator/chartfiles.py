@@ -195,7 +195,8 @@ def spec_files(
     ``cache``, an export made before from the same spec and theme is re-used.
     """
     spec = {**spec, **{k: local_dates(spec[k]) for k in ("datasets", "data") if k in spec}}
-    static = {**spec, "width": STATIC_WIDTH}
+    still = without_hover(spec)
+    static = {**still, "width": STATIC_WIDTH}
     options = {"vl_version": VL_VERSION, "allowed_base_urls": []}
 
     def export(kind: str, config: dict[str, Any], make: Callable[[], bytes]) -> bytes:
@@ -215,7 +216,7 @@ def spec_files(
         }
         if png:
             png_config = chart_theme.png_config(theme)
-            narrow = email_spec(spec)
+            narrow = email_spec(still)
             files[f"charts/{name}.png"] = export(
                 "png",
                 [narrow, png_config],
@@ -229,6 +230,38 @@ def spec_files(
         reason = reason or str(exc).strip().splitlines()[0]
         raise BuildError(f"chart {name}: Vega-Lite could not render it ({reason})") from None
     return files
+
+
+def without_hover(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` without what only a pointer uses: its hover selections and the layers they
+    draw (:func:`generator.charts.crosshair`), for the static images.
+
+    An image cannot be hovered, and a crosshair's invisible layer holds a Voronoi cell per
+    session: measured on a 512-session ratio chart, it made the SVG 267 KB instead of 39 KB and
+    took 0.55 s of the PNG's 0.65 s, for the same pixels.
+    """
+    selections = [param for param in spec.get("params", ()) if "select" in param]
+    views = {view for param in selections for view in param.get("views", ())}
+    if not views:
+        return spec
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {
+            key: value if key in ("data", "datasets", "values") else strip(value)
+            for key, value in node.items()
+        }
+        if isinstance(out.get("layer"), list):
+            out["layer"] = [layer for layer in out["layer"] if layer.get("name") not in views]
+        return out
+
+    out = strip({key: value for key, value in spec.items() if key != "params"})
+    if kept := [param for param in spec["params"] if "select" not in param]:
+        out["params"] = kept
+    return out
 
 
 def email_spec(spec: dict[str, Any], width: int = EMAIL_WIDTH) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import os
 import time
 
@@ -13,6 +14,7 @@ import pytest
 from jsonschema import ValidationError
 from PIL import Image
 
+from generator import chartfiles
 from generator.chartfiles import (
     EMAIL_WIDTH,
     PNG_SCALE,
@@ -22,9 +24,11 @@ from generator.chartfiles import (
     email_spec,
     figure_files,
     figure_recipe,
+    spec_files,
+    without_hover,
     wrap_lines,
 )
-from generator.charts import VALIDATE_ENV, draw
+from generator.charts import VALIDATE_ENV, crosshair, draw
 from generator.charts import theme as chart_theme
 from generator.sections.base import Figure
 
@@ -83,6 +87,41 @@ def test_the_stand_in_exporter_keeps_what_byte_for_byte_checks_need(tmp_path, mo
         assert image.format == "PNG"
     monkeypatch.undo()
     assert chart_files("a", line([1, 2, 3]), png=True, cache=cache) == real
+
+
+def hovered_lines(days: int = 60) -> alt.LayerChart:
+    """Two lines and their crosshair, as the site's line charts are drawn."""
+    dates = pd.bdate_range("2026-01-05", periods=days).strftime("%Y-%m-%d")
+    data = pd.DataFrame({"date": dates, "a": range(days), "b": range(days, 0, -1)})
+    lines = (
+        alt.Chart(data)
+        .transform_fold(["a", "b"], as_=["key", "value"])
+        .mark_line()
+        .encode(x="date:T", y="value:Q", color="key:N")
+    )
+    hover = crosshair(data, {"a": ("A", ".1f"), "b": ("B", ".1f")}, theme=chart_theme.DEFAULT)
+    return alt.layer(lines, hover)
+
+
+def test_static_images_leave_out_the_crosshair_and_show_the_same_pixels():
+    """What only a pointer uses (the hover selection, its rule and Voronoi cells) is not in the
+    static SVG and PNG; the lines are, and the PNG's pixels are those of the whole spec."""
+    spec = chart_spec(hovered_lines())
+    still = without_hover(spec)
+    assert "params" not in still
+    assert [layer["mark"]["type"] for layer in still["layer"]] == ["line"]
+    assert spec["params"][0]["select"]["nearest"] is True  # the live chart's spec is untouched
+    files = spec_files("a", spec, png=True)
+    assert "voronoi" not in files["charts/a.svg"].decode()
+    assert "role-mark" in files["charts/a.svg"].decode()
+    assert json.loads(files["charts/a.vl.json"])["params"] == spec["params"]
+    variable = {"name": "other", "value": 1}  # a parameter that is not a selection stays
+    kept = without_hover(spec | {"params": [variable, *spec["params"]]})
+    assert kept["params"] == [variable]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chartfiles, "without_hover", lambda spec: spec)
+        assert "voronoi" in spec_files("a", spec)["charts/a.svg"].decode()
+        assert spec_files("a", spec, png=True)["charts/a.png"] == files["charts/a.png"]
 
 
 def test_unused_entries_are_pruned_and_used_ones_kept(tmp_path):
