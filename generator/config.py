@@ -483,6 +483,12 @@ class DataPolicy(_Model):
     """Most seconds one fetch spends waiting between retries, in total. While Yahoo refuses every
     request (HTTP 429), it waits (doubling, not counted in ``retries``) until this is spent, then
     stops the run with one error line; the stored data is kept as it was."""
+    members_budget_seconds: float = Field(600.0, ge=0.0, le=3600.0)
+    """Most seconds ``rotation fetch`` spends on the breadth lists' members, after the universe
+    passed its checks. When they are spent, or when Yahoo refuses every request of this part
+    (HTTP 429), it stops at once: the members not fetched keep their stored prices, the fetch
+    says how many, and the run goes on (the universe's prices are never held up by the
+    members). 0: members are not fetched."""
 
     @model_validator(mode="after")
     def _range(self) -> DataPolicy:

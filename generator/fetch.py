@@ -21,8 +21,10 @@ retried, only them, for ``retries`` rounds with exponential backoff and jitter; 
 connection refused) for every symbol, the refresh stops at once with a :class:`SourceError`.
 While the provider refuses *every* request with HTTP 429 (a rate-limit storm), the refresh waits,
 doubling, until ``retry_budget_seconds`` of waiting are spent, then stops with one
-:class:`SourceError`. All waiting in one refresh counts against that budget. Each symbol is
-written atomically, so a crash leaves every file either old or new.
+:class:`SourceError`. All waiting in one refresh counts against that budget. A part of a fetch
+with a time budget of its own (:class:`PhaseBudget`: the breadth lists' members) asks for no
+batch once it is spent and stops at once under such a storm. Each symbol is written atomically,
+so a crash leaves every file either old or new.
 """
 
 from __future__ import annotations
@@ -125,15 +127,40 @@ def _start_of_overlap(last: pd.Timestamp, overlap: int) -> pd.Timestamp:
     return window[-overlap] if len(window) >= overlap else window[0]
 
 
+@dataclass(frozen=True)
+class PhaseBudget:
+    """A part of a fetch with a wall-clock budget of its own (the breadth lists' members, after
+    the universe): it asks for no batch after ``deadline`` on ``clock`` and waits for no retry
+    past it, and a rate-limit storm stops it at once instead of being waited out. What it did
+    not fetch keeps its stored prices, so the next run goes on from there."""
+
+    seconds: float
+    deadline: float
+    clock: Callable[[], float]
+    setting: str
+    """The config key of ``seconds``, for the message."""
+
+    @classmethod
+    def starting_now(
+        cls, seconds: float, setting: str, clock: Callable[[], float] = time.monotonic
+    ) -> PhaseBudget:
+        return cls(seconds, clock() + seconds, clock, setting)
+
+    def left(self) -> float:
+        return self.deadline - self.clock()
+
+
 @dataclass
 class _Waiting:
-    """The time one refresh spends waiting to retry, against ``retry_budget_seconds``."""
+    """The time one refresh spends waiting to retry, against ``retry_budget_seconds``; and the
+    phase's own budget, if it has one."""
 
     budget: float
     waited: float = 0.0
     answered: bool = False
     """Whether the provider has delivered any symbol in this refresh: until it has, HTTP 429 for
     every request is a refusal of the whole run (a storm), not one symbol's bad luck."""
+    phase: PhaseBudget | None = None
 
 
 def _usable(got: pd.Series, target: pd.Timestamp) -> pd.Series:
@@ -154,14 +181,16 @@ def refresh(
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     history_start: dt.date = HISTORY_START,
+    phase: PhaseBudget | None = None,
 ) -> list[Outcome]:
     """Bring ``symbols`` in ``store`` up to ``target``; return what happened to each. A symbol
     the store lacks (or whose history was re-scaled) is fetched from ``history_start``.
 
     Raises :class:`SourceError` when the provider cannot be reached at all, or keeps refusing
-    every request (HTTP 429) past the retry time budget; in the latter case what was fetched
-    before is stored first, and nothing else is touched. Whatever happens, what was fetched is
-    flushed to the store (the members' store writes its dataset once, here).
+    every request (HTTP 429) past the retry time budget (with a ``phase`` budget: at once), or
+    when the ``phase`` budget is spent; in the latter cases what was fetched before is stored
+    first, and nothing else is touched. Whatever happens, what was fetched is flushed to the
+    store (the members' store writes its dataset once, here).
     """
     first = pd.Timestamp(history_start)
     with _flushed(store):
@@ -190,7 +219,7 @@ def refresh(
                     pd.Timestamp(meta.last_session), policy.overlap_sessions
                 )
         end = (target + pd.Timedelta(days=1)).date()
-        waiting = _Waiting(policy.retry_budget_seconds)
+        waiting = _Waiting(policy.retry_budget_seconds, phase=phase)
 
         def fetch_all(plan: Mapping[str, pd.Timestamp], bar: tqdm | None):
             return _fetch_all(
@@ -387,12 +416,30 @@ def compare(
     return Verdict(factor=factor)
 
 
-def _rate_limit_stop(waited: float, policy: DataPolicy, left: Sequence[str]) -> SourceError:
+def _symbols(n: int) -> str:
+    return f"{n} symbol{'' if n == 1 else 's'}"
+
+
+def _rate_limit_stop(waiting: _Waiting, policy: DataPolicy, left: Sequence[str]) -> SourceError:
+    if waiting.phase is not None:
+        return SourceError(
+            "Yahoo is rate-limiting: it answered HTTP 429 to every request, so this part of the "
+            f"fetch stopped at once; {_symbols(len(left))} not fetched, their stored data "
+            "unchanged; the next run goes on from there"
+        )
     return SourceError(
         f"Yahoo is rate-limiting: it answered HTTP 429 to every request and still did after "
-        f"{waited:.0f} s of waiting in total (data.retry_budget_seconds: "
-        f"{policy.retry_budget_seconds:g}); {len(left)} symbol{'' if len(left) == 1 else 's'} not "
-        "fetched, their stored data unchanged; run the fetch again later"
+        f"{waiting.waited:.0f} s of waiting in total (data.retry_budget_seconds: "
+        f"{policy.retry_budget_seconds:g}); {_symbols(len(left))} not fetched, their stored data "
+        "unchanged; run the fetch again later"
+    )
+
+
+def _phase_stop(phase: PhaseBudget, left: Sequence[str]) -> SourceError:
+    return SourceError(
+        f"its time budget ({phase.setting}: {phase.seconds:g} s) is spent: "
+        f"{_symbols(len(left))} not fetched, their stored data unchanged; the next run goes on "
+        "from there"
     )
 
 
@@ -437,7 +484,10 @@ def _fetch_all(
         """The symbols of this and the later batches not fetched: left as they are."""
         return [s for _, b in batches[number:] for s in b if s not in got]
 
+    phase = waiting.phase
     for number, (start, batch) in enumerate(batches):
+        if phase is not None and phase.left() <= 0:
+            return got, failed, _phase_stop(phase, _left(number))
         pending = batch
         rounds = doublings = 0
         while True:
@@ -463,15 +513,25 @@ def _fetch_all(
             pending = [s for s in pending if s in failed and failed[s].kind != "permanent"]
             if not pending:
                 break
+            if storm and phase is not None:
+                return got, failed, _rate_limit_stop(waiting, policy, _left(number))
             if policy.retries == 0 or (not storm and rounds >= policy.retries):
                 if storm:
-                    return got, failed, _rate_limit_stop(waiting.waited, policy, _left(number))
+                    return got, failed, _rate_limit_stop(waiting, policy, _left(number))
                 break
             nominal = policy.backoff_seconds * 2**doublings
             wait = nominal * (1.0 + JITTER * _random.random())
+            if phase is not None and wait > phase.left():
+                log.warning(
+                    "time budget (%s %g s) too short for another retry: %d symbols not retried",
+                    phase.setting,
+                    phase.seconds,
+                    len(pending),
+                )
+                break
             if waiting.waited + wait > waiting.budget:
                 if refused:
-                    return got, failed, _rate_limit_stop(waiting.waited, policy, _left(number))
+                    return got, failed, _rate_limit_stop(waiting, policy, _left(number))
                 log.warning(
                     "retry time budget (data.retry_budget_seconds %g) spent: %d symbols not "
                     "retried again",
@@ -553,10 +613,12 @@ def update_store(
     now: pd.Timestamp | None = None,
     sleep: Callable[[float], None] = time.sleep,
     history_years: int | None = None,
+    phase: PhaseBudget | None = None,
 ) -> tuple[LoadResult, list[Outcome]]:
     """Refresh the store from ``yahoo`` or import ``csv:DIR`` into it; then read it back. With
     ``history_years``, a new symbol's history is fetched for that many years only (the members
-    of the breadth lists: breadth uses a few years, not each stock's whole history).
+    of the breadth lists: breadth uses a few years, not each stock's whole history); with
+    ``phase``, within that budget (:class:`PhaseBudget`).
 
     Yahoo is brought up to the last completed NYSE session; a CSV folder up to the newest session
     found in its files. Either way the data goes through the same refresh path (overlap check,
@@ -591,6 +653,7 @@ def update_store(
         sleep=sleep,
         now=clock,
         history_start=history_start,
+        phase=phase,
     )
     loaded = store.load(symbols)
     failures = {o.symbol: o.detail for o in outcomes if o.action == "failed"}
@@ -629,6 +692,7 @@ def run_fetch(
     session=None,
     now: pd.Timestamp | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FetchResult:
     """``rotation fetch``: refresh the store, validate it, write the run report, apply the policy.
 
@@ -642,7 +706,7 @@ def run_fetch(
     source = fetch_source(source)
     project = Project.load(config_path)
     with workdir.exclusive(project, "fetch"):
-        return _fetch(project, source, started, session=session, now=now, sleep=sleep)
+        return _fetch(project, source, started, session=session, now=now, sleep=sleep, clock=clock)
 
 
 def _fetch(
@@ -653,6 +717,7 @@ def _fetch(
     session,
     now: pd.Timestamp | None,
     sleep: Callable[[float], None],
+    clock: Callable[[], float],
 ) -> FetchResult:
     from generator.validate import check_load, enforce_policy
 
@@ -668,7 +733,7 @@ def _fetch(
     removed = store.prune(config.symbols)
     if removed:
         log.info("removed from the price store (no longer in the universe): %s", ", ".join(removed))
-    members = fetch_members(project, source, session=session, now=now, sleep=sleep)
+    members = fetch_members(project, source, session=session, now=now, sleep=sleep, clock=clock)
     return FetchResult(outcomes, report, time.perf_counter() - started, members)
 
 
@@ -679,12 +744,17 @@ def fetch_members(
     session=None,
     now: pd.Timestamp | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[Outcome]:
     """Refresh the breadth lists' member prices into their own store (``members_store``).
 
     Done after the universe passed the policy, and never fatal: breadth rests on whatever
     members have prices, and its page states the coverage. An unreadable list is logged and
-    skipped (the build says the same on the Breadth page).
+    skipped (the build says the same on the Breadth page). The phase has a time budget of its
+    own (``data.members_budget_seconds``) and stops at once under a rate-limit storm, so that
+    a slow or refused members fetch can never hold up the universe's part of the run (the
+    weekly workflow commits both after this command, within the job's time limit); what it
+    did not fetch keeps its stored prices, and the next run goes on from there.
     """
     from generator.members import read_member_lists
 
@@ -699,6 +769,11 @@ def fetch_members(
             tickers.update(dict.fromkeys(listed))
     if not tickers:
         return []
+    seconds = config.data.members_budget_seconds
+    if seconds <= 0:
+        log.warning("members not refreshed: data.members_budget_seconds is 0")
+        return []
+    phase = PhaseBudget.starting_now(seconds, "data.members_budget_seconds", clock)
     store = MemberStore(project.members_store)
     try:
         _, outcomes = update_store(
@@ -710,8 +785,9 @@ def fetch_members(
             now=now,
             sleep=sleep,
             history_years=MEMBER_HISTORY_YEARS,
+            phase=phase,
         )
     except (SourceError, DataError) as exc:
-        log.warning("members not refreshed (the breadth pages keep the stored prices): %s", exc)
+        log.warning("members not all refreshed (breadth uses the prices stored): %s", exc)
         return []
     return outcomes

@@ -855,3 +855,139 @@ def test_a_new_member_is_fetched_for_the_years_breadth_uses_only(
         history_years=MEMBER_HISTORY_YEARS,
     )
     assert [r.params["period1"] for r in later.data_requests("AAA")] == [at_midnight("2026-11-09")]
+
+
+# -- the members phase: a time budget of its own, stopped at once by a rate-limit storm ----------
+
+MEMBERS = ["AAA", "BBB", "CCC", "DDD", "EEE"]
+
+
+class RequestClock:
+    """A fake monotonic clock: ``per_symbol`` seconds pass with each symbol the session has
+    been asked about (a slow provider), and each fake sleep's seconds."""
+
+    def __init__(self, session: FakeYahooSession, sleeps: Sleeps, per_symbol: float) -> None:
+        self.session, self.sleeps, self.per_symbol = session, sleeps, per_symbol
+
+    def __call__(self) -> float:
+        asked = {r.symbol for r in self.session.requests if r.symbol is not None}
+        return self.per_symbol * len(asked) + sum(self.sleeps.waits)
+
+
+def test_the_members_phase_stops_at_its_time_budget_and_keeps_what_it_fetched(
+    yahoo_env: YahooEnv, tmp_path: Path
+) -> None:
+    """Batches of two, 100 s a member, a 250 s budget: the third batch is not asked for; the
+    two fetched batches are stored, the fifth member is left as it was, and the error says so
+    with the setting's name."""
+    from generator.fetch import PhaseBudget
+    from generator.memberstore import MemberStore
+
+    members = MemberStore(tmp_path / "members")
+    session = yahoo_env.session({s: payload(s, HISTORY) for s in MEMBERS})
+    sleeps = Sleeps(session)
+    clock = RequestClock(session, sleeps, per_symbol=100.0)
+    phase = PhaseBudget.starting_now(250.0, "data.members_budget_seconds", clock)
+    with pytest.raises(SourceError) as info:
+        update_store(
+            members,
+            MEMBERS,
+            "yahoo",
+            policy=POLICY.model_copy(update={"batch_size": 2}),
+            session=session,
+            now=NOW,
+            sleep=sleeps,
+            phase=phase,
+        )
+    assert str(info.value) == (
+        "its time budget (data.members_budget_seconds: 250 s) is spent: 1 symbol not fetched, "
+        "their stored data unchanged; the next run goes on from there"
+    )
+    assert {r.symbol for r in session.requests} - {None} == {"AAA", "BBB", "CCC", "DDD"}
+    assert MemberStore(tmp_path / "members").symbols() == ["AAA", "BBB", "CCC", "DDD"]
+    assert sleeps.waits == []
+
+
+def test_a_retry_that_would_end_past_the_members_budget_is_not_waited_for(
+    yahoo_env: YahooEnv, tmp_path: Path
+) -> None:
+    """A member that times out would be retried after 5 s; with 3 s of the budget left the
+    phase does not wait: that member fails, the others are stored."""
+    from generator.fetch import PhaseBudget
+    from generator.memberstore import MemberStore
+
+    session = yahoo_env.session(
+        {s: payload(s, HISTORY) for s in MEMBERS[:3]}, faults={"CCC": timeout()}
+    )
+    sleeps = Sleeps(session)
+    clock = RequestClock(session, sleeps, per_symbol=1.0)
+    phase = PhaseBudget.starting_now(6.0, "data.members_budget_seconds", clock)
+    members = MemberStore(tmp_path / "members")
+    _, outcomes = update_store(
+        members,
+        MEMBERS[:3],
+        "yahoo",
+        policy=POLICY,
+        session=session,
+        now=NOW,
+        sleep=sleeps,
+        phase=phase,
+    )
+    assert [o.action for o in outcomes] == ["new", "new", "failed"]
+    assert sleeps.waits == []
+    assert members.symbols() == ["AAA", "BBB"]
+
+
+def test_a_rate_limit_storm_stops_the_members_at_once_never_the_universe(
+    yahoo_env: YahooEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Yahoo answers the universe, then refuses every member with HTTP 429: the fetch passes
+    with the universe stored and its run report written, the members phase waits for nothing
+    and says so in one warning, and the members' store is not created."""
+    config = write_config(tmp_path)
+    (tmp_path / "members.csv").write_text("ticker,sector\nAAA,\nBBB,\nCCC,\n", encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text
+        + "breadth:\n  equal_weight: QQQ\n  lists:\n    - {name: Tiny index, file: members.csv}\n",
+        encoding="utf-8",
+    )
+    session = yahoo_env.session(
+        run_payloads(), faults={s: rate_limited() for s in ("AAA", "BBB", "CCC")}
+    )
+    sleeps = Sleeps(session)
+    with caplog.at_level(logging.WARNING, logger="generator.fetch"):
+        result = run_fetch(config, "yahoo", session=session, now=LATER, sleep=sleeps)
+    assert [o.action for o in result.outcomes] == ["new"] * 5
+    assert report_json(tmp_path)["counts"] == {"ok": 5, "stale": 0, "failed": 0}
+    assert result.members == []
+    assert sleeps.waits == []
+    assert [r.getMessage() for r in caplog.records if r.name == "generator.fetch"] == [
+        "members not all refreshed (breadth uses the prices stored): Yahoo is rate-limiting: it "
+        "answered HTTP 429 to every request, so this part of the fetch stopped at once; "
+        "3 symbols not fetched, their stored data unchanged; the next run goes on from there"
+    ]
+    assert not (tmp_path / "data" / "members").exists()
+
+
+def test_a_members_budget_of_zero_fetches_no_member(
+    yahoo_env: YahooEnv, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write_config(tmp_path)
+    (tmp_path / "members.csv").write_text("ticker,sector\nAAA,\n", encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace(
+        "data: {retries: 2, backoff_seconds: 2.0}", "data: {members_budget_seconds: 0}"
+    )
+    config.write_text(
+        text
+        + "breadth:\n  equal_weight: QQQ\n  lists:\n    - {name: Tiny index, file: members.csv}\n",
+        encoding="utf-8",
+    )
+    session = yahoo_env.session(run_payloads())
+    with caplog.at_level(logging.WARNING, logger="generator.fetch"):
+        result = run_fetch(config, "yahoo", session=session, now=LATER, sleep=Sleeps(session))
+    assert result.members == []
+    assert "AAA" not in {r.symbol for r in session.requests}
+    assert [r.getMessage() for r in caplog.records if r.name == "generator.fetch"] == [
+        "members not refreshed: data.members_budget_seconds is 0"
+    ]
