@@ -16,7 +16,8 @@ Cases, each the median wall seconds of ``--repeat N`` runs (default 3):
    that adds 2026-07-31; its target is the marginal cost, its time less the no-op's.
 7. ``members load``: ``MemberStore(members store).frame(every member, start=2023-01-01)``.
 8. ``breadth 12,000 x 25 y``: 12,000 synthetic random-walk symbols over 25 years of business days
-   through ``percent_above_ma`` (50 and 200 sessions) and ``advance_decline``, in a child process
+   through ``breadth_measures`` (as the Breadth page computes them: the shares above the 50- and
+   200-session averages and the A-D line, from one read of the closes), in a child process
    (``--scale-child``; it imports only the breadth metrics) whose peak RSS the parent reads with
    ``getrusage(RUSAGE_CHILDREN)``. It runs first, so no other child can be the one measured.
 
@@ -53,7 +54,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from generator.metrics.breadth import advance_decline, percent_above_ma
+from generator.metrics.breadth import breadth_measures
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "market-data"
@@ -111,9 +112,7 @@ def scale_child(repeat: int) -> None:
     del steps
 
     def breadth() -> None:
-        for window in (50, 200):
-            percent_above_ma(prices, window)
-        advance_decline(prices)
+        breadth_measures(prices, (50, 200))
 
     seconds, _ = timed(breadth, repeat)
     print(json.dumps({"seconds": seconds, "sessions": len(index), "symbols": SCALE_SYMBOLS}))

@@ -26,6 +26,7 @@ from generator.formatting import fmt_pct
 from generator.members import Member, member_frame, read_members
 from generator.metrics.breadth import (
     advance_decline,
+    breadth_measures,
     coverage,
     own_moving_average,
     percent_above_ma,
@@ -371,6 +372,31 @@ def test_nothing_at_d_changes_when_rows_are_appended_after_d(
     pd.testing.assert_frame_equal(
         own_moving_average(head, window), own_moving_average(prices, window).iloc[:cut]
     )
+
+
+@FAST
+@given(
+    prices=price_frames(),
+    windows=st.lists(st.integers(1, 6), min_size=1, max_size=3, unique=True),
+    min_eligible=st.integers(0, 3),
+)
+def test_the_measures_read_at_once_equal_each_read_alone(
+    prices: pd.DataFrame, windows: list[int], min_eligible: int
+) -> None:
+    """``breadth_measures`` (one read of the closes for every window and the A-D line, as the
+    Breadth page computes them) gives exactly what each function gives alone."""
+    shares, ad = breadth_measures(prices, windows, min_eligible=min_eligible)
+    assert list(shares) == windows
+    for window in windows:
+        pd.testing.assert_frame_equal(
+            shares[window], percent_above_ma(prices, window, min_eligible=min_eligible)
+        )
+    pd.testing.assert_frame_equal(ad, advance_decline(prices))
+
+
+def test_measures_refuse_a_window_under_one() -> None:
+    with pytest.raises(ValueError, match="windows must be at least 1 session"):
+        breadth_measures(pd.DataFrame({"A": [1.0]}, index=sessions(1)), (50, 0))
 
 
 @FAST

@@ -57,16 +57,12 @@ def member_breadth(report: Report, members: MemberPrices) -> tuple[MemberBreadth
             out.append(MemberBreadth(item.name, problem=problem))
             continue
         prices = prices.loc[: report.as_of]
-        frames = {
-            w: breadth.percent_above_ma(prices, w, min_eligible=cfg.min_members)
-            for w in cfg.windows
-        }
+        frames, advance_decline = breadth.breadth_measures(
+            prices, cfg.windows, min_eligible=cfg.min_members
+        )
         out.append(
             MemberBreadth(
-                item.name,
-                frames,
-                breadth.advance_decline(prices),
-                breadth.coverage(prices, tickers, report.as_of),
+                item.name, frames, advance_decline, breadth.coverage(prices, tickers, report.as_of)
             )
         )
     return tuple(out)
