@@ -40,10 +40,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
+from generator import calendar
 from generator.frame import tidy
 
 log = logging.getLogger(__name__)
@@ -567,9 +567,8 @@ def _log_target(sessions: pd.DatetimeIndex, knots: tuple[tuple[str, float], ...]
 
 
 def _sessions() -> pd.DatetimeIndex:
-    cal = xcals.get_calendar("XNYS", start=SAMPLE_START.isoformat(), end=SAMPLE_END.isoformat())
-    out = cal.sessions_in_range(SAMPLE_START.isoformat(), SAMPLE_END.isoformat())
-    return pd.DatetimeIndex(out, name="date").astype("datetime64[ns]")
+    # The project's one NYSE calendar: building another for the sample's range took 0.5 s.
+    return calendar.sessions(SAMPLE_START, SAMPLE_END)
 
 
 @cache
