@@ -33,11 +33,13 @@ from generator.metrics.breadth import (
 )
 from generator.sections.breadth import above_summary
 from tests_support import (
+    REPO,
     as_drawn,
     chart_rows,
     csv_rows,
     figure_named,
     plain,
+    sample_members,
     sample_report,
     sig6,
     snapshot_of,
@@ -759,3 +761,54 @@ def test_the_breadth_csvs_stop_at_the_session_and_end_as_the_charts_do():
         "200-session average (start = 100)",
     ]
     assert ratio[-1]["date"] == "2026-07-31"
+
+
+def test_coverage_says_when_most_members_were_not_refreshed_to_the_session() -> None:
+    """Four members with prices, one with a close on the session: the page is told so, with the
+    last session most of them have; a list refreshed to the session says nothing."""
+    prices = frame(
+        {
+            "A": [1, 2, 3, 4, 5],
+            "B": [1, 2, 3, NAN, NAN],
+            "C": [1, 2, 3, 4, NAN],
+            "D": [1, 2, 3, NAN, NAN],
+        }
+    )
+    late = coverage(prices, ["A", "B", "C", "D"], prices.index[-1])
+    assert (late.on_as_of, late.priced, late.broad_to) == (1, 4, prices.index[2])
+    assert late.behind() == (
+        f"Only 1 of the 4 members with prices have a close on {prices.index[-1]:%Y-%m-%d}: their "
+        "prices were not refreshed to this session (the members' fetch stops at its time budget, "
+        "or at once when Yahoo rate-limits; the next run catches up). Most of them have closes "
+        f"up to {prices.index[2]:%Y-%m-%d}. Each session's shares count the members with a close "
+        "that session."
+    )
+    current = coverage(prices, ["A", "B", "C", "D"], prices.index[2])
+    assert (current.broad_to, current.behind()) == (prices.index[2], "")
+    assert coverage(prices, ["NOFILE"], prices.index[-1]).behind() == ""
+
+
+def test_the_breadth_page_warns_when_members_stop_before_the_session():
+    """The sample's members cut a week before the session: each list's section of the rendered
+    page opens with the warning; with members through the session, no list has it."""
+    from generator import templating
+    from generator.render import page_context
+
+    report = sample_report(as_of=AS_OF)
+    members = sample_members(report.config, AS_OF - pd.DateOffset(years=4))
+    cut = {
+        name: (None if prices is None else prices.loc[: AS_OF - pd.Timedelta(days=7)], tickers, why)
+        for name, (prices, tickers, why) in members.items()
+    }
+    env = templating.make_environment(REPO / "templates")
+    rendered = {}
+    for label, prices_of in (("cut", cut), ("full", members)):
+        snap = snapshot_of(report, prices_of)
+        context, _ = page_context(snap)
+        page = next(p for p in snap.pages() if p.file == "breadth.md")
+        rendered[label] = templating.render_pages(env, context, [page])["breadth.md"].decode()
+    lists = len(report.config.breadth.lists)
+    assert rendered["full"].count("Member prices not refreshed") == 0
+    assert rendered["cut"].count('!!! warning "Member prices not refreshed"') == lists
+    assert rendered["cut"].count("Most of them have closes up to 2026-07-24.") == lists
+    assert "Only 0 of the " in rendered["cut"]

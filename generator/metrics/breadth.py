@@ -217,6 +217,9 @@ class Coverage:
     broad_from: pd.Timestamp | None
     """The first session on which :data:`BROAD_SHARE` of the members with prices have a close:
     where the history stops resting on a few early files (``None`` if no session does)."""
+    broad_to: pd.Timestamp | None
+    """The last such session: the ``as_of`` session itself unless the members' prices were not
+    refreshed to it (``None`` if no session is broadly covered)."""
     without_prices: tuple[str, ...]
     """Listed members with no close at all up to ``as_of`` (no file, or not trading yet)."""
     non_positive: tuple[str, ...]
@@ -236,6 +239,21 @@ class Coverage:
             n = len(self.non_positive)
             text += f"; {n} with zero or negative closes (left out on those sessions)"
         return text
+
+    def behind(self) -> str:
+        """What the page says when most members have no close on ``as_of`` (their prices were
+        not refreshed to it), else ``""``."""
+        if not self.priced or self.on_as_of >= BROAD_SHARE * self.priced:
+            return ""
+        text = (
+            f"Only {self.on_as_of:,} of the {self.priced:,} members with prices have a close on "
+            f"{self.as_of:%Y-%m-%d}: their prices were not refreshed to this session (the "
+            "members' fetch stops at its time budget, or at once when Yahoo rate-limits; the "
+            "next run catches up)."
+        )
+        if self.broad_to is not None:
+            text += f" Most of them have closes up to {self.broad_to:%Y-%m-%d}."
+        return text + " Each session's shares count the members with a close that session."
 
 
 BROAD_SHARE = 0.9
@@ -271,6 +289,7 @@ def coverage(prices: pd.DataFrame, members: Sequence[str], as_of: pd.Timestamp) 
         on_as_of=int(on_day.sum()),
         first_session=window.index[rows_with_close[0]] if len(rows_with_close) else None,
         broad_from=window.index[broad[0]] if len(broad) else None,
+        broad_to=window.index[broad[-1]] if len(broad) else None,
         without_prices=tuple(t for t in tickers if t not in priced),
         non_positive=tuple(
             t for t, bad in zip(present, non_positive.any(axis=0), strict=True) if bad

@@ -141,12 +141,17 @@ def present(data: Breadth | None, snap: Snapshot) -> View:
             ),
         )
         figures += [above, ad_chart]
+        # The shares and the A-D line are those of the last session with member prices: said
+        # when it is not the report's (the members' prices were not refreshed to it).
+        data_to = "" if ad.empty or ad.index[-1] == report.as_of else fmt_date(ad.index[-1])
         lists.append(
             {
                 "name": item.name,
                 "problem": "",
                 "key": slug(item.name),
                 "coverage": item.coverage.summary(),
+                "behind": item.coverage.behind(),
+                "data_to": data_to,
                 # The sample's members are synthetic, whatever the list files say.
                 "members_as_of": "" if report.is_sample else listed[item.name].members_as_of or "",
                 "above": [
