@@ -725,6 +725,13 @@ them, where the first tick is not a January, every label that carries a year).""
 
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
+RESERVED_PX = 300
+"""The height rotation.css keeps for a chart not yet drawn."""
+WAITING_HEIGHTS = """() => [...document.querySelectorAll(".rm-chart:not(.rm-chart--live)")]
+  .map((el) => el.getBoundingClientRect().height)"""
+CHART_HEIGHTS = """() => [...document.querySelectorAll(".rm-chart")]
+  .map((el) => el.getBoundingClientRect().height)"""
+
 
 def _every_page(
     browser: Browser,
@@ -771,7 +778,13 @@ def _every_page(
             tab.page.goto(url)
             assert tab.page.evaluate(CSP_METAS) == [site.policy], url
             if expected:
+                # A chart not yet drawn keeps the room of the smallest one drawn (rotation.css),
+                # so the page does not jump when it is; and none drawn is smaller than that.
+                pending = tab.page.evaluate(WAITING_HEIGHTS)
+                assert all(h >= RESERVED_PX for h in pending), (url, width, pending)
                 states = tab.wait_live(expected)
+                drawn = tab.page.evaluate(CHART_HEIGHTS)
+                assert all(h >= RESERVED_PX for h in drawn), (url, width, drawn)
                 assert all(s["drawn"] for s in states), (url, states)
                 assert all(s["imagesShown"] == 0 for s in states), (url, states)
                 small = tab.page.locator(".rm-chart").evaluate_all(f"els => els.map({READABLE})")
