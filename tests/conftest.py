@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests_support import FIXTURE_CONFIG, StandInExporter
+from tests_support import FIXTURE_CONFIG
+from tests_support import stand_in_exports as _stand_in_exports
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PRICES = REPO.parent / "shared" / "market-data" / "prices"
@@ -119,10 +120,7 @@ def stand_in_exports() -> Iterator[None]:
     """Static chart images made by :class:`tests_support.StandInExporter` for a whole module
     (``pytestmark = pytest.mark.usefixtures("stand_in_exports")``), its module-scoped builds
     included."""
-    from generator import chartfiles
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(chartfiles, "vlc", StandInExporter(chartfiles.vlc))
+    with _stand_in_exports():
         yield
 
 

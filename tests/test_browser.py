@@ -51,11 +51,10 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import REPO, project_copy
-from generator import chartfiles
 from generator.build import BuildOptions, build
 from generator.config import load_config
 from generator.posts import BackfillOptions, backfill
-from tests_support import FIXTURE_CONFIG, StandInExporter
+from tests_support import FIXTURE_CONFIG, stand_in_exports
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -257,9 +256,9 @@ def _served_build(
             config = yaml.safe_load((project / "rotation.yml").read_text())
             edit(config)
             (project / "rotation.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        with pytest.MonkeyPatch.context() as mp:
+        with pytest.MonkeyPatch.context() as mp, contextlib.ExitStack() as images:
             if stand_in_images:
-                mp.setattr(chartfiles, "vlc", StandInExporter(chartfiles.vlc))
+                images.enter_context(stand_in_exports())
             mp.setenv("NO_MKDOCS_2_WARNING", "1")
             mp.setenv(
                 "ROTATION_CACHE_DIR", os.environ.get("ROTATION_CACHE_DIR", str(REPO / ".cache"))
@@ -729,9 +728,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 RESERVED_PX = 300
 """The height rotation.css keeps for a chart not yet drawn."""
-WAITING_HEIGHTS = """() => [...document.querySelectorAll(".rm-chart:not(.rm-chart--live)")]
-  .map((el) => el.getBoundingClientRect().height)"""
-CHART_HEIGHTS = """() => [...document.querySelectorAll(".rm-chart")]
+HEIGHTS = """(selector) => [...document.querySelectorAll(selector)]
   .map((el) => el.getBoundingClientRect().height)"""
 
 
@@ -782,10 +779,10 @@ def _every_page(
             if expected:
                 # A chart not yet drawn keeps the room of the smallest one drawn (rotation.css),
                 # so the page does not jump when it is; and none drawn is smaller than that.
-                pending = tab.page.evaluate(WAITING_HEIGHTS)
+                pending = tab.page.evaluate(HEIGHTS, ".rm-chart:not(.rm-chart--live)")
                 assert all(h >= RESERVED_PX for h in pending), (url, width, pending)
                 states = tab.wait_live(expected)
-                drawn = tab.page.evaluate(CHART_HEIGHTS)
+                drawn = tab.page.evaluate(HEIGHTS, ".rm-chart")
                 assert all(h >= RESERVED_PX for h in drawn), (url, width, drawn)
                 assert all(s["drawn"] for s in states), (url, states)
                 assert all(s["imagesShown"] == 0 for s in states), (url, states)

@@ -59,33 +59,31 @@ def test_another_spec_or_theme_is_another_export(tmp_path):
     assert len({plain, other, themed}) == 3
 
 
-def test_the_stand_in_exporter_keeps_what_byte_for_byte_checks_need(tmp_path, monkeypatch):
+def test_the_stand_in_exporter_keeps_what_byte_for_byte_checks_need(tmp_path):
     """The tests' stand-in for vl-convert (tests_support.StandInExporter): the same spec and theme
     give the same bytes, another spec or theme other bytes, its PNG is a PNG, and the cache never
     serves its images to a build that uses vl-convert itself (nor the other way round)."""
-    from generator import chartfiles
-    from tests_support import StandInExporter
+    from tests_support import stand_in_exports
 
     cache = ExportCache(tmp_path)
     real = chart_files("a", line([1, 2, 3]), png=True, cache=cache)
-    monkeypatch.setattr(chartfiles, "vlc", StandInExporter(chartfiles.vlc))
-    stand_in = chart_files("a", line([1, 2, 3]), png=True, cache=cache)
-    assert (cache.hits, cache.misses) == (0, 4)
-    assert stand_in["charts/a.svg"] != real["charts/a.svg"]
-    assert stand_in == chart_files("a", line([1, 2, 3]), png=True, cache=cache)
-    other = chart_files("a", line([1, 2, 4]), png=True, cache=cache)
-    dark = chart_theme.DEFAULT.model_copy(update={"primary": "#123456"})
-    themed = chart_files("a", line([1, 2, 3]), png=True, theme=dark, cache=cache)
-    for kind in ("svg", "png"):
-        images = {
-            stand_in[f"charts/a.{kind}"],
-            other[f"charts/a.{kind}"],
-            themed[f"charts/a.{kind}"],
-        }
-        assert len(images) == 3, kind
-    with Image.open(io.BytesIO(stand_in["charts/a.png"])) as image:
-        assert image.format == "PNG"
-    monkeypatch.undo()
+    with stand_in_exports():
+        stand_in = chart_files("a", line([1, 2, 3]), png=True, cache=cache)
+        assert (cache.hits, cache.misses) == (0, 4)
+        assert stand_in["charts/a.svg"] != real["charts/a.svg"]
+        assert stand_in == chart_files("a", line([1, 2, 3]), png=True, cache=cache)
+        other = chart_files("a", line([1, 2, 4]), png=True, cache=cache)
+        dark = chart_theme.DEFAULT.model_copy(update={"primary": "#123456"})
+        themed = chart_files("a", line([1, 2, 3]), png=True, theme=dark, cache=cache)
+        for kind in ("svg", "png"):
+            images = {
+                stand_in[f"charts/a.{kind}"],
+                other[f"charts/a.{kind}"],
+                themed[f"charts/a.{kind}"],
+            }
+            assert len(images) == 3, kind
+        with Image.open(io.BytesIO(stand_in["charts/a.png"])) as image:
+            assert image.format == "PNG"
     assert chart_files("a", line([1, 2, 3]), png=True, cache=cache) == real
 
 

@@ -1,6 +1,8 @@
 """Paths and helpers importable by test modules (conftest holds the fixtures)."""
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from markupsafe import Markup
@@ -265,3 +267,15 @@ class StandInExporter:
         out = io.BytesIO()
         image.save(out, format="PNG")
         return out.getvalue()
+
+
+@contextlib.contextmanager
+def stand_in_exports() -> Iterator[None]:
+    """While inside, chart images are made by :class:`StandInExporter`."""
+    import pytest
+
+    from generator import chartfiles
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chartfiles, "vlc", StandInExporter(chartfiles.vlc))
+        yield
